@@ -1,0 +1,72 @@
+/* Runs every unit-test suite under CUnit and checks that the harness really ran them all. */
+#include <CUnit/Basic.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "suites.h"
+
+static int (*const suite_registrations[])(void) = {
+    test_format_register,
+    test_cmdline_register,
+    test_multiboot2_register,
+    test_frame_register,
+};
+
+static bool register_all(void)
+{
+    size_t n = sizeof(suite_registrations) / sizeof(suite_registrations[0]);
+
+    for (size_t i = 0; i < n; i++) {
+        if (suite_registrations[i]() != CUE_SUCCESS) {
+            fprintf(stderr, "unit: registering suite %zu failed: %s\n", i, CU_get_error_msg());
+            return false;
+        }
+    }
+    return true;
+}
+
+int main(void)
+{
+    unsigned registered, run, failed, suites_failed;
+    CU_ErrorCode run_error;
+    bool ok = true;
+
+    if (CU_initialize_registry() != CUE_SUCCESS) {
+        fprintf(stderr, "unit: cannot create the CUnit registry: %s\n", CU_get_error_msg());
+        return 2;
+    }
+    if (!register_all()) {
+        ok = false;
+        goto out_cleanup;
+    }
+    registered = CU_get_registry()->uiNumberOfTests;
+
+    CU_basic_set_mode(CU_BRM_VERBOSE);
+    run_error = CU_basic_run_tests();
+    run = CU_get_number_of_tests_run();
+    failed = CU_get_number_of_tests_failed();
+    suites_failed = CU_get_number_of_suites_failed();
+    if (CU_get_number_of_failure_records() > 0) {
+        printf("\nFailures:\n");
+        CU_basic_show_failures(CU_get_failure_list());
+        printf("\n");
+    }
+
+    if (run_error != CUE_SUCCESS) {
+        fprintf(stderr, "unit: CUnit reported: %s\n", CU_get_error_msg());
+        ok = false;
+    }
+    /* A suite whose set-up failed runs none of its tests: that is a failure, not a pass. */
+    if (run != registered || suites_failed != 0) {
+        fprintf(stderr, "unit: harness: %u tests registered, %u run, %u suites failed to start\n",
+                registered, run, suites_failed);
+        ok = false;
+    }
+    if (failed != 0)
+        ok = false;
+    printf("unit: %u passed, %u failed\n", run - failed, failed);
+
+out_cleanup:
+    CU_cleanup_registry();
+    return ok ? 0 : 1;
+}

@@ -1,0 +1,11 @@
+/* The unit-test suites main.c registers; each adds its tests to the CUnit registry. */
+#ifndef AGORA_TESTS_UNIT_SUITES_H
+#define AGORA_TESTS_UNIT_SUITES_H
+
+/* Each returns CUE_SUCCESS or the CUnit error that stopped the registration. */
+int test_format_register(void);
+int test_cmdline_register(void);
+int test_multiboot2_register(void);
+int test_frame_register(void);
+
+#endif

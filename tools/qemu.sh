@@ -1,0 +1,38 @@
+#!/bin/sh
+# Runs Agora under QEMU (software emulation, TCG; KVM is never needed).
+#   qemu.sh run ISO              serial console on this terminal (Ctrl-A X quits QEMU)
+#   qemu.sh debug ISO            halted at reset, gdb stub on :1234, gdb attached
+#   qemu.sh test ISO LOG SECS    headless; serial to LOG; exit status is QEMU's, 124 on timeout
+# QEMU_MEM (default 256M) and QEMU_EXTRA add to every command line.
+set -eu
+mode=$1 iso=$2
+top=$(cd "$(dirname "$0")/.." && pwd)
+mem=${QEMU_MEM:-256M}
+base="-machine pc -cpu max -m $mem -no-reboot -cdrom $iso -boot d"
+base="$base -device isa-debug-exit,iobase=0xf4,iosize=0x04"
+
+case "$mode" in
+run)
+    echo "qemu: booting $iso (type q in Agora to halt it, or Ctrl-A X to quit QEMU)"
+    # shellcheck disable=SC2086
+    exec qemu-system-x86_64 $base -nographic ${QEMU_EXTRA:-}
+    ;;
+debug)
+    # shellcheck disable=SC2086
+    qemu-system-x86_64 $base -display none -serial file:"${iso%.iso}.debug.log" -S -gdb tcp::1234 ${QEMU_EXTRA:-} &
+    qemu=$!
+    echo "qemu: serial output goes to ${iso%.iso}.debug.log"
+    gdb -q -x "$top/tools/gdbinit" || true
+    kill "$qemu" 2>/dev/null || true
+    ;;
+test)
+    log=$3 secs=$4
+    # shellcheck disable=SC2086
+    timeout --foreground -k 5 "$secs" qemu-system-x86_64 $base -display none -monitor none \
+        -serial file:"$log" ${QEMU_EXTRA:-} </dev/null
+    ;;
+*)
+    echo "usage: $0 run|debug|test ISO [LOG SECS]" >&2
+    exit 2
+    ;;
+esac
