@@ -28,18 +28,32 @@ KERNEL_C   := $(shell find kernel -name '*.c' | sort)
 KERNEL_S   := $(shell find kernel -name '*.S' | sort)
 KERNEL_OBJ := $(patsubst %.c,$(KBUILD)/%.o,$(KERNEL_C)) $(patsubst %.S,$(KBUILD)/%.o,$(KERNEL_S))
 
+# User programs (lib/libagora/README.md): the kernel's freestanding flags with the small code
+# model, only the compiler's own headers (no host libc by accident), linked static by user.ld.
+UBUILD       := $(BUILD)/user
+USER_LD      := lib/libagora/user.ld
+GCC_INCLUDE  := $(shell $(CC) -print-file-name=include)
+LIBGCC       := $(shell $(CC) -print-libgcc-file-name)
+USER_CFLAGS  := -std=gnu11 -ffreestanding -nostdinc -isystem $(GCC_INCLUDE) -fno-pic -fno-pie \
+	-mno-red-zone -mgeneral-regs-only -mcmodel=small -fno-stack-protector -fno-omit-frame-pointer \
+	-fno-asynchronous-unwind-tables -fno-strict-aliasing -O2 -g -Wall -Wextra -Werror \
+	-Wno-unused-parameter -Iinclude -Ilib/libagora/include -MMD -MP
+USER_ASFLAGS := -Iinclude -Ilib/libagora/include -MMD -MP -D__ASSEMBLY__ -Wa,--noexecstack
+USER_LDFLAGS := -nostdlib -static -no-pie -z max-page-size=0x1000 -z noexecstack -T $(USER_LD)
+
 QEMU_MEM ?= 256M
 # `make V=1` shows every command.
 Q := $(if $(V),,@)
 
-.PHONY: all kernel image run debug test unit-test system-test bench deps clean help
+.PHONY: all kernel user image run debug test unit-test system-test bench deps clean help
 
-all: image
+all: image user
 
 help:
 	@echo "make run          build and boot Agora in QEMU (serial console here; type q to halt)"
 	@echo "make test         host unit tests and system tests in QEMU"
 	@echo "make image        build $(ISO)"
+	@echo "make user         build the user programs into $(UBUILD)/<name>.elf"
 	@echo "make debug        boot halted with QEMU's gdb stub and attach gdb"
 	@echo "make bench        print benchmark figures"
 	@echo "make deps         install the Debian packages the build needs"
@@ -82,10 +96,63 @@ $(KERNEL_ELF): $(KBUILD)/agora.pass1.elf $(KBUILD)/ksyms.o
 	$(LD) $(KERNEL_LDFLAGS) -T $(KBUILD)/kernel.ld -o $@ $(KERNEL_OBJ) $(KBUILD)/ksyms.o
 	@tools/check-ksyms.sh $(KBUILD)/agora.pass1.elf $@
 
+# ---- user space: libagora, then one line per program ----
+
+# libagora: its own sources and the kernel's pure ones (formatter, string functions, ELF
+# checks), compiled again with the user flags; only these see kernel/ headers.
+LIBAGORA_SRC := $(sort $(wildcard lib/libagora/*.c)) kernel/lib/format.c kernel/lib/string.c \
+	kernel/lib/elf.c
+LIBAGORA_OBJ := $(patsubst %.c,$(UBUILD)/obj/%.o,$(LIBAGORA_SRC))
+LIBAGORA     := $(UBUILD)/libagora.a
+CRT0         := $(UBUILD)/obj/lib/libagora/crt0.o
+$(LIBAGORA_OBJ): USER_EXTRA_CFLAGS := -Ikernel
+
+$(UBUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $< (user)"
+	$(Q)$(CC) $(USER_CFLAGS) $(USER_EXTRA_CFLAGS) -c $< -o $@
+
+$(UBUILD)/obj/%.o: %.S
+	@mkdir -p $(dir $@)
+	@echo "  AS      $< (user)"
+	$(Q)$(CC) $(USER_ASFLAGS) -c $< -o $@
+
+$(LIBAGORA): $(LIBAGORA_OBJ)
+	@echo "  AR      $@"
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+# Host tool: the kernel's ELF checks run on every linked program, so a program the kernel
+# or agora_spawn would refuse never leaves the build.
+HOST_CC  ?= gcc
+ELFCHECK := $(BUILD)/tools/elfcheck
+$(ELFCHECK): tools/elfcheck.c kernel/lib/elf.c kernel/lib/elf.h include/agora/boot.h \
+		include/agora/errors.h include/agora/objects.h
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@"
+	$(Q)$(HOST_CC) -std=gnu11 -O2 -Wall -Wextra -Werror -Ikernel -Iinclude -o $@ tools/elfcheck.c kernel/lib/elf.c
+
+# USER_PROGRAM(name,dir): build/user/<name>.elf from every dir/*.c and dir/*.S, with crt0
+# and libagora. A new program is one more $(eval ...) line below.
+define USER_PROGRAM
+USER_OBJ_$(1) := $$(patsubst %,$(UBUILD)/obj/%.o,$$(basename $$(sort $$(wildcard $(2)/*.c $(2)/*.S))))
+USER_ELVES += $(UBUILD)/$(1).elf
+USER_DEPS += $$(USER_OBJ_$(1):.o=.d)
+$(UBUILD)/$(1).elf: $(CRT0) $$(USER_OBJ_$(1)) $(LIBAGORA) $(USER_LD) $(ELFCHECK)
+	@echo "  LD      $$@"
+	$$(Q)$(LD) $(USER_LDFLAGS) -o $$@ $(CRT0) $$(USER_OBJ_$(1)) $(LIBAGORA) $(LIBGCC)
+	$$(Q)$(ELFCHECK) $$@
+endef
+
+$(eval $(call USER_PROGRAM,init,servers/init))
+$(eval $(call USER_PROGRAM,ktest,tests/ktest))
+
+user: $(USER_ELVES)
+
 image: $(ISO)
 
-$(ISO): $(KERNEL_ELF) images/grub.cfg tools/mkiso.sh
-	tools/mkiso.sh $(KERNEL_ELF) "" $@
+# The normal boot: init is module 0.
+$(ISO): $(KERNEL_ELF) $(UBUILD)/init.elf images/grub.cfg tools/mkiso.sh
+	tools/mkiso.sh $(KERNEL_ELF) "" $@ $(UBUILD)/init.elf
 
 run: deps $(ISO)
 	tools/qemu.sh run $(ISO)
@@ -96,11 +163,11 @@ debug: deps $(ISO)
 unit-test:
 	$(MAKE) -C tests/unit check
 
-system-test: $(KERNEL_ELF)
+system-test: $(KERNEL_ELF) user
 	tests/system/run.sh $(KERNEL_ELF)
 
 test: deps
-	@$(MAKE) --no-print-directory $(KERNEL_ELF) $(ISO)
+	@$(MAKE) --no-print-directory $(KERNEL_ELF) $(ISO) user
 	@tests/run-all.sh $(KERNEL_ELF)
 
 bench: deps $(KERNEL_ELF)
@@ -109,4 +176,4 @@ bench: deps $(KERNEL_ELF)
 clean:
 	rm -rf $(BUILD)
 
--include $(KERNEL_OBJ:.o=.d)
+-include $(KERNEL_OBJ:.o=.d) $(LIBAGORA_OBJ:.o=.d) $(CRT0:.o=.d) $(USER_DEPS)

@@ -2,6 +2,8 @@
 #include "arch/x86_64/cpu/cpu.h"
 #include "arch/x86_64/cpu/gdt.h"
 #include "arch/x86_64/cpu/idt.h"
+#include "arch/x86_64/cpu/percpu.h"
+#include "arch/x86_64/dev/ioapic.h"
 #include "arch/x86_64/dev/apic.h"
 #include "arch/x86_64/dev/pic.h"
 #include "arch/x86_64/dev/serial.h"
@@ -11,7 +13,9 @@
 #include "boot/multiboot2.h"
 #include "lib/cmdline.h"
 #include "lib/log.h"
+#include "init_task.h"
 #include "mm/pmm.h"
+#include "sched/sched.h"
 #include "selftest/selftest.h"
 
 #define AGORA_VERSION "0.1"
@@ -117,14 +121,25 @@ void kmain(uint32_t magic, uint64_t info_phys)
 
     gdt_init();
     idt_init();
+    percpu_init();
     print_memory_map(&boot_info);
     init_memory(info_phys);
     pic_disable();
     apic_init();
+    if (ioapic_init(&boot_info) != 0)
+        log_line("ioapic", "no I/O APIC: device interrupts are unavailable");
     timer_init();
-    cpu_enable_interrupts();
+    sched_init();
 
-    if (testing)
+    /* Kernel self-tests run before any user task exists; a user test suite runs as init. */
+    if (testing && boot_info.nmodules == 0) {
+        cpu_enable_interrupts();
         selftest_main(test);
-    run_ticker();
+    }
+    if (boot_info.nmodules == 0) {
+        cpu_enable_interrupts();
+        run_ticker();
+    }
+    init_task_start(&boot_info);
+    sched_run();
 }

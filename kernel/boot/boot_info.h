@@ -35,7 +35,14 @@ typedef struct boot_info {
     size_t nregions;
     boot_module_t modules[BOOT_MAX_MODULES];
     size_t nmodules;
-    uint64_t rsdp_phys;        /* 0 when the loader gave no ACPI RSDP copy */
+    /*
+     * ACPI: the loader's copy of the RSDP (Multiboot2 ACPI tags), pointing into the
+     * boot information, unvalidated; NULL and 0 when absent. A loader that hands over
+     * the RSDP's own address (PVH start info) sets rsdp_phys instead; 0 when absent.
+     */
+    const void *rsdp_copy;
+    size_t rsdp_copy_size;
+    uint64_t rsdp_phys;
 } boot_info_t;
 
 #endif

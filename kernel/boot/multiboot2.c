@@ -117,8 +117,23 @@ static enum mb2_error mb2_parse_string(const uint8_t *tag, uint32_t size, const 
     return MB2_OK;
 }
 
+/*
+ * An RSDP copy, recorded as is (the ACPI code validates it). The new tag's copy
+ * (ACPI 2.0+, with the XSDT) wins over the old tag's, in whichever order they come.
+ */
+static void mb2_parse_acpi(const uint8_t *tag, uint32_t type, uint32_t size, boot_info_t *out,
+                           bool *seen_acpi_new)
+{
+    if (type == MB2_TAG_ACPI_OLD && *seen_acpi_new)
+        return;
+    if (type == MB2_TAG_ACPI_NEW)
+        *seen_acpi_new = true;
+    out->rsdp_copy = tag + MB2_TAG_HEADER;
+    out->rsdp_copy_size = size - MB2_TAG_HEADER;
+}
+
 static enum mb2_error mb2_parse_tag(const uint8_t *tag, uint32_t type, uint32_t size,
-                                    boot_info_t *out, bool *seen_mmap)
+                                    boot_info_t *out, bool *seen_mmap, bool *seen_acpi_new)
 {
     switch (type) {
     case MB2_TAG_CMDLINE:
@@ -130,12 +145,12 @@ static enum mb2_error mb2_parse_tag(const uint8_t *tag, uint32_t type, uint32_t 
     case MB2_TAG_MMAP:
         *seen_mmap = true;
         return mb2_parse_mmap(tag, size, out);
-    default:
-        /*
-         * Unknown tags, basic memory info (the map says more) and the ACPI RSDP
-         * copies: the copy's physical address is not known here, so rsdp_phys stays 0.
-         */
+    case MB2_TAG_ACPI_OLD:
+    case MB2_TAG_ACPI_NEW:
+        mb2_parse_acpi(tag, type, size, out, seen_acpi_new);
         return MB2_OK;
+    default:
+        return MB2_OK;   /* unknown tags, and basic memory info (the map says more) */
     }
 }
 
@@ -143,6 +158,7 @@ enum mb2_error mb2_parse(const void *info, size_t max_size, boot_info_t *out)
 {
     const uint8_t *base = info;
     bool seen_mmap = false;
+    bool seen_acpi_new = false;
     uint32_t total;
     size_t off;
 
@@ -160,6 +176,8 @@ enum mb2_error mb2_parse(const void *info, size_t max_size, boot_info_t *out)
     out->loader_name = "";
     out->nregions = 0;
     out->nmodules = 0;
+    out->rsdp_copy = NULL;
+    out->rsdp_copy_size = 0;
     out->rsdp_phys = 0;
 
     /* total is a multiple of 8 and so is off, so a whole tag header always fits. */
@@ -176,7 +194,7 @@ enum mb2_error mb2_parse(const void *info, size_t max_size, boot_info_t *out)
                 return MB2_ERR_BAD_END;
             return seen_mmap ? MB2_OK : MB2_ERR_NO_MMAP;
         }
-        err = mb2_parse_tag(tag, type, size, out, &seen_mmap);
+        err = mb2_parse_tag(tag, type, size, out, &seen_mmap, &seen_acpi_new);
         if (err != MB2_OK)
             return err;
         /* size <= total - off and total is 8-aligned, so this stays within total. */

@@ -3,6 +3,7 @@
 #define AGORA_KERNEL_SELFTEST_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 typedef struct selftest {
     const char *name;
@@ -24,6 +25,12 @@ typedef struct selftest {
             return false;                                                    \
         }                                                                    \
     } while (0)
+
+/*
+ * For trap_dispatch, on an interrupt vector it does not handle itself: true when the
+ * I/O APIC self-test armed that vector and took the interrupt (EOI included).
+ */
+bool ioapic_selftest_vector_hook(uint64_t vector);
 
 /* Runs the test mode named on the command line; never returns. */
 void selftest_main(const char *mode) __attribute__((__noreturn__));

@@ -7,6 +7,8 @@
 #   timeout: seconds (default 60)       status: expected QEMU exit status
 #   expect: extended regex that some serial line must match (any number)
 #   reject: extended regex that no serial line may match (any number)
+#   modules: user programs to boot as Multiboot2 modules, space separated names of
+#            build/user/NAME.elf (`make user`), the first as module 0 (init); none by default
 # isa-debug-exit turns the kernel's code v into status (v << 1) | 1: 1 pass, 3 fail,
 # 5 panic. A case that times out fails and its serial log is printed.
 set -uo pipefail
@@ -15,6 +17,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 kernel=$1
 shift
 out=$top/build/systest
+userdir=$top/build/user
 mkdir -p "$out"
 if [ $# -gt 0 ]; then cases=("$@"); else cases=("$top"/tests/system/cases/*.test); fi
 
@@ -24,7 +27,7 @@ failed=0
 field() { sed -n "s/^$1: //p" "$2"; }
 
 run_case() {
-    local file=$1 name cmdline memory timeout want log iso status problems=()
+    local file=$1 name cmdline memory timeout want log iso status problems=() modules=() m
     name=$(basename "$file" .test)
     cmdline=$(field cmdline "$file")
     memory=$(field memory "$file"); memory=${memory:-256M}
@@ -33,8 +36,14 @@ run_case() {
     log=$out/$name.log
     iso=$out/$name.iso
     : > "$log"
+    for m in $(field modules "$file"); do
+        [ -f "$userdir/$m.elf" ] || problems+=("no user program $userdir/$m.elf (make user)")
+        modules+=("$userdir/$m.elf")
+    done
 
-    if ! "$top/tools/mkiso.sh" "$kernel" "$cmdline" "$iso"; then
+    if [ ${#problems[@]} -gt 0 ]; then
+        :
+    elif ! "$top/tools/mkiso.sh" "$kernel" "$cmdline" "$iso" "${modules[@]}"; then
         problems+=("could not build the ISO")
     else
         local start=$SECONDS

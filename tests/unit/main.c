@@ -10,6 +10,8 @@ static int (*const suite_registrations[])(void) = {
     test_cmdline_register,
     test_multiboot2_register,
     test_frame_register,
+    test_acpi_register,
+    test_elf_register,
 };
 
 static bool register_all(void)

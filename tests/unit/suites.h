@@ -7,5 +7,7 @@ int test_format_register(void);
 int test_cmdline_register(void);
 int test_multiboot2_register(void);
 int test_frame_register(void);
+int test_acpi_register(void);
+int test_elf_register(void);
 
 #endif

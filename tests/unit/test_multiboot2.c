@@ -174,7 +174,7 @@ static void test_full_list(void)
     mb_builder_t b;
     boot_info_t info;
     const uint8_t *copy;
-    size_t off;
+    size_t off, acpi_new;
 
     mb_begin(&b);
     mb_string_tag(&b, MB2_TAG_CMDLINE, "console=ttyS0 quiet");
@@ -187,9 +187,9 @@ static void test_full_list(void)
     off = mb_tag(&b, 21, 13);               /* unknown, odd size: padded to 16 */
     memset(b.buf + off + 8, 0xff, 5);
     mb_mmap(&b, 24, map, sizeof(map) / sizeof(map[0]));
-    off = mb_tag(&b, MB2_TAG_ACPI_OLD, 8 + 20);   /* RSDP copy: skipped for now */
+    off = mb_tag(&b, MB2_TAG_ACPI_OLD, 8 + 20);
     memcpy(b.buf + off + 8, "RSD PTR ", 8);
-    mb_tag(&b, MB2_TAG_ACPI_NEW, 8 + 36);
+    acpi_new = mb_tag(&b, MB2_TAG_ACPI_NEW, 8 + 36);
     mb_finish(&b);
 
     memset(&info, 0x77, sizeof(info));
@@ -221,6 +221,8 @@ static void test_full_list(void)
     CU_ASSERT_EQUAL(info.regions[5].type, BOOT_REGION_BAD);
     CU_ASSERT_EQUAL(info.regions[6].type, BOOT_REGION_RESERVED);
     CU_ASSERT_EQUAL(info.regions[7].type, BOOT_REGION_RESERVED);
+    CU_ASSERT_PTR_EQUAL(info.rsdp_copy, copy + acpi_new + 8);
+    CU_ASSERT_EQUAL(info.rsdp_copy_size, 36);
     CU_ASSERT_EQUAL(info.rsdp_phys, 0);
 }
 
@@ -241,6 +243,8 @@ static void test_minimal_list(void)
     CU_ASSERT_EQUAL(info.nmodules, 0);
     CU_ASSERT_EQUAL(info.nregions, 1);
     CU_ASSERT_EQUAL(info.regions[0].base, 0x100000);
+    CU_ASSERT_PTR_NULL(info.rsdp_copy);
+    CU_ASSERT_EQUAL(info.rsdp_copy_size, 0);
     CU_ASSERT_EQUAL(info.rsdp_phys, 0);
 
     /* More readable memory than the structure claims is fine. */
@@ -284,6 +288,72 @@ static void test_edge_cases_accepted(void)
     b.len = off + 8;
     CU_ASSERT_EQUAL(parse(&b, &info), MB2_OK);
     CU_ASSERT_STRING_EQUAL(info.cmdline, "");
+}
+
+/* Appends an ACPI tag holding a copy of n bytes whose first byte is mark; returns the copy's offset. */
+static size_t mb_acpi(mb_builder_t *b, uint32_t type, uint32_t n, uint8_t mark)
+{
+    size_t off = mb_tag(b, type, 8 + n);
+
+    memset(b->buf + off + 8, mark, n);
+    return off + 8;
+}
+
+static void test_acpi_rsdp_copy(void)
+{
+    mb_builder_t b;
+    boot_info_t info;
+    const uint8_t *copy;
+    size_t at;
+
+    /* Only the old tag (ACPI 1.0): its 20-byte copy. */
+    mb_begin(&b);
+    mb_mmap_simple(&b, 1);
+    at = mb_acpi(&b, MB2_TAG_ACPI_OLD, 20, 0x01);
+    mb_finish(&b);
+    copy = guarded_copy(&b, b.len);
+    CU_ASSERT_EQUAL_FATAL(mb2_parse(copy, b.len, &info), MB2_OK);
+    CU_ASSERT_PTR_EQUAL(info.rsdp_copy, copy + at);
+    CU_ASSERT_EQUAL(info.rsdp_copy_size, 20);
+
+    /* The new tag wins over the old, before or after it. */
+    mb_begin(&b);
+    at = mb_acpi(&b, MB2_TAG_ACPI_NEW, 36, 0x02);
+    mb_acpi(&b, MB2_TAG_ACPI_OLD, 20, 0x01);
+    mb_mmap_simple(&b, 1);
+    mb_finish(&b);
+    copy = guarded_copy(&b, b.len);
+    CU_ASSERT_EQUAL_FATAL(mb2_parse(copy, b.len, &info), MB2_OK);
+    CU_ASSERT_PTR_EQUAL(info.rsdp_copy, copy + at);
+    CU_ASSERT_EQUAL(info.rsdp_copy_size, 36);
+    CU_ASSERT_EQUAL(*(const uint8_t *)info.rsdp_copy, 0x02);
+
+    mb_begin(&b);
+    mb_acpi(&b, MB2_TAG_ACPI_OLD, 20, 0x01);
+    at = mb_acpi(&b, MB2_TAG_ACPI_NEW, 36, 0x02);
+    mb_mmap_simple(&b, 1);
+    mb_finish(&b);
+    copy = guarded_copy(&b, b.len);
+    CU_ASSERT_EQUAL_FATAL(mb2_parse(copy, b.len, &info), MB2_OK);
+    CU_ASSERT_PTR_EQUAL(info.rsdp_copy, copy + at);
+
+    /* The size is the tag's, unpadded and unvalidated: an empty copy is size 0, inside the tag. */
+    mb_begin(&b);
+    mb_mmap_simple(&b, 1);
+    at = mb_acpi(&b, MB2_TAG_ACPI_NEW, 0, 0);
+    mb_finish(&b);
+    copy = guarded_copy(&b, b.len);
+    CU_ASSERT_EQUAL_FATAL(mb2_parse(copy, b.len, &info), MB2_OK);
+    CU_ASSERT_PTR_EQUAL(info.rsdp_copy, copy + at);
+    CU_ASSERT_EQUAL(info.rsdp_copy_size, 0);
+
+    /* A tag running past the end is refused before it is recorded. */
+    mb_begin(&b);
+    mb_mmap_simple(&b, 1);
+    at = mb_acpi(&b, MB2_TAG_ACPI_NEW, 36, 0x02);
+    mb_finish(&b);
+    put32(&b, at - 4, (uint32_t)(b.len - (at - 8) + 8));
+    CU_ASSERT_EQUAL(parse(&b, &info), MB2_ERR_TAG_SIZE);
 }
 
 static void test_capacity_limits(void)
@@ -584,6 +654,7 @@ static void test_random_corruption(void)
     mb_module(&good, 0x200000, 0x210000, "/boot/init");
     mb_mmap(&good, 24, map, 2);
     mb_module(&good, 0x210000, 0x220000, "/boot/names");
+    mb_acpi(&good, MB2_TAG_ACPI_NEW, 36, 0x52);
     mb_finish(&good);
 
     for (int iter = 0; iter < 20000; iter++) {
@@ -618,6 +689,14 @@ static void test_random_corruption(void)
             CU_ASSERT_FATAL(info.modules[i].end >= info.modules[i].start);
             CU_ASSERT_TRUE_FATAL(string_inside(info.modules[i].cmdline, copy, max_size));
         }
+        if (info.rsdp_copy != NULL) {
+            const uint8_t *r = info.rsdp_copy;
+
+            CU_ASSERT_FATAL(r >= copy && r <= copy + max_size);
+            CU_ASSERT_FATAL(info.rsdp_copy_size <= (size_t)(copy + max_size - r));
+        } else {
+            CU_ASSERT_FATAL(info.rsdp_copy_size == 0);
+        }
     }
     /* The harness itself: some mutations (of payload bytes) must leave a valid list. */
     CU_ASSERT(accepted > 0);
@@ -627,6 +706,7 @@ static CU_TestInfo multiboot2_tests[] = {
     { "full list", test_full_list },
     { "minimal list", test_minimal_list },
     { "edge cases accepted", test_edge_cases_accepted },
+    { "ACPI RSDP copy", test_acpi_rsdp_copy },
     { "capacity limits", test_capacity_limits },
     { "NULL and misaligned", test_null_and_misaligned },
     { "bad total size", test_bad_total_size },

@@ -29,6 +29,9 @@ mb2_header:
     .long MB2_ARCH_I386
     .long mb2_header_end - mb2_header
     .long -(MB2_HEADER_MAGIC + MB2_ARCH_I386 + (mb2_header_end - mb2_header))
+    /* Module alignment tag: boot modules start on page boundaries (they become memory objects). */
+    .word 6, 0
+    .long 8
     /* End tag. GRUB loads the ELF segments at their physical addresses. */
     .word 0, 0
     .long 8

@@ -20,7 +20,12 @@ struct gdt_ptr {
 
 #define IST_STACK_SIZE 4096
 
-static struct tss tss;
+/* The TSS and, right after it, the I/O permission bitmap (a set bit denies the port). */
+static struct {
+    struct tss tss;
+    uint8_t io_bitmap[IO_BITMAP_BYTES + 1];   /* the CPU reads one byte past the end */
+} __attribute__((packed)) tss_block;
+#define tss tss_block.tss
 static uint64_t gdt[8];
 static uint8_t ist_stacks[2][IST_STACK_SIZE] __attribute__((aligned(16)));
 
@@ -32,13 +37,14 @@ static uint8_t ist_stacks[2][IST_STACK_SIZE] __attribute__((aligned(16)));
 
 void gdt_init(void)
 {
-    memset(&tss, 0, sizeof tss);
+    memset(&tss_block, 0, sizeof tss_block);
+    memset(tss_block.io_bitmap, 0xFF, sizeof tss_block.io_bitmap);
     tss.ist[IST_DOUBLE_FAULT - 1] = (uint64_t)&ist_stacks[0][IST_STACK_SIZE];
     tss.ist[IST_NMI - 1] = (uint64_t)&ist_stacks[1][IST_STACK_SIZE];
-    tss.iomap_base = sizeof tss;   /* no I/O bitmap yet: every port faults in user mode */
+    tss.iomap_base = sizeof tss;
 
-    uint64_t base = (uint64_t)&tss;
-    uint64_t limit = sizeof tss - 1;
+    uint64_t base = (uint64_t)&tss_block;
+    uint64_t limit = sizeof tss_block - 1;
     gdt[0] = 0;
     gdt[1] = SEG_CODE64_KERNEL;
     gdt[2] = SEG_DATA_KERNEL;
@@ -70,4 +76,9 @@ void gdt_init(void)
 void tss_set_kernel_stack(uint64_t rsp0)
 {
     tss.rsp[0] = rsp0;
+}
+
+uint8_t *tss_io_bitmap(void)
+{
+    return tss_block.io_bitmap;
 }

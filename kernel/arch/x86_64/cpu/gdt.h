@@ -2,7 +2,9 @@
 #ifndef AGORA_KERNEL_ARCH_GDT_H
 #define AGORA_KERNEL_ARCH_GDT_H
 
+#ifndef __ASSEMBLY__
 #include <stdint.h>
+#endif
 
 #define SEL_KERNEL_CODE 0x08
 #define SEL_KERNEL_DATA 0x10
@@ -15,8 +17,14 @@
 #define IST_DOUBLE_FAULT 1
 #define IST_NMI          2
 
+#ifndef __ASSEMBLY__
+#define IO_BITMAP_BYTES 8192   /* one bit per port, 65536 ports */
+
 void gdt_init(void);
+/* The TSS's I/O permission bitmap (IO_BITMAP_BYTES): a clear bit lets user mode use the port. */
+uint8_t *tss_io_bitmap(void);
 /* The stack the CPU switches to on an interrupt from user mode. */
 void tss_set_kernel_stack(uint64_t rsp0);
+#endif
 
 #endif

@@ -21,7 +21,11 @@ isr_stub_\v:
     .endr
 
 isr_common:
-    pushq %rax
+    /* From user mode: switch to the kernel's GS (per-CPU data). cs is at 24(%rsp). */
+    testb $3, 24(%rsp)
+    jz 1f
+    swapgs
+1:  pushq %rax
     pushq %rbx
     pushq %rcx
     pushq %rdx
@@ -43,23 +47,7 @@ isr_common:
     andq $-16, %rsp
     call trap_dispatch
     movq %rbx, %rsp
-    popq %r15
-    popq %r14
-    popq %r13
-    popq %r12
-    popq %r11
-    popq %r10
-    popq %r9
-    popq %r8
-    popq %rbp
-    popq %rdi
-    popq %rsi
-    popq %rdx
-    popq %rcx
-    popq %rbx
-    popq %rax
-    addq $16, %rsp
-    iretq
+    jmp trap_return
 
     .macro ISR_ADDR v
     .quad isr_stub_\v

@@ -7,6 +7,12 @@
 #include "arch/x86_64/power.h"
 #include "lib/backtrace.h"
 #include "lib/log.h"
+#include "agora/ipc.h"
+#include "object/device.h"
+#include "object/endpoint.h"
+#include "object/task.h"
+#include "sched/sched.h"
+#include "selftest/selftest.h"
 
 #define VECTOR_PAGE_FAULT 14
 #define NUM_EXCEPTIONS 32
@@ -77,10 +83,45 @@ static void __attribute__((__noreturn__)) exception_panic(const trap_frame_t *tf
     machine_halt(EXIT_PANIC);
 }
 
+/*
+ * An exception in user mode: a message to the thread's fault handler, or, when it
+ * has none, the end of its task.
+ */
+static void user_exception(trap_frame_t *tf)
+{
+    thread_t *cur = sched_current();
+    uint64_t words[4];
+    uint32_t label;
+    uint64_t addr = 0;
+    if (tf->vector == VECTOR_PAGE_FAULT) {
+        addr = read_cr2();
+        label = IPC_LABEL_PAGE_FAULT;
+        words[0] = addr;
+        words[1] = tf->error_code;
+        words[2] = tf->rip;
+        words[3] = 0;
+    } else {
+        label = IPC_LABEL_EXCEPTION;
+        words[0] = tf->vector;
+        words[1] = tf->error_code;
+        words[2] = tf->rip;
+        words[3] = tf->rsp;
+    }
+    if (ipc_send_fault(label, words, addr))
+        return;
+    log_line("fault", "task %lu thread %lu: %s (vector %lu, error 0x%lx) at rip %lx%s%lx: killed",
+             (unsigned long)cur->task->id, (unsigned long)cur->id, trap_exception_name(tf->vector),
+             (unsigned long)tf->vector, (unsigned long)tf->error_code, (unsigned long)tf->rip,
+             tf->vector == VECTOR_PAGE_FAULT ? ", address " : "", (unsigned long)addr);
+    task_kill(cur->task, -(int64_t)tf->vector - 1);
+}
+
 void trap_dispatch(trap_frame_t *tf)
 {
     uint64_t v = tf->vector;
-    if (v < NUM_EXCEPTIONS) {
+    if (v < NUM_EXCEPTIONS && (tf->cs & 3)) {
+        user_exception(tf);
+    } else if (v < NUM_EXCEPTIONS) {
         if (v == expected_vector && expected_hook) {
             trap_hook_t hook = expected_hook;
             expected_vector = ~0ull;
@@ -90,9 +131,10 @@ void trap_dispatch(trap_frame_t *tf)
         }
         exception_panic(tf);
     }
-    switch (v) {
+    else switch (v) {
     case VECTOR_TIMER:
         timer_tick();
+        sched_tick();
         apic_eoi();
         break;
     case VECTOR_SPURIOUS:
@@ -102,10 +144,24 @@ void trap_dispatch(trap_frame_t *tf)
         apic_eoi();
         break;
     default:
+        if (ioapic_selftest_vector_hook(v))
+            break;
         if (v >= VECTOR_PIC_BASE && v < VECTOR_PIC_BASE + 16)
             break;   /* a spurious 8259 interrupt: masked PICs still send IRQ 7/15 */
+        if (v >= VECTOR_IRQ_BASE && v <= VECTOR_IRQ_LAST) {
+            irq_deliver((unsigned)(v - VECTOR_IRQ_BASE));
+            apic_eoi();
+            break;
+        }
         log_line("trap", "unexpected interrupt vector %lu", (unsigned long)v);
         apic_eoi();
         break;
+    }
+    /* Interrupts reach the kernel only in user mode or in the idle loop: both may switch. */
+    thread_t *cur = sched_current();
+    if (cur) {
+        while (cur->state == TS_DEAD)
+            sched_schedule();
+        sched_preempt_point();
     }
 }

@@ -12,6 +12,8 @@
 #define REG_VERSION   0x030
 #define REG_TPR       0x080
 #define REG_EOI       0x0B0
+#define REG_ISR       0x100   /* 8 registers of 32 vectors each, 16 bytes apart */
+#define REG_IRR       0x200
 #define REG_SPURIOUS  0x0F0
 #define REG_LVT_TIMER 0x320
 #define REG_LVT_LINT0 0x350
@@ -58,6 +60,14 @@ void apic_init(void)
 uint32_t apic_id(void) { return apic_read(REG_ID) >> 24; }
 
 void apic_eoi(void) { apic_write(REG_EOI, 0); }
+
+static bool vector_bit(uint32_t bank, uint8_t vector)
+{
+    return (apic_read(bank + (vector / 32u) * 0x10) >> (vector % 32u)) & 1;
+}
+
+bool apic_irr_pending(uint8_t vector) { return vector_bit(REG_IRR, vector); }
+bool apic_isr_in_service(uint8_t vector) { return vector_bit(REG_ISR, vector); }
 
 void apic_timer_start_countdown(uint32_t initial)
 {

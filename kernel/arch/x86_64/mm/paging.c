@@ -139,6 +139,10 @@ void paging_init(uint64_t phys_limit)
     if (!kernel_root)
         panic("no frame for the kernel page table");
     map_direct(kernel_root, phys_limit);
+    /* Every address space copies the kernel's top-level entries once, at creation:
+     * the MMIO window's must exist before the first user space does. */
+    if (!walk(kernel_root, MMIO_WINDOW_BASE, 2, true))
+        panic("no frame for the MMIO window's table");
     map_kernel_range(kernel_root, kernel_text_start, kernel_text_end, 0);
     map_kernel_range(kernel_root, kernel_rodata_start, kernel_rodata_end, PTE_NX);
     map_kernel_range(kernel_root, kernel_data_start, kernel_data_end, PTE_WRITE | PTE_NX);

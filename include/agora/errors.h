@@ -1,0 +1,32 @@
+/* Error codes of every system call (returned negated) and of server replies. */
+#ifndef AGORA_ERRORS_H
+#define AGORA_ERRORS_H
+
+/* X(name, number, description); numbers are only ever appended. */
+#define AGORA_ERROR_LIST(X)                                                  \
+    X(OK,          0, "success")                                             \
+    X(E_INVAL,     1, "invalid argument")                                    \
+    X(E_NOCAP,     2, "no capability in that slot (empty, revoked or out of range)") \
+    X(E_TYPE,      3, "capability names an object of the wrong type")        \
+    X(E_PERM,      4, "capability lacks a right the operation needs")        \
+    X(E_FAULT,     5, "bad user address (unmapped, read-only or kernel half)") \
+    X(E_NOMEM,     6, "out of memory or over quota")                         \
+    X(E_RANGE,     7, "a size or count is out of range (e.g. oversized message)") \
+    X(E_EXIST,     8, "destination already in use (slot full, page mapped)") \
+    X(E_DEAD,      9, "the peer died")                                       \
+    X(E_ALIGN,    10, "address or size not page aligned")                    \
+    X(E_AGAIN,    11, "nothing to receive without blocking")                 \
+    X(E_NOSYS,    12, "no such system call")                                 \
+    X(E_OVERLAP,  13, "overlapping memory ranges")                           \
+    X(E_NOWINDOW, 14, "receiver accepts no memory or capabilities")          \
+    X(E_BUSY,     15, "object is busy (already bound, already started)")     \
+    X(E_STATE,    16, "object in the wrong state for the operation")
+
+enum agora_error {
+#define AGORA_ERROR_ENUM(name, num, desc) name = num,
+    AGORA_ERROR_LIST(AGORA_ERROR_ENUM)
+#undef AGORA_ERROR_ENUM
+    AGORA_ERROR_COUNT
+};
+
+#endif

@@ -1,0 +1,61 @@
+/*
+ * System calls: numbers and arguments. The list is the one definition; the kernel's
+ * dispatch table and the user stubs are derived from it.
+ *
+ * Calling convention (x86_64 `syscall`): rax = number; arguments in rdi, rsi, rdx,
+ * r10, r8, r9. Result in rax: >= 0 success, < 0 a negated enum agora_error.
+ * IPC calls also return words in registers (see ipc.h). rcx and r11 are clobbered.
+ */
+#ifndef AGORA_SYSCALLS_H
+#define AGORA_SYSCALLS_H
+
+/* X(name, number, arguments). Numbers are only appended; a retired one stays, marked. */
+#define AGORA_SYSCALL_LIST(X)                                                              \
+    X(SYS_DEBUG_PUTS,      0, "(const char *buf, size_t len): write to the kernel log")     \
+    X(SYS_YIELD,           1, "(): give up the rest of the time slice")                     \
+    X(SYS_SLEEP,           2, "(uint64_t microseconds)")                                    \
+    X(SYS_CLOCK,           3, "(): microseconds since boot")                                \
+    X(SYS_CAP_COPY,        4, "(src, dst, rights, badge): copy with rights masked; badge set if src has none") \
+    X(SYS_CAP_DELETE,      5, "(slot)")                                                     \
+    X(SYS_CAP_REVOKE,      6, "(slot): delete every copy derived from slot")                \
+    X(SYS_CAP_INFO,        7, "(slot): type | rights << 8 | (badge != 0) << 16")            \
+    X(SYS_CAP_GIVE,        8, "(task, src, dst_in_task, rights): copy into another task's table") \
+    X(SYS_TASK_CREATE,     9, "(pool, dst): a new empty task")                              \
+    X(SYS_TASK_KILL,      10, "(task, status): destroy the task and its threads")           \
+    X(SYS_TASK_WATCH,     11, "(task, notification): signal notification (its badge) on death") \
+    X(SYS_THREAD_CREATE,  12, "(task, pool, dst): a new inactive thread in task")           \
+    X(SYS_THREAD_SETUP,   13, "(thread, ipc_buffer, fault_ep, priority): configure")        \
+    X(SYS_THREAD_START,   14, "(thread, rip, rsp, arg): run it; arg arrives in rdi")        \
+    X(SYS_THREAD_EXIT,    15, "(): end the calling thread")                                 \
+    X(SYS_ENDPOINT_CREATE,16, "(pool, dst)")                                                \
+    X(SYS_NOTIFY_CREATE,  17, "(pool, dst)")                                                \
+    X(SYS_SEND,           18, "(ep, info, mr0, mr1, mr2, mr3)")                             \
+    X(SYS_RECV,           19, "(ep): returns info; badge in rdi; mr0-3 in rdx r10 r8 r9")   \
+    X(SYS_CALL,           20, "(ep, info, mr0..mr3): send and wait for the reply")          \
+    X(SYS_REPLY,          21, "(info, mr0..mr3): answer the last caller")                   \
+    X(SYS_REPLY_RECV,     22, "(ep, info, mr0..mr3): reply then receive on ep")             \
+    X(SYS_SIGNAL,         23, "(notification): OR the capability's badge into the word")    \
+    X(SYS_WAIT,           24, "(notification): block until non-zero; return and clear")     \
+    X(SYS_POLL,           25, "(notification): return and clear, never block")              \
+    X(SYS_MEMORY_CREATE,  26, "(pool, pages, dst): zeroed RAM")                             \
+    X(SYS_MAP,            27, "(task, memory, page_offset, vaddr, pages, rights)")          \
+    X(SYS_UNMAP,          28, "(task, vaddr, pages): also from everyone it was mapped on to") \
+    X(SYS_IRQ_CREATE,     29, "(irq_control, irq, dst)")                                    \
+    X(SYS_IRQ_BIND,       30, "(irq, notification): deliver as the notification's badge")   \
+    X(SYS_IRQ_ACK,        31, "(irq): unmask after handling")                               \
+    X(SYS_IOPORT_CREATE,  32, "(ioports, first, count, dst): a sub-range")                  \
+    X(SYS_IOPORT_ENABLE,  33, "(ioports): allow in/out on those ports for the calling task") \
+    X(SYS_MACHINE_HALT,   34, "(machine, code): power off; code goes to the test channel")  \
+    X(SYS_MEMORY_INFO,    35, "(memory): number of pages")                                  \
+    X(SYS_POOL_INFO,      36, "(pool): pages left")                                         \
+    X(SYS_THREAD_REGS,    37, "(thread, struct agora_regs *out): read a stopped thread's registers") \
+    X(SYS_KERNEL_STATS,   38, "(machine, struct agora_kernel_stats *out): counters, after a consistency check")
+
+enum agora_syscall {
+#define AGORA_SYSCALL_ENUM(name, num, doc) name = num,
+    AGORA_SYSCALL_LIST(AGORA_SYSCALL_ENUM)
+#undef AGORA_SYSCALL_ENUM
+    SYS_COUNT
+};
+
+#endif

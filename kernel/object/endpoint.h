@@ -1,0 +1,36 @@
+/* Endpoints: synchronous, unbuffered IPC (send, receive, call, reply). */
+#ifndef AGORA_KERNEL_OBJECT_ENDPOINT_H
+#define AGORA_KERNEL_OBJECT_ENDPOINT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "object/kobject.h"
+#include "object/thread.h"
+
+struct task;
+
+typedef struct endpoint {
+    kobject_t obj;
+    thread_t *head, *tail;          /* waiting senders, or waiting receivers, never both */
+    bool receivers_waiting;         /* which of the two the queue holds */
+    bool dead;                      /* its receiving task died: every operation fails with -E_DEAD */
+    struct task *owner;             /* the task that receives on it */
+    struct endpoint *owner_next;
+} endpoint_t;
+
+endpoint_t *endpoint_create(void);
+void endpoint_destroy(endpoint_t *ep);
+/* Its receiving task died: wake everyone queued with -E_DEAD, refuse all later use. */
+void endpoint_close(endpoint_t *ep);
+void endpoint_dequeue(endpoint_t *ep, thread_t *t);
+
+/* System calls on the current thread; the result is left in its trap frame. */
+void ipc_send(endpoint_t *ep, uint64_t badge, uint32_t rights, uint64_t info, bool call);
+void ipc_recv(endpoint_t *ep);
+void ipc_reply(uint64_t info);
+void ipc_reply_recv(endpoint_t *ep, uint64_t info);
+
+/* A fault in the current thread becomes a call on its fault endpoint; false: no handler. */
+bool ipc_send_fault(uint32_t label, const uint64_t words[4], uint64_t fault_addr);
+
+#endif

@@ -1,0 +1,42 @@
+/* kobject_release: the one place that knows how to destroy each type of object. */
+#include "object/kobject.h"
+#include "object/device.h"
+#include "object/endpoint.h"
+#include "object/memory.h"
+#include "object/notification.h"
+#include "object/task.h"
+#include "object/thread.h"
+#include "lib/log.h"
+
+void kobject_charge(kobject_t *o, pool_t *pool, uint64_t pages)
+{
+    o->pool = pool;
+    o->pool_pages = pages;
+    if (pool)
+        kobject_ref(&pool->obj);
+}
+
+void kobject_release(kobject_t *o)
+{
+    pool_t *pool = o->pool;
+    uint64_t pages = o->pool_pages;
+    switch (o->type) {
+    case OBJ_TASK: task_destroy((task_t *)o); break;
+    case OBJ_THREAD: thread_destroy((thread_t *)o); break;
+    case OBJ_ENDPOINT: endpoint_destroy((endpoint_t *)o); break;
+    case OBJ_NOTIFICATION: notification_destroy((notification_t *)o); break;
+    case OBJ_MEMORY: memory_destroy((memory_t *)o); break;
+    case OBJ_IRQ: irq_destroy((irq_t *)o); break;
+    case OBJ_IOPORT: ioport_destroy((ioport_t *)o); break;
+    case OBJ_POOL: pool_destroy((pool_t *)o); break;
+    case OBJ_IRQ_CONTROL:
+    case OBJ_MACHINE:
+        break;   /* static singletons: nothing to free */
+    default:
+        panic("release of object with bad type %u", o->type);
+    }
+    if (pool) {
+        pool_refund(pool, pages);
+        kobject_unref(&pool->obj);
+    }
+}

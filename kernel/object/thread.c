@@ -1,0 +1,102 @@
+/* Thread creation, start and death. */
+#include "object/thread.h"
+#include "object/endpoint.h"
+#include "object/notification.h"
+#include "object/task.h"
+#include "agora/errors.h"
+#include "arch/x86_64/cpu/gdt.h"
+#include "lib/log.h"
+#include "lib/string.h"
+#include "mm/kheap.h"
+#include "sched/sched.h"
+
+extern char thread_first_entry[];
+static uint64_t next_thread_id = 1;
+
+#define RFLAGS_IF (1u << 9)
+#define RFLAGS_RESERVED1 (1u << 1)
+
+thread_t *thread_create(task_t *task)
+{
+    thread_t *t = kzalloc(sizeof *t);
+    void *stack = t ? kzalloc(THREAD_KSTACK_SIZE) : 0;
+    if (!stack) {
+        kfree(t);
+        return 0;
+    }
+    kobject_init(&t->obj, OBJ_THREAD);
+    t->id = next_thread_id++;
+    t->kstack = stack;
+    t->state = TS_INACTIVE;
+    t->priority = THREAD_DEFAULT_PRIORITY;
+    t->frame = (trap_frame_t *)((char *)stack + THREAD_KSTACK_SIZE) - 1;
+    task_add_thread(task, t);
+    return t;
+}
+
+void thread_start(thread_t *t, uint64_t rip, uint64_t rsp, uint64_t arg)
+{
+    trap_frame_t *f = t->frame;
+    memset(f, 0, sizeof *f);
+    f->rip = rip;
+    f->rsp = rsp;
+    f->rdi = arg;
+    f->cs = SEL_USER_CODE | 3;
+    f->ss = SEL_USER_DATA | 3;
+    f->rflags = RFLAGS_IF | RFLAGS_RESERVED1;
+    /* Below the frame: what context_switch pops (six registers) and its return address. */
+    uint64_t *sp = (uint64_t *)f;
+    *--sp = (uint64_t)thread_first_entry;
+    for (int i = 0; i < 6; i++)
+        *--sp = 0;
+    t->ksp = (uint64_t)sp;
+    sched_make_ready(t);
+}
+
+void thread_kill(thread_t *t)
+{
+    switch (t->state) {
+    case TS_READY:
+        sched_remove(t);
+        break;
+    case TS_BLOCKED_SEND:
+    case TS_BLOCKED_RECV:
+        endpoint_dequeue(t->blocked_ep, t);
+        break;
+    case TS_BLOCKED_NOTIFY:
+        notification_dequeue(t->blocked_ntfn, t);
+        break;
+    case TS_SLEEPING:
+        sched_cancel_sleep(t);
+        break;
+    case TS_BLOCKED_REPLY:
+        if (t->callee && t->callee->caller == t)
+            t->callee->caller = 0;
+        t->callee = 0;
+        break;
+    default:
+        break;
+    }
+    /* Whoever called us waits for a reply that will never come. */
+    if (t->caller) {
+        thread_t *c = t->caller;
+        t->caller = 0;
+        c->callee = 0;
+        if (c->state == TS_BLOCKED_REPLY) {
+            thread_set_result(c, -E_DEAD);
+            sched_make_ready(c);
+        }
+    }
+    if (t->fault_ep) {
+        kobject_unref(&t->fault_ep->obj);
+        t->fault_ep = 0;
+    }
+    t->state = TS_DEAD;
+}
+
+void thread_destroy(thread_t *t)
+{
+    if (t->state != TS_DEAD)
+        thread_kill(t);
+    sched_bury(t);
+}

@@ -1,0 +1,79 @@
+/* Threads: a register state, a kernel stack, a place in the scheduler and in IPC. */
+#ifndef AGORA_KERNEL_OBJECT_THREAD_H
+#define AGORA_KERNEL_OBJECT_THREAD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "object/kobject.h"
+#include "arch/x86_64/cpu/trap.h"
+
+struct task;
+struct endpoint;
+struct notification;
+
+typedef enum thread_state {
+    TS_INACTIVE,        /* created, not started */
+    TS_READY,           /* on a run queue (or running: see percpu current) */
+    TS_BLOCKED_SEND,    /* queued on an endpoint to send (or call) */
+    TS_BLOCKED_RECV,    /* queued on an endpoint to receive */
+    TS_BLOCKED_REPLY,   /* called, waiting for the reply */
+    TS_BLOCKED_NOTIFY,  /* waiting on a notification */
+    TS_SLEEPING,
+    TS_DEAD,
+} thread_state_t;
+
+#define THREAD_KSTACK_SIZE (8192 - 16)   /* with the heap header: two whole frames */
+#define THREAD_DEFAULT_PRIORITY 100
+#define THREAD_MAX_PRIORITY 255
+
+typedef struct thread {
+    kobject_t obj;
+    struct task *task;
+    struct thread *task_next;       /* the task's thread list */
+    uint64_t id;
+
+    /* Scheduling. */
+    thread_state_t state;
+    uint8_t priority;
+    uint8_t slice_left;
+    struct thread *q_next, *q_prev; /* run queue, endpoint queue or sleep list */
+    uint64_t wake_tick;
+
+    /* Machine state: the user registers live at the top of the kernel stack. */
+    uint64_t ksp;
+    void *kstack;
+    trap_frame_t *frame;
+
+    /* IPC. */
+    uint64_t ipc_buffer;            /* user address of its agora_ipc_buffer, 0: none */
+    struct endpoint *blocked_ep;    /* while TS_BLOCKED_SEND / TS_BLOCKED_RECV */
+    struct notification *blocked_ntfn;
+    uint64_t send_info;             /* while TS_BLOCKED_SEND: the message info */
+    uint64_t send_regs[4];          /* ... and its first four words */
+    uint64_t send_badge;
+    uint32_t send_rights;           /* rights of the endpoint capability used */
+    bool send_is_call;
+    struct thread *caller;          /* the thread waiting for our reply */
+    struct thread *callee;          /* while TS_BLOCKED_REPLY: who owes us the reply */
+
+    /* Faults: sent as a call on this endpoint. */
+    struct endpoint *fault_ep;
+    uint64_t fault_badge;
+    bool in_fault;                  /* blocked on a fault message, not a call */
+    uint64_t fault_addr;            /* the faulting address of that fault */
+} thread_t;
+
+thread_t *thread_create(struct task *task);
+/* Makes it runnable at rip with rsp and rdi = arg (user mode). */
+void thread_start(thread_t *t, uint64_t rip, uint64_t rsp, uint64_t arg);
+/* Takes the thread out of every queue, wakes whoever waits on it with -E_DEAD, marks it dead. */
+void thread_kill(thread_t *t);
+void thread_destroy(thread_t *t);
+
+/* Sets the value a blocked thread's system call returns when it next runs. */
+static inline void thread_set_result(thread_t *t, long v)
+{
+    t->frame->rax = (uint64_t)v;
+}
+
+#endif

@@ -1,0 +1,560 @@
+/*
+ * System-call dispatch. The handler table is derived from AGORA_SYSCALL_LIST, so the
+ * compiler insists on one handler per call. Each handler validates every argument
+ * before it changes anything, and returns a result or a negated error.
+ */
+#include "agora/errors.h"
+#include "agora/ipc.h"
+#include "agora/syscalls.h"
+#include "arch/x86_64/cpu/ioperm.h"
+#include "arch/x86_64/cpu/trap.h"
+#include "arch/x86_64/dev/serial.h"
+#include "arch/x86_64/dev/timer.h"
+#include "arch/x86_64/mm/paging.h"
+#include "arch/x86_64/power.h"
+#include "lib/log.h"
+#include "lib/string.h"
+#include "object/cap.h"
+#include "object/device.h"
+#include "object/endpoint.h"
+#include "object/memory.h"
+#include "object/notification.h"
+#include "object/task.h"
+#include "sched/sched.h"
+#include "syscall/kcheck.h"
+#include "mm/vspace.h"
+
+/* Returned by handlers that left their result in the frame themselves (IPC). */
+#define KEEP_FRAME ((long)0x7FFFFFFFFFFFFFFF)
+
+#define A0 (f->rdi)
+#define A1 (f->rsi)
+#define A2 (f->rdx)
+#define A3 (f->r10)
+#define A4 (f->r8)
+#define A5 (f->r9)
+
+#define DEBUG_PUTS_MAX 4096
+#define MAP_MAX_PAGES (1ull << 24)
+/* Pages charged to a pool for kernel objects (their kernel memory). */
+#define THREAD_POOL_PAGES 3
+#define SMALL_OBJECT_POOL_PAGES 1
+
+static task_t *cur_task(void) { return sched_current()->task; }
+static cap_table_t *cur_caps(void) { return cur_task()->caps; }
+
+/* Looks up a capability of the current task or returns its error from the handler. */
+#define LOOKUP(slot, type, rights, out)                                        \
+    do {                                                                       \
+        int err_ = cap_lookup(cur_caps(), (slot), (type), (rights), (out));    \
+        if (err_)                                                              \
+            return err_;                                                       \
+    } while (0)
+
+#define EMPTY_SLOT(slot, out)                                                  \
+    do {                                                                       \
+        int err_ = cap_empty_slot(cur_caps(), (slot), (out));                  \
+        if (err_)                                                              \
+            return err_;                                                       \
+    } while (0)
+
+#define DECLARE_HANDLER(name, num, doc) static long handle_##name(trap_frame_t *f);
+AGORA_SYSCALL_LIST(DECLARE_HANDLER)
+#undef DECLARE_HANDLER
+
+typedef long (*syscall_handler_t)(trap_frame_t *f);
+static const syscall_handler_t handlers[SYS_COUNT] = {
+#define HANDLER_ENTRY(name, num, doc) [name] = handle_##name,
+    AGORA_SYSCALL_LIST(HANDLER_ENTRY)
+#undef HANDLER_ENTRY
+};
+
+/* ---- misc ---- */
+
+static long handle_SYS_DEBUG_PUTS(trap_frame_t *f)
+{
+    static char buf[DEBUG_PUTS_MAX];
+    if (A1 > DEBUG_PUTS_MAX)
+        return -E_RANGE;
+    int err = copy_from_user(cur_task()->root, buf, A0, A1);
+    if (err)
+        return err;
+    for (uint64_t i = 0; i < A1; i++)
+        serial_putc(buf[i]);
+    return (long)A1;
+}
+
+static long handle_SYS_YIELD(trap_frame_t *f)
+{
+    (void)f;
+    sched_yield();
+    return 0;
+}
+
+static long handle_SYS_SLEEP(trap_frame_t *f)
+{
+    uint64_t us = A0;
+    if (us > 3600ull * 1000000)
+        return -E_RANGE;
+    uint64_t ticks = (us * TIMER_HZ + 999999) / 1000000;
+    if (ticks == 0)
+        return 0;
+    sched_sleep(ticks);
+    return 0;
+}
+
+static long handle_SYS_CLOCK(trap_frame_t *f)
+{
+    (void)f;
+    return (long)timer_uptime_us();
+}
+
+/* ---- capabilities ---- */
+
+static bool badge_allowed(const cap_t *src, uint64_t badge)
+{
+    if (badge == 0)
+        return true;
+    uint32_t type = src->obj->type;
+    if (type != OBJ_ENDPOINT && type != OBJ_NOTIFICATION)
+        return false;
+    if (src->badge != 0)
+        return false;   /* a badge, once set, is fixed */
+    return type != OBJ_NOTIFICATION || (badge >> 63) == 0;
+}
+
+static long handle_SYS_CAP_COPY(trap_frame_t *f)
+{
+    cap_t *src, *dst;
+    LOOKUP(A0, OBJ_NONE, RIGHT_COPY, &src);
+    EMPTY_SLOT(A1, &dst);
+    if (A2 & ~(uint64_t)RIGHTS_ALL)
+        return -E_INVAL;
+    if (!badge_allowed(src, A3))
+        return -E_INVAL;
+    cap_install(dst, src->obj, src->rights & (uint32_t)A2, A3 ? A3 : src->badge, src);
+    return 0;
+}
+
+static long handle_SYS_CAP_DELETE(trap_frame_t *f)
+{
+    cap_t *c;
+    LOOKUP(A0, OBJ_NONE, 0, &c);
+    cap_delete(c);
+    return 0;
+}
+
+static long handle_SYS_CAP_REVOKE(trap_frame_t *f)
+{
+    cap_t *c;
+    LOOKUP(A0, OBJ_NONE, 0, &c);
+    cap_revoke(c);
+    return 0;
+}
+
+static long handle_SYS_CAP_INFO(trap_frame_t *f)
+{
+    cap_t *c;
+    LOOKUP(A0, OBJ_NONE, 0, &c);
+    return (long)(c->obj->type | ((uint64_t)c->rights << 8) | ((uint64_t)(c->badge != 0) << 16));
+}
+
+static long handle_SYS_CAP_GIVE(trap_frame_t *f)
+{
+    cap_t *tc, *src, *dst;
+    LOOKUP(A0, OBJ_TASK, RIGHT_MANAGE, &tc);
+    LOOKUP(A1, OBJ_NONE, RIGHT_COPY, &src);
+    task_t *t = (task_t *)tc->obj;
+    if (t->dead)
+        return -E_DEAD;
+    int err = cap_empty_slot(t->caps, A2, &dst);
+    if (err)
+        return err;
+    if (A3 & ~(uint64_t)RIGHTS_ALL)
+        return -E_INVAL;
+    cap_install(dst, src->obj, src->rights & (uint32_t)A3, src->badge, src);
+    return 0;
+}
+
+/* ---- tasks and threads ---- */
+
+static long handle_SYS_TASK_CREATE(trap_frame_t *f)
+{
+    cap_t *pc, *dst;
+    LOOKUP(A0, OBJ_POOL, RIGHT_MANAGE, &pc);
+    EMPTY_SLOT(A1, &dst);
+    task_t *t = task_create((pool_t *)pc->obj);
+    if (!t)
+        return -E_NOMEM;
+    cap_install(dst, &t->obj, RIGHTS_ALL, 0, 0);
+    return 0;
+}
+
+static long handle_SYS_TASK_KILL(trap_frame_t *f)
+{
+    cap_t *tc;
+    LOOKUP(A0, OBJ_TASK, RIGHT_MANAGE, &tc);
+    task_kill((task_t *)tc->obj, (int64_t)A1);
+    return 0;   /* if we killed ourselves, the dispatcher never returns to us */
+}
+
+static long handle_SYS_TASK_WATCH(trap_frame_t *f)
+{
+    cap_t *tc, *nc;
+    LOOKUP(A0, OBJ_TASK, 0, &tc);
+    LOOKUP(A1, OBJ_NOTIFICATION, RIGHT_WRITE, &nc);
+    return task_watch((task_t *)tc->obj, (notification_t *)nc->obj, nc->badge ? nc->badge : 1);
+}
+
+static long handle_SYS_THREAD_CREATE(trap_frame_t *f)
+{
+    cap_t *tc, *pc, *dst;
+    LOOKUP(A0, OBJ_TASK, RIGHT_MANAGE, &tc);
+    LOOKUP(A1, OBJ_POOL, RIGHT_MANAGE, &pc);
+    EMPTY_SLOT(A2, &dst);
+    task_t *t = (task_t *)tc->obj;
+    if (t->dead)
+        return -E_DEAD;
+    pool_t *pool = (pool_t *)pc->obj;
+    if (pool_charge(pool, THREAD_POOL_PAGES) != 0)
+        return -E_NOMEM;
+    thread_t *th = thread_create(t);
+    if (!th) {
+        pool_refund(pool, THREAD_POOL_PAGES);
+        return -E_NOMEM;
+    }
+    kobject_charge(&th->obj, pool, THREAD_POOL_PAGES);
+    cap_install(dst, &th->obj, RIGHTS_ALL, 0, 0);
+    return 0;
+}
+
+static long handle_SYS_THREAD_SETUP(trap_frame_t *f)
+{
+    cap_t *thc, *epc = 0;
+    LOOKUP(A0, OBJ_THREAD, RIGHT_MANAGE, &thc);
+    uint64_t buffer = A1, prio = A3;
+    if (buffer && (buffer & (PAGE_SIZE - 1)))
+        return -E_ALIGN;
+    if (buffer && !user_range_ok(buffer, PAGE_SIZE))
+        return -E_FAULT;
+    if (A2 != CAP_NULL)
+        LOOKUP(A2, OBJ_ENDPOINT, RIGHT_WRITE, &epc);
+    if (prio > sched_current()->priority)
+        return -E_PERM;   /* nobody hands out more priority than it has */
+    thread_t *th = (thread_t *)thc->obj;
+    if (th->state == TS_DEAD)
+        return -E_DEAD;
+    th->ipc_buffer = buffer;
+    if (th->fault_ep)
+        kobject_unref(&th->fault_ep->obj);
+    th->fault_ep = epc ? (endpoint_t *)epc->obj : 0;
+    th->fault_badge = epc ? epc->badge : 0;
+    if (epc)
+        kobject_ref(epc->obj);
+    if (th->state == TS_READY && th != sched_current()) {
+        sched_remove(th);
+        th->priority = (uint8_t)prio;
+        sched_make_ready(th);
+    } else {
+        th->priority = (uint8_t)prio;
+    }
+    return 0;
+}
+
+static long handle_SYS_THREAD_START(trap_frame_t *f)
+{
+    cap_t *thc;
+    LOOKUP(A0, OBJ_THREAD, RIGHT_MANAGE, &thc);
+    thread_t *th = (thread_t *)thc->obj;
+    if (th->state != TS_INACTIVE)
+        return -E_STATE;
+    if (!user_range_ok(A1, 1) || A2 > USER_TOP)
+        return -E_FAULT;
+    thread_start(th, A1, A2, A3);
+    return 0;
+}
+
+static long handle_SYS_THREAD_EXIT(trap_frame_t *f)
+{
+    (void)f;
+    thread_t *cur = sched_current();
+    task_t *t = cur->task;
+    thread_kill(cur);
+    task_remove_thread(t, cur);
+    return 0;   /* never seen: the dispatcher schedules away from a dead thread */
+}
+
+static long handle_SYS_THREAD_REGS(trap_frame_t *f)
+{
+    cap_t *thc;
+    LOOKUP(A0, OBJ_THREAD, RIGHT_MANAGE, &thc);
+    thread_t *th = (thread_t *)thc->obj;
+    if (th == sched_current())
+        return -E_STATE;
+    trap_frame_t *tf = th->frame;
+    struct agora_regs r = {
+        tf->rax, tf->rbx, tf->rcx, tf->rdx, tf->rsi, tf->rdi, tf->rbp, tf->rsp,
+        tf->r8, tf->r9, tf->r10, tf->r11, tf->r12, tf->r13, tf->r14, tf->r15,
+        tf->rip, tf->rflags,
+    };
+    return copy_to_user(cur_task()->root, A1, &r, sizeof r);
+}
+
+/* ---- IPC ---- */
+
+static long create_small(trap_frame_t *f, kobject_t *(*make)(void))
+{
+    cap_t *pc, *dst;
+    LOOKUP(A0, OBJ_POOL, RIGHT_MANAGE, &pc);
+    EMPTY_SLOT(A1, &dst);
+    pool_t *pool = (pool_t *)pc->obj;
+    if (pool_charge(pool, SMALL_OBJECT_POOL_PAGES) != 0)
+        return -E_NOMEM;
+    kobject_t *o = make();
+    if (!o) {
+        pool_refund(pool, SMALL_OBJECT_POOL_PAGES);
+        return -E_NOMEM;
+    }
+    kobject_charge(o, pool, SMALL_OBJECT_POOL_PAGES);
+    cap_install(dst, o, RIGHTS_ALL, 0, 0);
+    return 0;
+}
+
+static kobject_t *make_endpoint(void) { endpoint_t *e = endpoint_create(); return e ? &e->obj : 0; }
+static kobject_t *make_notification(void) { notification_t *n = notification_create(); return n ? &n->obj : 0; }
+
+static long handle_SYS_ENDPOINT_CREATE(trap_frame_t *f) { return create_small(f, make_endpoint); }
+static long handle_SYS_NOTIFY_CREATE(trap_frame_t *f) { return create_small(f, make_notification); }
+
+static long send_or_call(trap_frame_t *f, bool call)
+{
+    cap_t *c;
+    LOOKUP(A0, OBJ_ENDPOINT, RIGHT_WRITE, &c);
+    ipc_send((endpoint_t *)c->obj, c->badge, c->rights, A1, call);
+    return KEEP_FRAME;
+}
+
+static long handle_SYS_SEND(trap_frame_t *f) { return send_or_call(f, false); }
+static long handle_SYS_CALL(trap_frame_t *f) { return send_or_call(f, true); }
+
+static long handle_SYS_RECV(trap_frame_t *f)
+{
+    cap_t *c;
+    LOOKUP(A0, OBJ_ENDPOINT, RIGHT_READ, &c);
+    ipc_recv((endpoint_t *)c->obj);
+    return KEEP_FRAME;
+}
+
+static long handle_SYS_REPLY(trap_frame_t *f)
+{
+    ipc_reply(A0);
+    return KEEP_FRAME;
+}
+
+static long handle_SYS_REPLY_RECV(trap_frame_t *f)
+{
+    cap_t *c;
+    LOOKUP(A0, OBJ_ENDPOINT, RIGHT_READ, &c);
+    /* The reply's words are in rdx.. as for a send; its info is the second argument. */
+    ipc_reply_recv((endpoint_t *)c->obj, A1);
+    return KEEP_FRAME;
+}
+
+static long handle_SYS_SIGNAL(trap_frame_t *f)
+{
+    cap_t *c;
+    LOOKUP(A0, OBJ_NOTIFICATION, RIGHT_WRITE, &c);
+    notification_signal((notification_t *)c->obj, c->badge ? c->badge : 1);
+    sched_preempt_point();
+    return 0;
+}
+
+static long handle_SYS_WAIT(trap_frame_t *f)
+{
+    cap_t *c;
+    LOOKUP(A0, OBJ_NOTIFICATION, RIGHT_READ, &c);
+    return notification_wait((notification_t *)c->obj);
+}
+
+static long handle_SYS_POLL(trap_frame_t *f)
+{
+    cap_t *c;
+    LOOKUP(A0, OBJ_NOTIFICATION, RIGHT_READ, &c);
+    uint64_t w = notification_poll((notification_t *)c->obj);
+    return w ? (long)w : -E_AGAIN;
+}
+
+/* ---- memory ---- */
+
+static long handle_SYS_MEMORY_CREATE(trap_frame_t *f)
+{
+    cap_t *pc, *dst;
+    LOOKUP(A0, OBJ_POOL, RIGHT_MANAGE, &pc);
+    EMPTY_SLOT(A2, &dst);
+    if (A1 == 0 || A1 > MAP_MAX_PAGES)
+        return -E_RANGE;
+    memory_t *m = memory_create((pool_t *)pc->obj, A1);
+    if (!m)
+        return -E_NOMEM;
+    cap_install(dst, &m->obj, RIGHTS_ALL, 0, 0);
+    return 0;
+}
+
+static long handle_SYS_MAP(trap_frame_t *f)
+{
+    cap_t *tc, *mc;
+    uint64_t off = A2, va = A3, pages = A4, rights = A5;
+    LOOKUP(A0, OBJ_TASK, RIGHT_MANAGE, &tc);
+    if (rights & ~(uint64_t)(RIGHT_READ | RIGHT_WRITE | RIGHT_EXEC) || !(rights & RIGHT_READ))
+        return -E_INVAL;
+    if ((rights & RIGHT_WRITE) && (rights & RIGHT_EXEC))
+        return -E_INVAL;   /* W^X for user pages too */
+    LOOKUP(A1, OBJ_MEMORY, (uint32_t)rights, &mc);
+    task_t *t = (task_t *)tc->obj;
+    memory_t *m = (memory_t *)mc->obj;
+    if (t->dead)
+        return -E_DEAD;
+    if (pages == 0 || pages > m->npages || off > m->npages - pages)
+        return -E_RANGE;
+    if (va & (PAGE_SIZE - 1))
+        return -E_ALIGN;
+    if (!user_range_ok(va, pages * PAGE_SIZE))
+        return -E_FAULT;
+    for (uint64_t i = 0; i < pages; i++)
+        if (mapping_find(t, va + i * PAGE_SIZE))
+            return -E_EXIST;
+    for (uint64_t i = 0; i < pages; i++) {
+        int err = mapping_create(t, va + i * PAGE_SIZE, m, off + i, (uint32_t)rights, 0);
+        if (err) {
+            while (i--)
+                mapping_remove_tree(mapping_find(t, va + i * PAGE_SIZE));
+            return err;
+        }
+    }
+    return 0;
+}
+
+static long handle_SYS_UNMAP(trap_frame_t *f)
+{
+    cap_t *tc;
+    uint64_t va = A1, pages = A2;
+    LOOKUP(A0, OBJ_TASK, RIGHT_MANAGE, &tc);
+    if (va & (PAGE_SIZE - 1))
+        return -E_ALIGN;
+    if (pages > MAP_MAX_PAGES || !user_range_ok(va, pages * PAGE_SIZE))
+        return -E_FAULT;
+    task_t *t = (task_t *)tc->obj;
+    long n = 0;
+    for (uint64_t i = 0; i < pages; i++) {
+        mapping_t *m = mapping_find(t, va + i * PAGE_SIZE);
+        if (m) {
+            mapping_remove_tree(m);
+            n++;
+        }
+    }
+    return n;
+}
+
+static long handle_SYS_MEMORY_INFO(trap_frame_t *f)
+{
+    cap_t *c;
+    LOOKUP(A0, OBJ_MEMORY, 0, &c);
+    return (long)((memory_t *)c->obj)->npages;
+}
+
+static long handle_SYS_POOL_INFO(trap_frame_t *f)
+{
+    cap_t *c;
+    LOOKUP(A0, OBJ_POOL, 0, &c);
+    return (long)((pool_t *)c->obj)->pages_left;
+}
+
+/* ---- devices ---- */
+
+static long handle_SYS_IRQ_CREATE(trap_frame_t *f)
+{
+    cap_t *cc, *dst;
+    LOOKUP(A0, OBJ_IRQ_CONTROL, RIGHT_MANAGE, &cc);
+    EMPTY_SLOT(A2, &dst);
+    irq_t *irq;
+    int err = irq_create((unsigned)(A1 < IRQ_LINES ? A1 : IRQ_LINES), &irq);
+    if (err)
+        return err;
+    cap_install(dst, &irq->obj, RIGHTS_ALL, 0, 0);
+    return 0;
+}
+
+static long handle_SYS_IRQ_BIND(trap_frame_t *f)
+{
+    cap_t *ic, *nc;
+    LOOKUP(A0, OBJ_IRQ, RIGHT_MANAGE, &ic);
+    LOOKUP(A1, OBJ_NOTIFICATION, RIGHT_WRITE, &nc);
+    return irq_bind((irq_t *)ic->obj, (notification_t *)nc->obj, nc->badge);
+}
+
+static long handle_SYS_IRQ_ACK(trap_frame_t *f)
+{
+    cap_t *ic;
+    LOOKUP(A0, OBJ_IRQ, RIGHT_MANAGE, &ic);
+    return irq_ack((irq_t *)ic->obj);
+}
+
+static long handle_SYS_IOPORT_CREATE(trap_frame_t *f)
+{
+    cap_t *pc, *dst;
+    LOOKUP(A0, OBJ_IOPORT, RIGHT_COPY, &pc);
+    EMPTY_SLOT(A3, &dst);
+    ioport_t *parent = (ioport_t *)pc->obj;
+    uint64_t first = A1, count = A2;
+    if (count == 0 || first < parent->first || first > parent->first + parent->count ||
+        count > parent->first + parent->count - first)
+        return -E_RANGE;
+    ioport_t *p = ioport_create((uint32_t)first, (uint32_t)count);
+    if (!p)
+        return -E_NOMEM;
+    cap_install(dst, &p->obj, pc->rights, 0, pc);
+    return 0;
+}
+
+static long handle_SYS_IOPORT_ENABLE(trap_frame_t *f)
+{
+    cap_t *pc;
+    LOOKUP(A0, OBJ_IOPORT, RIGHT_READ | RIGHT_WRITE, &pc);
+    ioport_t *p = (ioport_t *)pc->obj;
+    return ioperm_enable(cur_task(), p->first, p->count);
+}
+
+static long handle_SYS_MACHINE_HALT(trap_frame_t *f)
+{
+    cap_t *c;
+    LOOKUP(A0, OBJ_MACHINE, RIGHT_MANAGE, &c);
+    if (A1 > EXIT_PANIC)
+        return -E_INVAL;
+    log_line("kernel", "halt requested by task %lu (code %lu)", (unsigned long)cur_task()->id,
+             (unsigned long)A1);
+    machine_halt((enum exit_code)A1);
+}
+
+static long handle_SYS_KERNEL_STATS(trap_frame_t *f)
+{
+    cap_t *c;
+    LOOKUP(A0, OBJ_MACHINE, 0, &c);
+    struct agora_kernel_stats st;
+    kcheck_collect(&st);
+    return copy_to_user(cur_task()->root, A1, &st, sizeof st);
+}
+
+/* ---- entry ---- */
+
+void syscall_dispatch(trap_frame_t *f)
+{
+    uint64_t nr = f->rax;
+    long r = nr < SYS_COUNT ? handlers[nr](f) : -E_NOSYS;
+    thread_t *cur = sched_current();
+    if (r != KEEP_FRAME)
+        cur->frame->rax = (uint64_t)r;
+    /* A thread that died in its own system call (exit, or its task killed) never returns. */
+    while (cur->state == TS_DEAD)
+        sched_schedule();
+    sched_preempt_point();
+}

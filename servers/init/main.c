@@ -1,0 +1,159 @@
+/* init: the first task. Reports the boot information, starts the other boot modules, then handles their faults. */
+#include <agora/boot.h>
+#include <agora/ipc.h>
+#include <agora/objects.h>
+#include <libagora/printf.h>
+#include <libagora/runtime.h>
+#include <libagora/spawn.h>
+#include <libagora/sys.h>
+
+/* What every module init starts gets, besides its own task and thread (README.md). */
+#define CHILD_CAP_POOL 3
+
+static const struct agora_boot_info *boot;
+static struct agora_child children[AGORA_BOOT_MAX_MODULES];
+static bool running[AGORA_BOOT_MAX_MODULES];
+static uint64_t fault_ep;      /* CAP_NULL when there is none: children then run without */
+
+/* The module count, never beyond the table (the page is the kernel's word, but cheap to check). */
+static uint64_t nmodules(void)
+{
+    return boot->nmodules < AGORA_BOOT_MAX_MODULES ? boot->nmodules : AGORA_BOOT_MAX_MODULES;
+}
+
+static void print_boot_info(void)
+{
+    agora_printf("init: command line \"%.*s\"\n", (int)sizeof(boot->cmdline), boot->cmdline);
+    agora_printf("init: %lu pages in the pool, TSC %lu kHz, first free slot %lu\n",
+                 (unsigned long)boot->pool_pages, (unsigned long)boot->tsc_khz,
+                 (unsigned long)boot->first_free_slot);
+    agora_printf("init: %lu boot module(s):\n", (unsigned long)boot->nmodules);
+    for (uint64_t i = 0; i < nmodules(); i++)
+        agora_printf("init:   %lu: %-20.*s %8lu bytes, slot %lu\n", (unsigned long)i,
+                     (int)sizeof(boot->modules[i].name), boot->modules[i].name,
+                     (unsigned long)boot->modules[i].size, (unsigned long)boot->modules[i].cap);
+}
+
+/* The endpoint on which the kernel reports every child's faults; badge = module index + 1. */
+static uint64_t make_fault_endpoint(void)
+{
+    long slot = agora_slot_alloc();
+    long r;
+
+    if (slot < 0)
+        return CAP_NULL;
+    r = sys_endpoint_create(CAP_INIT_POOL, (uint64_t)slot);
+    if (r < 0) {
+        agora_printf("init: no fault endpoint (%s): children run without a fault handler\n",
+                     agora_error_name(r));
+        agora_slot_free((uint64_t)slot);
+        return CAP_NULL;
+    }
+    return (uint64_t)slot;
+}
+
+/* A copy of the fault endpoint badged for module i, or CAP_NULL. */
+static uint64_t badged_fault_endpoint(uint64_t i)
+{
+    long slot;
+
+    if (fault_ep == CAP_NULL || (slot = agora_slot_alloc()) < 0)
+        return CAP_NULL;
+    if (sys_cap_copy(fault_ep, (uint64_t)slot, RIGHT_WRITE | RIGHT_GRANT, i + 1) < 0) {
+        agora_slot_free((uint64_t)slot);
+        return CAP_NULL;
+    }
+    return (uint64_t)slot;
+}
+
+static void start_module(uint64_t i)
+{
+    const struct agora_boot_module *m = &boot->modules[i];
+    const struct agora_spawn_cap caps[] = {
+        { CAP_INIT_POOL, CHILD_CAP_POOL, RIGHTS_ALL },
+    };
+    struct agora_spawn_args args = {
+        .image = m->cap,
+        .image_size = m->size,
+        .pool = CAP_INIT_POOL,
+        .arg = i,
+        .fault_ep = badged_fault_endpoint(i),
+        .priority = AGORA_SPAWN_DEFAULT_PRIORITY,
+        .caps = caps,
+        .ncaps = sizeof(caps) / sizeof(caps[0]),
+    };
+    int err = agora_spawn(&args, &children[i]);
+
+    if (err < 0) {
+        agora_printf("init: cannot start %.*s: %s (%s)\n", (int)sizeof(m->name), m->name,
+                     agora_error_name(err), agora_strerror(err));
+        return;
+    }
+    running[i] = true;
+    agora_printf("init: started %.*s (module %lu, entry 0x%lx)\n", (int)sizeof(m->name), m->name,
+                 (unsigned long)i, (unsigned long)children[i].entry);
+}
+
+static void report_fault(uint64_t i, const struct agora_msg *m)
+{
+    const char *name = boot->modules[i].name;
+    int len = (int)sizeof(boot->modules[i].name);
+
+    switch (IPC_LABEL(m->info)) {
+    case IPC_LABEL_PAGE_FAULT:
+        agora_printf("init: %.*s: page fault at 0x%lx (error 0x%lx) at rip 0x%lx: killed\n", len,
+                     name, (unsigned long)m->mr[0], (unsigned long)m->mr[1], (unsigned long)m->mr[2]);
+        break;
+    case IPC_LABEL_EXCEPTION:
+        agora_printf("init: %.*s: exception %lu (error 0x%lx) at rip 0x%lx: killed\n", len, name,
+                     (unsigned long)m->mr[0], (unsigned long)m->mr[1], (unsigned long)m->mr[2]);
+        break;
+    default:
+        agora_printf("init: %.*s: unexpected message, label 0x%x: killed\n", len, name,
+                     IPC_LABEL(m->info));
+        break;
+    }
+}
+
+/* init's life after start-up: a child that faults is reported and destroyed. */
+static noreturn void serve_faults(void)
+{
+    struct agora_msg m;
+    long r;
+
+    while (fault_ep != CAP_NULL) {
+        r = sys_recv(fault_ep, &m);
+        if (r < 0) {
+            agora_printf("init: receiving faults failed: %s\n", agora_error_name(r));
+            break;
+        }
+        if (m.badge == 0 || m.badge > nmodules() || !running[m.badge - 1])
+            continue;
+        report_fault(m.badge - 1, &m);
+        agora_child_release(&children[m.badge - 1]);
+        running[m.badge - 1] = false;
+    }
+    for (;;)
+        if (sys_sleep(60u * 1000 * 1000) < 0)
+            sys_yield();
+}
+
+int main(uint64_t arg)
+{
+    boot = (const struct agora_boot_info *)AGORA_BOOT_INFO_VADDR;
+    agora_printf("init: hello from user space\n");
+    if (arg != AGORA_BOOT_INFO_VADDR || boot->magic != AGORA_BOOT_MAGIC) {
+        agora_printf("init: no boot information (argument 0x%lx)\n", (unsigned long)arg);
+        return 1;
+    }
+    print_boot_info();
+    agora_slots_init(boot->first_free_slot);
+    fault_ep = make_fault_endpoint();
+
+    /* Module 0 is init itself. */
+    for (uint64_t i = 1; i < nmodules(); i++)
+        start_module(i);
+    if (nmodules() <= 1)
+        agora_printf("init: no other boot modules to start\n");
+    serve_faults();
+}
