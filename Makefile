@@ -145,6 +145,7 @@ endef
 
 $(eval $(call USER_PROGRAM,init,servers/init))
 $(eval $(call USER_PROGRAM,ktest,tests/ktest))
+$(eval $(call USER_PROGRAM,ktest-child,tests/ktest/child))
 
 user: $(USER_ELVES)
 

@@ -4,7 +4,24 @@
  *
  * Calling convention (x86_64 `syscall`): rax = number; arguments in rdi, rsi, rdx,
  * r10, r8, r9. Result in rax: >= 0 success, < 0 a negated enum agora_error.
- * IPC calls also return words in registers (see ipc.h). rcx and r11 are clobbered.
+ * rcx and r11 are clobbered; IPC calls also return the badge in rdi, the info in rsi
+ * and words in rdx, r10, r8, r9 (see ipc.h), so callers must treat all six argument
+ * registers as changed by them.
+ *
+ * Rules the list's one-line summaries leave out:
+ * - Priorities are 0-255 (255 highest, default 100); SYS_THREAD_SETUP refuses a
+ *   priority above the caller's own (-E_PERM). Its fault endpoint slot is looked up
+ *   in the caller's table at that moment (0: no handler; a fault then kills the task).
+ * - SYS_CAP_COPY: the new badge may only be set on an unbadged endpoint or notification
+ *   capability (else -E_INVAL); notification badges must keep bit 63 clear. An
+ *   unbadged SYS_SIGNAL sets bit 0.
+ * - SYS_POLL on a zero word returns -E_AGAIN.
+ * - SYS_DEBUG_PUTS writes at most 4096 bytes (else -E_RANGE), unprefixed, and returns
+ *   the length. SYS_SLEEP refuses more than an hour (-E_RANGE) and never wakes early.
+ * - SYS_MAP refuses writable+executable pages (-E_INVAL) and already-mapped pages
+ *   (-E_EXIST); SYS_UNMAP returns how many pages it unmapped.
+ * - An endpoint belongs to the task that first receives on it; when that task dies the
+ *   endpoint is closed: queued and later senders get -E_DEAD.
  */
 #ifndef AGORA_SYSCALLS_H
 #define AGORA_SYSCALLS_H
@@ -32,7 +49,7 @@
     X(SYS_SEND,           18, "(ep, info, mr0, mr1, mr2, mr3)")                             \
     X(SYS_RECV,           19, "(ep): returns info; badge in rdi; mr0-3 in rdx r10 r8 r9")   \
     X(SYS_CALL,           20, "(ep, info, mr0..mr3): send and wait for the reply")          \
-    X(SYS_REPLY,          21, "(info, mr0..mr3): answer the last caller")                   \
+    X(SYS_REPLY,          21, "(-, info, mr0..mr3): answer the last caller; info in rsi")   \
     X(SYS_REPLY_RECV,     22, "(ep, info, mr0..mr3): reply then receive on ep")             \
     X(SYS_SIGNAL,         23, "(notification): OR the capability's badge into the word")    \
     X(SYS_WAIT,           24, "(notification): block until non-zero; return and clear")     \

@@ -486,3 +486,54 @@ bool ipc_send_fault(uint32_t label, const uint64_t words[4], uint64_t fault_addr
     sched_block(TS_BLOCKED_SEND);
     return true;
 }
+
+/* ---- fast paths: register-only messages between threads that can hand over directly ---- */
+
+/* Label, up to four words, nothing else. */
+static bool simple_message(uint64_t info)
+{
+    return (info & 0xFFFFFFFFull) <= IPC_REG_WORDS;
+}
+
+bool ipc_fast_call(endpoint_t *ep, uint64_t badge, uint64_t info)
+{
+    thread_t *cur = sched_current(), *r = ep->head;
+    if (!simple_message(info) || ep->dead || !ep->receivers_waiting || !r ||
+        r->priority < cur->priority)
+        return false;
+    endpoint_dequeue(ep, r);
+    trap_frame_t *rf = r->frame, *cf = cur->frame;
+    rf->rax = 0;
+    rf->rsi = info;
+    rf->rdi = badge;
+    rf->rdx = cf->rdx;
+    rf->r10 = cf->r10;
+    rf->r8 = cf->r8;
+    rf->r9 = cf->r9;
+    link_call(cur, r);
+    sched_switch_to(r);
+    return true;
+}
+
+bool ipc_fast_reply_recv(endpoint_t *ep, uint64_t info)
+{
+    thread_t *cur = sched_current(), *c = cur->caller;
+    if (!c || c->in_fault || !simple_message(info) || ep->dead || ep->owner != cur->task ||
+        (!ep->receivers_waiting && ep->head) || c->priority < cur->priority)
+        return false;
+    trap_frame_t *f = c->frame, *cf = cur->frame;
+    f->rax = 0;
+    f->rsi = info;
+    f->rdi = 0;
+    f->rdx = cf->rdx;
+    f->r10 = cf->r10;
+    f->r8 = cf->r8;
+    f->r9 = cf->r9;
+    cur->caller = 0;
+    c->callee = 0;
+    ep->receivers_waiting = true;
+    queue_push(ep, cur);
+    cur->state = TS_BLOCKED_RECV;
+    sched_switch_to(c);
+    return true;
+}

@@ -30,6 +30,13 @@ void ipc_recv(endpoint_t *ep);
 void ipc_reply(uint64_t info);
 void ipc_reply_recv(endpoint_t *ep, uint64_t info);
 
+/*
+ * Fast paths for register-only messages: a call that finds its receiver waiting and a
+ * reply-and-receive whose caller can run at once. false: take the full path instead.
+ */
+bool ipc_fast_call(endpoint_t *ep, uint64_t badge, uint64_t info);
+bool ipc_fast_reply_recv(endpoint_t *ep, uint64_t info);
+
 /* A fault in the current thread becomes a call on its fault endpoint; false: no handler. */
 bool ipc_send_fault(uint32_t label, const uint64_t words[4], uint64_t fault_addr);
 

@@ -140,7 +140,8 @@ void sched_yield(void)
 void sched_sleep(uint64_t ticks)
 {
     thread_t *cur = sched_current();
-    cur->wake_tick = timer_ticks() + (ticks ? ticks : 1);
+    /* The current tick is partly over: count whole ticks from the next one, never wake early. */
+    cur->wake_tick = timer_ticks() + ticks + 1;
     thread_t **pp = &sleepers;
     while (*pp && (*pp)->wake_tick <= cur->wake_tick)
         pp = &(*pp)->q_next;

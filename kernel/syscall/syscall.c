@@ -330,6 +330,8 @@ static long send_or_call(trap_frame_t *f, bool call)
 {
     cap_t *c;
     LOOKUP(A0, OBJ_ENDPOINT, RIGHT_WRITE, &c);
+    if (call && ipc_fast_call((endpoint_t *)c->obj, c->badge, A1))
+        return KEEP_FRAME;
     ipc_send((endpoint_t *)c->obj, c->badge, c->rights, A1, call);
     return KEEP_FRAME;
 }
@@ -347,7 +349,7 @@ static long handle_SYS_RECV(trap_frame_t *f)
 
 static long handle_SYS_REPLY(trap_frame_t *f)
 {
-    ipc_reply(A0);
+    ipc_reply(A1);
     return KEEP_FRAME;
 }
 
@@ -356,7 +358,8 @@ static long handle_SYS_REPLY_RECV(trap_frame_t *f)
     cap_t *c;
     LOOKUP(A0, OBJ_ENDPOINT, RIGHT_READ, &c);
     /* The reply's words are in rdx.. as for a send; its info is the second argument. */
-    ipc_reply_recv((endpoint_t *)c->obj, A1);
+    if (!ipc_fast_reply_recv((endpoint_t *)c->obj, A1))
+        ipc_reply_recv((endpoint_t *)c->obj, A1);
     return KEEP_FRAME;
 }
 

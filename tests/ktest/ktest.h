@@ -16,18 +16,19 @@ typedef struct ktest {
     const char *name;
     bool (*run)(void);
     const char *file;
+    int line;
 } ktest_t;
 
 /*
  * Defines a test: `KTEST(name) { ...; return true; }`. The linker gathers every entry in
  * the `ktests` section (ld defines __start_ktests and __stop_ktests); the runner (main.c)
- * runs them in link order, prints "ktest NAME: ok" or "ktest NAME: FAIL", and checks that
+ * runs them in source order (by file name, then line), prints "ktest NAME: ok" or "ktest NAME: FAIL", and checks that
  * every registered test ran and that no two share a name.
  */
 #define KTEST(fn)                                                              \
     static bool fn(void);                                                      \
     static const ktest_t ktest_entry_##fn                                      \
-        __attribute__((used, section("ktests"), aligned(8))) = { #fn, fn, __FILE__ }; \
+        __attribute__((used, section("ktests"), aligned(8))) = { #fn, fn, __FILE__, __LINE__ }; \
     static bool fn(void)
 
 /* Each prints what went wrong and where, then makes the test return false. */

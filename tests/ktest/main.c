@@ -134,6 +134,33 @@ static bool compare_snapshots(const snapshot_t *a, const snapshot_t *b)
     return ok;
 }
 
+/* The tests in source order: the compiler may emit a file's entries in any order. */
+#define MAX_TESTS 1024
+static const ktest_t *order[MAX_TESTS];
+
+static bool runs_before(const ktest_t *a, const ktest_t *b)
+{
+    int c = strcmp(a->file, b->file);
+
+    return c < 0 || (c == 0 && a->line < b->line);
+}
+
+static int sort_tests(const ktest_t *first, const ktest_t *end)
+{
+    int n = 0;
+
+    for (const ktest_t *t = first; t < end && n < MAX_TESTS; t++) {
+        int i = n++;
+
+        while (i > 0 && runs_before(t, order[i - 1])) {
+            order[i] = order[i - 1];
+            i--;
+        }
+        order[i] = t;
+    }
+    return n;
+}
+
 static noreturn void finish(int failed)
 {
     long r;
@@ -160,7 +187,10 @@ int main(uint64_t arg)
     agora_slots_init(boot->first_free_slot);
     take_snapshot(&before);
 
-    for (const ktest_t *t = first; t < end; t++) {
+    int nsorted = sort_tests(first, end);      /* fewer than total only beyond MAX_TESTS */
+
+    for (int i = 0; i < nsorted; i++) {
+        const ktest_t *t = order[i];
         bool ok = t->run();
 
         release_test_slots();
@@ -178,8 +208,8 @@ int main(uint64_t arg)
     }
     if (!names_unique(first, end))
         failed++;
-    /* Let the kernel finish with anything the tests destroyed before counting. */
-    sys_yield();
+    /* Let the kernel finish with what the tests destroyed (dead threads are reaped later). */
+    sys_sleep(20000);
     take_snapshot(&after);
     if (!compare_snapshots(&before, &after))
         failed++;

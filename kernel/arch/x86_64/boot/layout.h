@@ -6,8 +6,11 @@
 #define KERNEL_VMA_BASE   0xFFFFFFFF80000000
 #define KERNEL_PHYS_LOAD  0x200000
 
-/* All physical memory is mapped here (read/write, never executable). */
+/* All physical memory is mapped here (read/write, never executable). Host unit tests
+ * define it to where they map an arena standing in for physical memory. */
+#ifndef PHYS_MAP_BASE
 #define PHYS_MAP_BASE     0xFFFF800000000000
+#endif
 
 /* Device registers (uncached) are mapped into this window, one bump at a time. */
 #define MMIO_WINDOW_BASE  0xFFFFC00000000000

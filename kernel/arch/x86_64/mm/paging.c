@@ -1,9 +1,9 @@
-/* Page-table construction and editing for x86_64 (4-level paging, NX, W^X for the kernel). */
+/* The kernel's own x86_64 address space (direct map, W^X image, MMIO window) and TLB upkeep;
+ * the table editing itself is in pagetable.c. */
 #include "arch/x86_64/mm/paging.h"
+#include "arch/x86_64/mm/pagetable.h"
 #include "arch/x86_64/cpu/cpu.h"
-#include "mm/pmm.h"
 #include "lib/log.h"
-#include "lib/string.h"
 
 extern char kernel_text_start[], kernel_text_end[];
 extern char kernel_rodata_start[], kernel_rodata_end[];
@@ -11,22 +11,6 @@ extern char kernel_data_start[], kernel_data_end[];
 
 static uint64_t kernel_root;
 static uint64_t mmio_next = MMIO_WINDOW_BASE;
-
-static inline unsigned level_index(uint64_t va, int level)
-{
-    return (va >> (12 + 9 * level)) & 0x1FF;
-}
-
-static bool is_canonical(uint64_t va)
-{
-    uint64_t top = va >> 47;
-    return top == 0 || top == 0x1FFFF;
-}
-
-static uint64_t *table_at(uint64_t phys)
-{
-    return phys_to_virt(phys);
-}
 
 uint64_t kernel_virt_to_phys(const void *va)
 {
@@ -37,86 +21,21 @@ uint64_t kernel_virt_to_phys(const void *va)
     return a - PHYS_MAP_BASE;
 }
 
-static uint64_t new_table(void)
-{
-    uint64_t f = pmm_alloc_frame();
-    if (f == 0)
-        return 0;
-    memset(table_at(f), 0, PAGE_SIZE);
-    return f;
-}
-
-/*
- * Returns the entry for va at `level` (0 = PT), creating tables on the way
- * when create is set. NULL when a table is missing or a huge page is in the way.
- */
-static uint64_t *walk(uint64_t root, uint64_t va, int level, bool create)
-{
-    uint64_t *table = table_at(root);
-    for (int l = 3; l > level; l--) {
-        uint64_t *e = &table[level_index(va, l)];
-        if (!(*e & PTE_PRESENT)) {
-            if (!create)
-                return 0;
-            uint64_t t = new_table();
-            if (!t)
-                return 0;
-            /* Permissions are decided at the leaf; intermediate levels allow everything. */
-            *e = t | PTE_PRESENT | PTE_WRITE | (va < (1ull << 47) ? PTE_USER : 0);
-        } else if (*e & PTE_HUGE) {
-            return 0;
-        }
-        table = table_at(*e & PTE_ADDR_MASK);
-    }
-    return &table[level_index(va, level)];
-}
-
-int paging_map(uint64_t root, uint64_t va, uint64_t pa, uint64_t flags)
-{
-    if (!is_canonical(va) || (va | pa) & (PAGE_SIZE - 1))
-        return -1;
-    uint64_t *e = walk(root, va, 0, true);
-    if (!e || (*e & PTE_PRESENT))
-        return -1;
-    *e = pa | flags | PTE_PRESENT;
-    return 0;
-}
-
 uint64_t paging_unmap(uint64_t root, uint64_t va)
 {
-    uint64_t *e = walk(root, va, 0, false);
-    if (!e || !(*e & PTE_PRESENT))
+    uint64_t old = pagetable_unmap(root, va);
+    if (!old)
         return 0;
-    uint64_t pa = *e & PTE_ADDR_MASK;
-    *e = 0;
     if (root == read_cr3())
         invlpg(va);
-    return pa;
-}
-
-bool paging_query(uint64_t root, uint64_t va, uint64_t *pte_out)
-{
-    if (!is_canonical(va))
-        return false;
-    uint64_t *table = table_at(root);
-    for (int l = 3; l >= 0; l--) {
-        uint64_t e = table[level_index(va, l)];
-        if (!(e & PTE_PRESENT))
-            return false;
-        if (l == 0 || (e & PTE_HUGE)) {
-            *pte_out = e;
-            return true;
-        }
-        table = table_at(e & PTE_ADDR_MASK);
-    }
-    return false;
+    return old & PTE_ADDR_MASK;
 }
 
 static void map_direct(uint64_t root, uint64_t phys_limit)
 {
     /* 2 MiB pages: read/write, never executable. */
     for (uint64_t pa = 0; pa < phys_limit; pa += HUGE_PAGE_SIZE) {
-        uint64_t *e = walk(root, PHYS_MAP_BASE + pa, 1, true);
+        uint64_t *e = pagetable_walk(root, PHYS_MAP_BASE + pa, 1, true);
         if (!e)
             panic("out of memory building the direct map");
         *e = pa | PTE_PRESENT | PTE_WRITE | PTE_HUGE | PTE_GLOBAL | PTE_NX;
@@ -135,13 +54,13 @@ void paging_init(uint64_t phys_limit)
 {
     phys_limit = (phys_limit + HUGE_PAGE_SIZE - 1) & ~(HUGE_PAGE_SIZE - 1);
 
-    kernel_root = new_table();
+    kernel_root = pagetable_alloc();
     if (!kernel_root)
         panic("no frame for the kernel page table");
     map_direct(kernel_root, phys_limit);
     /* Every address space copies the kernel's top-level entries once, at creation:
      * the MMIO window's must exist before the first user space does. */
-    if (!walk(kernel_root, MMIO_WINDOW_BASE, 2, true))
+    if (!pagetable_walk(kernel_root, MMIO_WINDOW_BASE, 2, true))
         panic("no frame for the MMIO window's table");
     map_kernel_range(kernel_root, kernel_text_start, kernel_text_end, 0);
     map_kernel_range(kernel_root, kernel_rodata_start, kernel_rodata_end, PTE_NX);

@@ -37,6 +37,8 @@ void paging_init(uint64_t phys_limit);
 /* Root (PML4 physical address) of the kernel's address space. */
 uint64_t paging_kernel_root(void);
 
+/* paging_map and paging_query only edit and read tables: they live in pagetable.c. */
+
 /*
  * Maps one 4 KiB page va -> pa with flags (PTE_* without PTE_PRESENT) in the
  * table rooted at root, allocating intermediate tables. Returns 0, or -1 when
@@ -44,7 +46,8 @@ uint64_t paging_kernel_root(void);
  */
 int paging_map(uint64_t root, uint64_t va, uint64_t pa, uint64_t flags);
 
-/* Removes a 4 KiB mapping; returns the physical address it mapped, or 0 if none. */
+/* Removes a 4 KiB mapping and flushes it from this CPU's TLB if root is the current
+ * address space; returns the physical address it mapped, or 0 if none. */
 uint64_t paging_unmap(uint64_t root, uint64_t va);
 
 /*
