@@ -61,10 +61,13 @@ void thread_kill(thread_t *t)
         break;
     case TS_BLOCKED_SEND:
     case TS_BLOCKED_RECV:
-        endpoint_dequeue(t->blocked_ep, t);
+        /* Already taken off the queue when its endpoint is being closed. */
+        if (t->blocked_ep)
+            endpoint_dequeue(t->blocked_ep, t);
         break;
     case TS_BLOCKED_NOTIFY:
-        notification_dequeue(t->blocked_ntfn, t);
+        if (t->blocked_ntfn)
+            notification_dequeue(t->blocked_ntfn, t);
         break;
     case TS_SLEEPING:
         sched_cancel_sleep(t);
@@ -82,7 +85,10 @@ void thread_kill(thread_t *t)
         thread_t *c = t->caller;
         t->caller = 0;
         c->callee = 0;
-        if (c->state == TS_BLOCKED_REPLY) {
+        if (c->state == TS_BLOCKED_REPLY && c->in_fault) {
+            /* Its pager died: the faulting instruction can never complete. */
+            task_kill(c->task, -E_DEAD);
+        } else if (c->state == TS_BLOCKED_REPLY) {
             thread_set_result(c, -E_DEAD);
             sched_make_ready(c);
         }

@@ -7,6 +7,8 @@
 #include <libagora/spawn.h>
 #include <libagora/sys.h>
 
+#include "console.h"
+
 /* What every module init starts gets, besides its own task and thread (README.md). */
 #define CHILD_CAP_POOL 3
 
@@ -149,6 +151,9 @@ int main(uint64_t arg)
     print_boot_info();
     agora_slots_init(boot->first_free_slot);
     fault_ep = make_fault_endpoint();
+    int err = console_start(boot);
+    if (err < 0)
+        agora_printf("init: no console thread: %s\n", agora_error_name(err));
 
     /* Module 0 is init itself. */
     for (uint64_t i = 1; i < nmodules(); i++)
