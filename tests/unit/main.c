@@ -12,6 +12,8 @@ static int (*const suite_registrations[])(void) = {
     test_frame_register,
     test_acpi_register,
     test_elf_register,
+    test_cap_register,
+    test_pagetable_register,
 };
 
 static bool register_all(void)

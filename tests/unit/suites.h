@@ -9,5 +9,7 @@ int test_multiboot2_register(void);
 int test_frame_register(void);
 int test_acpi_register(void);
 int test_elf_register(void);
+int test_cap_register(void);
+int test_pagetable_register(void);
 
 #endif
