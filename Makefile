@@ -146,6 +146,10 @@ endef
 $(eval $(call USER_PROGRAM,init,servers/init))
 $(eval $(call USER_PROGRAM,ktest,tests/ktest))
 $(eval $(call USER_PROGRAM,ktest-child,tests/ktest/child))
+$(eval $(call USER_PROGRAM,kstress,tests/kstress))
+$(eval $(call USER_PROGRAM,kstress-worker,tests/kstress/worker))
+$(eval $(call USER_PROGRAM,kbench,tests/kbench))
+$(eval $(call USER_PROGRAM,kbench-peer,tests/kbench/peer))
 
 user: $(USER_ELVES)
 
@@ -171,7 +175,7 @@ test: deps
 	@$(MAKE) --no-print-directory $(KERNEL_ELF) $(ISO) user
 	@tests/run-all.sh $(KERNEL_ELF)
 
-bench: deps $(KERNEL_ELF)
+bench: deps $(KERNEL_ELF) $(UBUILD)/kbench.elf $(UBUILD)/kbench-peer.elf
 	tools/bench.sh $(KERNEL_ELF)
 
 clean:

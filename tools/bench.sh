@@ -1,16 +1,77 @@
 #!/usr/bin/env bash
-# make bench: prints figures as "bench: <name> <value> <unit>" (medians of several runs).
-# Today: wall time from starting QEMU (TCG) to the kernel's first serial line and to
-# the first timer tick, through SeaBIOS and GRUB.
+# make bench: prints figures as "bench: <name> <value> <unit>".
+#
+# - kbench (tests/kbench) boots as init and times the kernel's paths: IPC call+reply between
+#   two address spaces and inside one, notification signal-to-wakeup, page fault to a pager
+#   and back, map+unmap of a page. First under -icount shift=0,sleep=off, where the TSC
+#   counts guest instructions: figures in instructions, which repeat (run twice here, and
+#   checked to be equal). Then BENCH_WALL_RUNS times (default 3) without icount: ns of wall
+#   time under TCG, the median of the runs, as <name>_wall.
+# - Boot time: wall time from starting QEMU (TCG) to the kernel's first serial line and to
+#   the first timer tick, through SeaBIOS and GRUB, the median of BENCH_RUNS (default 5).
+# Messages other than figures go to stderr.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 kernel=$1
 runs=${BENCH_RUNS:-5}
+wall_runs=${BENCH_WALL_RUNS:-3}
+userdir=$top/build/user
 out=$top/build/bench
+failed=0
 mkdir -p "$out"
-"$top/tools/mkiso.sh" "$kernel" "halt_after=1" "$out/boot.iso"
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+# ---- kbench ----
+
+# run_kbench ISO LOG [QEMU flags]: boots it; prints its "bench:" lines; fails unless it passed.
+run_kbench() {
+    local iso=$1 log=$2 status
+    QEMU_EXTRA="${3:-}" "$top/tools/qemu.sh" test "$iso" "$log" 300
+    status=$?
+    if [ "$status" != 1 ]; then
+        echo "bench.sh: kbench ($iso${3:+, $3}) ended with QEMU status $status, not 1; its log:" >&2
+        tr -d '\r' < "$log" | tail -n 20 | sed 's/^/  | /' >&2
+        return 1
+    fi
+    tr -d '\r' < "$log" | grep '^bench: '
+}
+
+modules=("$userdir/kbench.elf" "$userdir/kbench-peer.elf")
+"$top/tools/mkiso.sh" "$kernel" "test=kbench bench=icount" "$out/kbench-icount.iso" "${modules[@]}" &&
+"$top/tools/mkiso.sh" "$kernel" "test=kbench bench=wall" "$out/kbench-wall.iso" "${modules[@]}" || exit 1
+
+icount="-icount shift=0,sleep=off"
+if run_kbench "$out/kbench-icount.iso" "$out/kbench-icount-1.log" "$icount" > "$out/icount-1.txt" &&
+   run_kbench "$out/kbench-icount.iso" "$out/kbench-icount-2.log" "$icount" > "$out/icount-2.txt"; then
+    cat "$out/icount-1.txt"
+    if ! cmp -s "$out/icount-1.txt" "$out/icount-2.txt"; then
+        echo "bench.sh: the two icount runs differ (the first is printed):" >&2
+        diff "$out/icount-1.txt" "$out/icount-2.txt" >&2
+    fi
+else
+    failed=1
+fi
+
+: > "$out/wall.txt"
+for i in $(seq "$wall_runs"); do
+    run_kbench "$out/kbench-wall.iso" "$out/kbench-wall-$i.log" >> "$out/wall.txt" || failed=1
+done
+# Per name (in first-seen order), the median value.
+awk '$1 == "bench:" { if (!($2 in n)) order[++k] = $2; v[$2, ++n[$2]] = $3; unit[$2] = $4 }
+     END {
+         for (i = 1; i <= k; i++) {
+             name = order[i]; c = n[name]
+             for (a = 1; a <= c; a++) s[a] = v[name, a]
+             for (a = 2; a <= c; a++)
+                 for (b = a; b > 1 && s[b - 1] + 0 > s[b] + 0; b--) { t = s[b]; s[b] = s[b - 1]; s[b - 1] = t }
+             print "bench:", name, s[int((c + 1) / 2)], unit[name]
+         }
+     }' "$out/wall.txt"
+
+# ---- boot time ----
+
+"$top/tools/mkiso.sh" "$kernel" "halt_after=1" "$out/boot.iso"
 
 : > "$out/banner.ms"
 : > "$out/tick.ms"
@@ -28,3 +89,4 @@ for _ in $(seq "$runs"); do
 done
 echo "bench: boot_to_banner_wall $(median < "$out/banner.ms") ms"
 echo "bench: boot_to_first_second_tick_wall $(median < "$out/tick.ms") ms"
+exit "$failed"

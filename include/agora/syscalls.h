@@ -19,9 +19,13 @@
  * - SYS_DEBUG_PUTS writes at most 4096 bytes (else -E_RANGE), unprefixed, and returns
  *   the length. SYS_SLEEP refuses more than an hour (-E_RANGE) and never wakes early.
  * - SYS_MAP refuses writable+executable pages (-E_INVAL) and already-mapped pages
- *   (-E_EXIST); SYS_UNMAP returns how many pages it unmapped.
- * - An endpoint belongs to the task that first receives on it; when that task dies the
- *   endpoint is closed: queued and later senders get -E_DEAD.
+ *   (-E_EXIST); SYS_UNMAP returns how many pages it unmapped. One call covers at most
+ *   65536 pages (SYS_MAP: -E_RANGE, SYS_UNMAP: -E_FAULT beyond that).
+ * - Register words past the message length arrive as zero.
+ * - An endpoint belongs to the task last given its receive right (RIGHT_READ): its
+ *   creator, then whoever gets a READ copy through SYS_CAP_GIVE or IPC (else the first
+ *   task to receive on it). When that task dies the endpoint is closed: queued and later
+ *   senders get -E_DEAD. So hand clients send-only (RIGHT_WRITE) copies.
  */
 #ifndef AGORA_SYSCALLS_H
 #define AGORA_SYSCALLS_H

@@ -85,6 +85,16 @@ static void owner_unlink(endpoint_t *ep)
     ep->owner_next = 0;
 }
 
+void endpoint_set_owner(endpoint_t *ep, struct task *t)
+{
+    if (ep->owner == t || ep->dead || t->dead)
+        return;
+    owner_unlink(ep);
+    ep->owner = t;
+    ep->owner_next = t->endpoints;
+    t->endpoints = ep;
+}
+
 void endpoint_close(endpoint_t *ep)
 {
     ep->dead = true;
@@ -97,6 +107,12 @@ void endpoint_destroy(endpoint_t *ep)
     owner_unlink(ep);
     wake_all(ep, -E_NOCAP);
     kfree(ep);
+}
+
+void endpoint_note_receive_right(const cap_t *c, struct task *t)
+{
+    if (c->obj->type == OBJ_ENDPOINT && (c->rights & RIGHT_READ))
+        endpoint_set_owner((endpoint_t *)c->obj, t);
 }
 
 /* ---- message transfer ---- */
@@ -226,9 +242,11 @@ static int transfer_do(transfer_t *x, thread_t *s, thread_t *r)
     if (x->words > IPC_REG_WORDS)
         memcpy(&x->rbuf->mr[IPC_REG_WORDS], &x->sbuf->mr[IPC_REG_WORDS],
                (x->words - IPC_REG_WORDS) * sizeof(uint64_t));
-    for (unsigned i = 0; i < x->ncaps; i++)
+    for (unsigned i = 0; i < x->ncaps; i++) {
         cap_install(x->dst_caps[i], x->src_caps[i]->obj, (uint32_t)x->cap_rights[i],
                     x->src_caps[i]->badge, x->src_caps[i]);
+        endpoint_note_receive_right(x->dst_caps[i], r->task);
+    }
     if (x->rbuf) {
         x->rbuf->recv_caps_count = x->ncaps;
         x->rbuf->recv_mem_vaddr = x->npages ? x->window : 0;
@@ -238,17 +256,26 @@ static int transfer_do(transfer_t *x, thread_t *s, thread_t *r)
     return 0;
 }
 
-/* Writes the register part of a delivered message into the receiver's frame. */
-static void deliver_regs(thread_t *r, uint64_t info, uint64_t badge, const uint64_t regs[4])
+/*
+ * Writes the register part of a delivered message into the receiver's frame. Words
+ * past the message's length are zero: a receiver never sees a sender's stale registers.
+ */
+static void deliver_words(trap_frame_t *f, uint64_t info, uint64_t badge, uint64_t w0, uint64_t w1,
+                          uint64_t w2, uint64_t w3)
 {
-    trap_frame_t *f = r->frame;
+    unsigned n = IPC_WORDS(info);
     f->rax = 0;
     f->rsi = info;
     f->rdi = badge;
-    f->rdx = regs[0];
-    f->r10 = regs[1];
-    f->r8 = regs[2];
-    f->r9 = regs[3];
+    f->rdx = n > 0 ? w0 : 0;
+    f->r10 = n > 1 ? w1 : 0;
+    f->r8 = n > 2 ? w2 : 0;
+    f->r9 = n > 3 ? w3 : 0;
+}
+
+static void deliver_regs(thread_t *r, uint64_t info, uint64_t badge, const uint64_t regs[4])
+{
+    deliver_words(r->frame, info, badge, regs[0], regs[1], regs[2], regs[3]);
 }
 
 /* Full transfer s -> r: 0, or the sender's error (r unchanged). */
@@ -349,11 +376,8 @@ void ipc_recv(endpoint_t *ep)
         thread_set_result(cur, -E_DEAD);
         return;
     }
-    if (!ep->owner) {
-        ep->owner = cur->task;
-        ep->owner_next = cur->task->endpoints;
-        cur->task->endpoints = ep;
-    }
+    if (!ep->owner)
+        endpoint_set_owner(ep, cur->task);
     while (!ep->receivers_waiting && ep->head) {
         thread_t *s = queue_pop(ep);
         int err = 0;
@@ -502,14 +526,8 @@ bool ipc_fast_call(endpoint_t *ep, uint64_t badge, uint64_t info)
         r->priority < cur->priority)
         return false;
     endpoint_dequeue(ep, r);
-    trap_frame_t *rf = r->frame, *cf = cur->frame;
-    rf->rax = 0;
-    rf->rsi = info;
-    rf->rdi = badge;
-    rf->rdx = cf->rdx;
-    rf->r10 = cf->r10;
-    rf->r8 = cf->r8;
-    rf->r9 = cf->r9;
+    trap_frame_t *cf = cur->frame;
+    deliver_words(r->frame, info, badge, cf->rdx, cf->r10, cf->r8, cf->r9);
     link_call(cur, r);
     sched_switch_to(r);
     return true;
@@ -521,14 +539,8 @@ bool ipc_fast_reply_recv(endpoint_t *ep, uint64_t info)
     if (!c || c->in_fault || !simple_message(info) || ep->dead || ep->owner != cur->task ||
         (!ep->receivers_waiting && ep->head) || c->priority < cur->priority)
         return false;
-    trap_frame_t *f = c->frame, *cf = cur->frame;
-    f->rax = 0;
-    f->rsi = info;
-    f->rdi = 0;
-    f->rdx = cf->rdx;
-    f->r10 = cf->r10;
-    f->r8 = cf->r8;
-    f->r9 = cf->r9;
+    trap_frame_t *cf = cur->frame;
+    deliver_words(c->frame, info, 0, cf->rdx, cf->r10, cf->r8, cf->r9);
     cur->caller = 0;
     c->callee = 0;
     ep->receivers_waiting = true;

@@ -18,6 +18,16 @@ typedef struct endpoint {
     struct endpoint *owner_next;
 } endpoint_t;
 
+/*
+ * Ownership: an endpoint belongs to the task that was last given its receive right
+ * (RIGHT_READ) by creation, SYS_CAP_GIVE or IPC transfer; failing that, to the first
+ * task that receives on it. When the owner dies, the endpoint is closed.
+ */
+void endpoint_set_owner(endpoint_t *ep, struct task *t);
+/* After c was placed in t's table: if it is an endpoint receive right, t now owns it. */
+struct cap;
+void endpoint_note_receive_right(const struct cap *c, struct task *t);
+
 endpoint_t *endpoint_create(void);
 void endpoint_destroy(endpoint_t *ep);
 /* Its receiving task died: wake everyone queued with -E_DEAD, refuse all later use. */

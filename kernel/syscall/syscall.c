@@ -35,7 +35,8 @@
 #define A5 (f->r9)
 
 #define DEBUG_PUTS_MAX 4096
-#define MAP_MAX_PAGES (1ull << 24)
+/* The kernel is not preemptible: one map or unmap call covers at most 256 MiB. */
+#define MAP_MAX_PAGES (1ull << 16)
 /* Pages charged to a pool for kernel objects (their kernel memory). */
 #define THREAD_POOL_PAGES 3
 #define SMALL_OBJECT_POOL_PAGES 1
@@ -173,6 +174,7 @@ static long handle_SYS_CAP_GIVE(trap_frame_t *f)
     if (A3 & ~(uint64_t)RIGHTS_ALL)
         return -E_INVAL;
     cap_install(dst, src->obj, src->rights & (uint32_t)A3, src->badge, src);
+    endpoint_note_receive_right(dst, t);
     return 0;
 }
 
@@ -302,7 +304,7 @@ static long handle_SYS_THREAD_REGS(trap_frame_t *f)
 
 /* ---- IPC ---- */
 
-static long create_small(trap_frame_t *f, kobject_t *(*make)(void))
+static long create_small(trap_frame_t *f, kobject_t *(*make)(void), cap_t **made)
 {
     cap_t *pc, *dst;
     LOOKUP(A0, OBJ_POOL, RIGHT_MANAGE, &pc);
@@ -317,14 +319,27 @@ static long create_small(trap_frame_t *f, kobject_t *(*make)(void))
     }
     kobject_charge(o, pool, SMALL_OBJECT_POOL_PAGES);
     cap_install(dst, o, RIGHTS_ALL, 0, 0);
+    *made = dst;
     return 0;
 }
 
 static kobject_t *make_endpoint(void) { endpoint_t *e = endpoint_create(); return e ? &e->obj : 0; }
 static kobject_t *make_notification(void) { notification_t *n = notification_create(); return n ? &n->obj : 0; }
 
-static long handle_SYS_ENDPOINT_CREATE(trap_frame_t *f) { return create_small(f, make_endpoint); }
-static long handle_SYS_NOTIFY_CREATE(trap_frame_t *f) { return create_small(f, make_notification); }
+static long handle_SYS_ENDPOINT_CREATE(trap_frame_t *f)
+{
+    cap_t *c;
+    long r = create_small(f, make_endpoint, &c);
+    if (r == 0)
+        endpoint_note_receive_right(c, cur_task());
+    return r;
+}
+
+static long handle_SYS_NOTIFY_CREATE(trap_frame_t *f)
+{
+    cap_t *c;
+    return create_small(f, make_notification, &c);
+}
 
 static long send_or_call(trap_frame_t *f, bool call)
 {
@@ -524,7 +539,12 @@ static long handle_SYS_IOPORT_ENABLE(trap_frame_t *f)
     cap_t *pc;
     LOOKUP(A0, OBJ_IOPORT, RIGHT_READ | RIGHT_WRITE, &pc);
     ioport_t *p = (ioport_t *)pc->obj;
-    return ioperm_enable(cur_task(), p->first, p->count);
+    int err = ioperm_enable(cur_task(), p->first, p->count);
+    /* The TSS holds the bitmap of the task that last switched in: ours, with the new
+     * ports, must be there when we return, not only after the next context switch. */
+    if (err == 0)
+        ioperm_activate(cur_task());
+    return err;
 }
 
 static long handle_SYS_MACHINE_HALT(trap_frame_t *f)

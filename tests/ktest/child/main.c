@@ -1,4 +1,4 @@
-/* ktest-child: started by ktest with agora_spawn; checks what it was given and reports by IPC. */
+/* ktest-child: started by ktest with agora_spawn; says hello, or serves ktest's requests in a second address space (child.h). */
 #include <agora/objects.h>
 #include <libagora/printf.h>
 #include <libagora/runtime.h>
@@ -49,7 +49,7 @@ static uint64_t self_checks(void)
     return ok;
 }
 
-int main(uint64_t arg)
+static int hello(uint64_t arg)
 {
     struct agora_msg m = { IPC_INFO(CHILD_LABEL_HELLO, 2, 0, 0), 0, { arg, self_checks(), 0, 0 } };
     long r;
@@ -66,4 +66,163 @@ int main(uint64_t arg)
         return 3;
     }
     return 0;
+}
+
+/* ---- the server role ---- */
+
+/* The handler resumes both 2 bytes on (ud2 is 0f 0b; divl %ecx is f7 f1) with its own rax. */
+static uint64_t run_ud2(uint64_t rax)
+{
+    __asm__ volatile("ud2" : "+a"(rax) : : "memory");
+    return rax;
+}
+
+static uint64_t run_divide(uint64_t rax)
+{
+    uint64_t rdx = 0;
+
+    __asm__ volatile("divl %%ecx" : "+a"(rax), "+d"(rdx) : "c"(0) : "memory", "cc");
+    return rax;
+}
+
+static void set_reply(struct agora_msg *m, unsigned words, uint64_t w0, uint64_t w1, uint64_t w2, uint64_t w3)
+{
+    m->info = IPC_INFO(IPC_LABEL(m->info), words, 0, 0);
+    m->mr[0] = w0;
+    m->mr[1] = w1;
+    m->mr[2] = w2;
+    m->mr[3] = w3;
+}
+
+/* Calls the peer endpoint; the reply lands in *m. */
+static long call_peer(struct agora_msg *m, uint64_t info, uint64_t w0)
+{
+    *m = (struct agora_msg){ info, 0, { w0, 0, 0, 0 } };
+    return sys_call(CHILD_CAP_PEER, m);
+}
+
+static void forward(struct agora_ipc_buffer *ipc, struct agora_msg *m)
+{
+    struct agora_msg out;
+    long r;
+
+    ipc->send_mem_vaddr = m->mr[0];
+    ipc->send_mem_pages = m->mr[1];
+    ipc->send_mem_flags = m->mr[2];
+    r = call_peer(&out, IPC_INFO(CHILD_OP_TAKE, 0, 0, 1), 0);
+    ipc->send_mem_vaddr = ipc->send_mem_pages = ipc->send_mem_flags = 0;
+    set_reply(m, 3, (uint64_t)r, IPC_LABEL(out.info), out.mr[2], 0);
+}
+
+/* Turns the request in *m into its reply; false: leave the loop (after replying). */
+static bool serve(struct agora_ipc_buffer *ipc, struct agora_msg *m)
+{
+    unsigned words = IPC_WORDS(m->info);
+    struct agora_msg out;
+    long r;
+
+    switch (IPC_LABEL(m->info)) {
+    case CHILD_OP_ECHO:
+        for (unsigned i = IPC_REG_WORDS; i < words && i < IPC_MAX_WORDS; i++)
+            ipc->mr[i]++;
+        set_reply(m, words, m->mr[0] + 1, m->mr[1] + 1, m->mr[2] + 1, m->mr[3] + 1);
+        break;
+    case CHILD_OP_BADGE:
+        set_reply(m, 2, m->badge, m->info, 0, 0);
+        break;
+    case CHILD_OP_TAKE:
+        ipc->mr[4] = ipc->recv_mem_flags;
+        set_reply(m, 5, ipc->recv_caps_count, (uint64_t)sys_cap_info(CHILD_RECV_SLOT), ipc->recv_mem_vaddr,
+                  ipc->recv_mem_pages);
+        break;
+    case CHILD_OP_CAP_INFO:
+        set_reply(m, 1, (uint64_t)sys_cap_info(m->mr[0]), 0, 0, 0);
+        break;
+    case CHILD_OP_CAP_DELETE:
+        set_reply(m, 1, (uint64_t)sys_cap_delete(m->mr[0]), 0, 0, 0);
+        break;
+    case CHILD_OP_READ:
+        set_reply(m, 1, *(volatile uint64_t *)m->mr[0], 0, 0, 0);
+        break;
+    case CHILD_OP_WRITE:
+        *(volatile uint64_t *)m->mr[0] = m->mr[1];
+        set_reply(m, 1, 0, 0, 0, 0);
+        break;
+    case CHILD_OP_UNMAP:
+        set_reply(m, 1, (uint64_t)sys_unmap(CAP_SELF_TASK, m->mr[0], m->mr[1]), 0, 0, 0);
+        break;
+    case CHILD_OP_FORWARD:
+        forward(ipc, m);
+        break;
+    case CHILD_OP_CALL_PEER:
+        r = call_peer(&out, IPC_INFO(m->mr[0], 1, 0, 0), m->mr[1]);
+        set_reply(m, 3, (uint64_t)r, IPC_LABEL(out.info), out.mr[0], 0);
+        break;
+    case CHILD_OP_DIE:
+        sys_task_kill(CAP_SELF_TASK, m->mr[0]);
+        break;
+    case CHILD_OP_SLEEP_DIE:
+        sys_sleep(m->mr[0]);
+        sys_task_kill(CAP_SELF_TASK, 0);
+        break;
+    case CHILD_OP_HANG:
+        for (;;)
+            sys_sleep(3600ull * 1000000);
+    case CHILD_OP_UD2:
+        set_reply(m, 1, run_ud2(m->mr[0]), 0, 0, 0);
+        break;
+    case CHILD_OP_DIVIDE:
+        set_reply(m, 1, run_divide(m->mr[0]), 0, 0, 0);
+        break;
+    case CHILD_OP_SET_RECV:
+        ipc->recv_window_vaddr = m->mr[0];
+        ipc->recv_window_pages = m->mr[1];
+        ipc->recv_cap_slots[0] = m->mr[2];
+        set_reply(m, 1, 0, 0, 0, 0);
+        break;
+    case CHILD_OP_EXIT:
+        set_reply(m, 0, 0, 0, 0, 0);
+        return false;
+    default:
+        m->mr[0] = IPC_LABEL(m->info);
+        m->info = IPC_INFO(CHILD_LABEL_UNKNOWN, 1, 0, 0);
+        break;
+    }
+    return true;
+}
+
+/* Serves until told to exit or the endpoint fails; a send (not a call) gets no reply, harmlessly. */
+static int server(void)
+{
+    struct agora_ipc_buffer *ipc = agora_ipc_buffer();
+    struct agora_msg m;
+    long r;
+
+    memset(ipc, 0, sizeof(*ipc));
+    ipc->recv_cap_slots[0] = CHILD_RECV_SLOT;
+    ipc->recv_window_vaddr = CHILD_WINDOW_VADDR;
+    ipc->recv_window_pages = CHILD_WINDOW_PAGES;
+    r = sys_recv(CHILD_CAP_EP, &m);
+    while (r >= 0) {
+        if (!serve(ipc, &m)) {
+            sys_reply(&m);
+            return 0;
+        }
+        r = sys_reply_recv(CHILD_CAP_EP, &m);
+    }
+    agora_printf("ktest-child: receiving returned %s\n", agora_error_name(r));
+    return 4;
+}
+
+int main(uint64_t arg)
+{
+    switch (CHILD_ROLE(arg)) {
+    case CHILD_ROLE_HELLO:
+        return hello(arg);
+    case CHILD_ROLE_SERVER:
+        return server();
+    default:
+        agora_printf("ktest-child: no role %u\n", CHILD_ROLE(arg));
+        return 5;
+    }
 }

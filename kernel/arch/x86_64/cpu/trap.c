@@ -109,10 +109,16 @@ static void user_exception(trap_frame_t *tf)
     }
     if (ipc_send_fault(label, words, addr))
         return;
-    log_line("fault", "task %lu thread %lu: %s (vector %lu, error 0x%lx) at rip %lx%s%lx: killed",
-             (unsigned long)cur->task->id, (unsigned long)cur->id, trap_exception_name(tf->vector),
-             (unsigned long)tf->vector, (unsigned long)tf->error_code, (unsigned long)tf->rip,
-             tf->vector == VECTOR_PAGE_FAULT ? ", address " : "", (unsigned long)addr);
+    /* The address only for page faults: printed after an empty separator it ran into the rip. */
+    if (tf->vector == VECTOR_PAGE_FAULT)
+        log_line("fault", "task %lu thread %lu: %s (vector %lu, error 0x%lx) at rip %lx, address %lx: killed",
+                 (unsigned long)cur->task->id, (unsigned long)cur->id, trap_exception_name(tf->vector),
+                 (unsigned long)tf->vector, (unsigned long)tf->error_code, (unsigned long)tf->rip,
+                 (unsigned long)addr);
+    else
+        log_line("fault", "task %lu thread %lu: %s (vector %lu, error 0x%lx) at rip %lx: killed",
+                 (unsigned long)cur->task->id, (unsigned long)cur->id, trap_exception_name(tf->vector),
+                 (unsigned long)tf->vector, (unsigned long)tf->error_code, (unsigned long)tf->rip);
     task_kill(cur->task, -(int64_t)tf->vector - 1);
 }
 
