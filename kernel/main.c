@@ -2,6 +2,7 @@
 #include "arch/x86_64/cpu/cpu.h"
 #include "arch/x86_64/cpu/gdt.h"
 #include "arch/x86_64/cpu/idt.h"
+#include "arch/x86_64/cpu/fpu.h"
 #include "arch/x86_64/cpu/percpu.h"
 #include "arch/x86_64/dev/ioapic.h"
 #include "arch/x86_64/dev/apic.h"
@@ -122,6 +123,7 @@ void kmain(uint32_t magic, uint64_t info_phys)
     gdt_init();
     idt_init();
     percpu_init();
+    fpu_init();
     print_memory_map(&boot_info);
     init_memory(info_phys);
     pic_disable();

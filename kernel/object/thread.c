@@ -30,6 +30,7 @@ thread_t *thread_create(task_t *task)
     t->state = TS_INACTIVE;
     t->priority = THREAD_DEFAULT_PRIORITY;
     t->frame = (trap_frame_t *)((char *)stack + THREAD_KSTACK_SIZE) - 1;
+    fpu_state_init(&t->fpu);
     task_add_thread(task, t);
     return t;
 }

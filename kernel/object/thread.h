@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "object/kobject.h"
+#include "arch/x86_64/cpu/fpu.h"
 #include "arch/x86_64/cpu/trap.h"
 
 struct task;
@@ -27,7 +28,8 @@ typedef enum thread_state {
 #define THREAD_MAX_PRIORITY 255
 
 typedef struct thread {
-    kobject_t obj;
+    kobject_t obj;                  /* first: kobject_release casts to thread_t */
+    fpu_state_t fpu;                /* 16-byte aligned: the heap returns 16-byte aligned blocks */
     struct task *task;
     struct thread *task_next;       /* the task's thread list */
     uint64_t id;

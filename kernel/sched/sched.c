@@ -92,6 +92,11 @@ static void switch_to(thread_t *next)
         tss_set_kernel_stack(top);
         task_activate(next->task);
     }
+    /* User FPU state follows its thread; idle has none worth keeping. */
+    if (prev != &idle_thread)
+        fpu_save(&prev->fpu);
+    if (next != &idle_thread)
+        fpu_restore(&next->fpu);
     context_switch(&prev->ksp, next->ksp);
     sched_finish_switch();
 }
