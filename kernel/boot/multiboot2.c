@@ -1,5 +1,6 @@
 /* Multiboot2 boot-information parser: every size and offset is checked before it is used. */
 #include "boot/multiboot2.h"
+#include "lib/unaligned.h"
 
 #include <stdbool.h>
 
@@ -14,23 +15,6 @@
 #define MB2_MODULE_HEADER  16u   /* type, size, mod_start, mod_end */
 #define MB2_MMAP_HEADER    16u   /* type, size, entry_size, entry_version */
 #define MB2_MMAP_ENTRY_MIN 24u   /* base_addr, length, type, reserved */
-
-/* Reads through memcpy so that no access depends on the caller's buffer type (aliasing). */
-static uint32_t mb2_read32(const uint8_t *p)
-{
-    uint32_t v;
-
-    __builtin_memcpy(&v, p, sizeof(v));
-    return v;
-}
-
-static uint64_t mb2_read64(const uint8_t *p)
-{
-    uint64_t v;
-
-    __builtin_memcpy(&v, p, sizeof(v));
-    return v;
-}
 
 /* The string at tag+offset, provided its NUL lies inside the tag's size bytes. */
 static const char *mb2_tag_string(const uint8_t *tag, uint32_t size, uint32_t offset)
@@ -57,11 +41,11 @@ static enum mb2_error mb2_parse_mmap(const uint8_t *tag, uint32_t size, boot_inf
 
     if (size < MB2_MMAP_HEADER)
         return MB2_ERR_TAG_SIZE;
-    entry_size = mb2_read32(tag + 8);
+    entry_size = read_le32(tag + 8);
     /* Larger entries are a later version's extension; smaller or unaligned ones are corrupt. */
     if (entry_size < MB2_MMAP_ENTRY_MIN || entry_size % MB2_ALIGN != 0)
         return MB2_ERR_MMAP;
-    if (mb2_read32(tag + 12) != 0)
+    if (read_le32(tag + 12) != 0)
         return MB2_ERR_MMAP;
     if ((size - MB2_MMAP_HEADER) % entry_size != 0)
         return MB2_ERR_MMAP;    /* a trailing partial entry */
@@ -73,9 +57,9 @@ static enum mb2_error mb2_parse_mmap(const uint8_t *tag, uint32_t size, boot_inf
         const uint8_t *e = tag + MB2_MMAP_HEADER + (size_t)i * entry_size;
         boot_region_t *r = &out->regions[out->nregions + i];
 
-        r->base = mb2_read64(e);
-        r->length = mb2_read64(e + 8);
-        r->type = mb2_region_type(mb2_read32(e + 16));
+        r->base = read_le64(e);
+        r->length = read_le64(e + 8);
+        r->type = mb2_region_type(read_le32(e + 16));
         /* Users compute the end as base + length: it must not wrap past 2^64. */
         if (r->length > UINT64_MAX - r->base)
             return MB2_ERR_MMAP;
@@ -94,14 +78,14 @@ static enum mb2_error mb2_parse_module(const uint8_t *tag, uint32_t size, boot_i
     cmdline = mb2_tag_string(tag, size, MB2_MODULE_HEADER);
     if (cmdline == NULL)
         return MB2_ERR_STRING;
-    if (mb2_read32(tag + 12) < mb2_read32(tag + 8))
+    if (read_le32(tag + 12) < read_le32(tag + 8))
         return MB2_ERR_MODULE;
     if (out->nmodules >= BOOT_MAX_MODULES)
         return MB2_ERR_TOO_MANY;
 
     m = &out->modules[out->nmodules++];
-    m->start = mb2_read32(tag + 8);
-    m->end = mb2_read32(tag + 12);
+    m->start = read_le32(tag + 8);
+    m->end = read_le32(tag + 12);
     m->cmdline = cmdline;
     return MB2_OK;
 }
@@ -168,7 +152,7 @@ enum mb2_error mb2_parse(const void *info, size_t max_size, boot_info_t *out)
         return MB2_ERR_MISALIGNED;
     if (max_size < MB2_FIXED_SIZE)
         return MB2_ERR_TOTAL_SIZE;
-    total = mb2_read32(base);
+    total = read_le32(base);
     if (total < MB2_FIXED_SIZE || total > max_size || total % MB2_ALIGN != 0)
         return MB2_ERR_TOTAL_SIZE;
 
@@ -183,8 +167,8 @@ enum mb2_error mb2_parse(const void *info, size_t max_size, boot_info_t *out)
     /* total is a multiple of 8 and so is off, so a whole tag header always fits. */
     for (off = MB2_FIXED_SIZE; off < total; ) {
         const uint8_t *tag = base + off;
-        uint32_t type = mb2_read32(tag);
-        uint32_t size = mb2_read32(tag + 4);
+        uint32_t type = read_le32(tag);
+        uint32_t size = read_le32(tag + 4);
         enum mb2_error err;
 
         if (size < MB2_TAG_HEADER || size > total - off)

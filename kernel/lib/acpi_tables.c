@@ -1,5 +1,6 @@
 /* ACPI table parsing: every offset is checked against the readable length before it is read. */
 #include "lib/acpi_tables.h"
+#include "lib/unaligned.h"
 
 /* RSDP (ACPI 6.5, section 5.2.5.3) */
 #define RSDP_SIGNATURE     "RSD PTR "
@@ -30,31 +31,7 @@
 #define DEFAULT_IOAPIC_ADDRESS 0xFEC00000u
 #define DEFAULT_LAPIC_ADDRESS  0xFEE00000u
 
-/* Reads through memcpy: fields are unaligned (XSDT entries sit at offset 36). */
-static uint16_t read16(const uint8_t *p)
-{
-    uint16_t v;
-
-    __builtin_memcpy(&v, p, sizeof(v));
-    return v;
-}
-
-static uint32_t read32(const uint8_t *p)
-{
-    uint32_t v;
-
-    __builtin_memcpy(&v, p, sizeof(v));
-    return v;
-}
-
-static uint64_t read64(const uint8_t *p)
-{
-    uint64_t v;
-
-    __builtin_memcpy(&v, p, sizeof(v));
-    return v;
-}
-
+/* Fields are unaligned (XSDT entries sit at offset 36): read them with lib/unaligned.h. */
 static uint8_t byte_sum(const uint8_t *p, size_t n)
 {
     uint8_t sum = 0;
@@ -80,12 +57,12 @@ static enum acpi_error rsdp_parse_v2(const uint8_t *p, size_t len, acpi_rsdp_t *
 
     if (len < ACPI_RSDP_V2_SIZE)
         return ACPI_ERR_SHORT;
-    length = read32(p + RSDP_LENGTH);
+    length = read_le32(p + RSDP_LENGTH);
     if (length < ACPI_RSDP_V2_SIZE || length > len)
         return ACPI_ERR_LENGTH;
     if (byte_sum(p, length) != 0)
         return ACPI_ERR_CHECKSUM;
-    out->xsdt_phys = read64(p + RSDP_XSDT);
+    out->xsdt_phys = read_le64(p + RSDP_XSDT);
     return ACPI_OK;
 }
 
@@ -101,7 +78,7 @@ enum acpi_error acpi_rsdp_parse(const void *rsdp, size_t len, acpi_rsdp_t *out)
         return ACPI_ERR_CHECKSUM;
 
     out->revision = p[RSDP_REVISION];
-    out->rsdt_phys = read32(p + RSDP_RSDT);
+    out->rsdt_phys = read_le32(p + RSDP_RSDT);
     out->xsdt_phys = 0;
     out->xsdt_error = ACPI_OK;
     /* Revision 0 is ACPI 1.0; 2 and later carry the XSDT (1 was never used). */
@@ -129,7 +106,7 @@ uint32_t acpi_table_length(const void *table, size_t len)
 {
     if (table == NULL || len < HDR_LENGTH + 4)
         return 0;
-    return read32((const uint8_t *)table + HDR_LENGTH);
+    return read_le32((const uint8_t *)table + HDR_LENGTH);
 }
 
 enum acpi_error acpi_table_check(const void *table, size_t len, const char *sig)
@@ -141,7 +118,7 @@ enum acpi_error acpi_table_check(const void *table, size_t len, const char *sig)
         return ACPI_ERR_SHORT;
     if (sig != NULL && !same_bytes(p, sig, 4))
         return ACPI_ERR_SIGNATURE;
-    length = read32(p + HDR_LENGTH);
+    length = read_le32(p + HDR_LENGTH);
     if (length < ACPI_HEADER_SIZE || length > len)
         return ACPI_ERR_LENGTH;
     if (byte_sum(p, length) != 0)
@@ -157,13 +134,13 @@ bool acpi_root_entry(const void *root, size_t len, bool xsdt, size_t index, uint
 
     if (p == NULL || len < ACPI_HEADER_SIZE)
         return false;
-    end = read32(p + HDR_LENGTH);
+    end = read_le32(p + HDR_LENGTH);
     if (end > len)
         end = len;
     if (end < ACPI_HEADER_SIZE || index >= (end - ACPI_HEADER_SIZE) / entry_size)
         return false;
     p += ACPI_HEADER_SIZE + index * entry_size;
-    *phys = xsdt ? read64(p) : read32(p);
+    *phys = xsdt ? read_le64(p) : read_le32(p);
     return true;
 }
 
@@ -186,7 +163,7 @@ static enum acpi_error madt_entry(const uint8_t *e, uint8_t size, acpi_madt_t *o
         if (out->nioapics >= ACPI_MAX_IOAPICS)
             return ACPI_ERR_TOO_MANY;
         out->ioapics[out->nioapics++] = (acpi_ioapic_t){
-            .id = e[2], .address = read32(e + 4), .gsi_base = read32(e + 8),
+            .id = e[2], .address = read_le32(e + 4), .gsi_base = read_le32(e + 8),
         };
         return ACPI_OK;
     case MADT_OVERRIDE:
@@ -196,13 +173,13 @@ static enum acpi_error madt_entry(const uint8_t *e, uint8_t size, acpi_madt_t *o
         if (e[2] != ISA_BUS || e[3] >= ISA_IRQS || override_known(out, e[3]))
             return ACPI_OK;
         out->overrides[out->noverrides++] = (acpi_override_t){
-            .isa_irq = e[3], .gsi = read32(e + 4), .flags = read16(e + 8),
+            .isa_irq = e[3], .gsi = read_le32(e + 4), .flags = read_le16(e + 8),
         };
         return ACPI_OK;
     case MADT_LAPIC_OVERRIDE:
         if (size < MADT_LAPIC_OVERRIDE_SIZE)
             return ACPI_ERR_ENTRY;
-        out->lapic_address = read64(e + 4);
+        out->lapic_address = read_le64(e + 4);
         return ACPI_OK;
     default:
         return ACPI_OK;   /* processors, NMI sources, ...: not ours */
@@ -217,12 +194,12 @@ enum acpi_error acpi_madt_parse(const void *madt, size_t len, acpi_madt_t *out)
 
     if (err != ACPI_OK)
         return err;
-    end = read32(p + HDR_LENGTH);   /* <= len: checked above */
+    end = read_le32(p + HDR_LENGTH);   /* <= len: checked above */
     if (end < MADT_ENTRIES)
         return ACPI_ERR_LENGTH;
 
-    out->lapic_address = read32(p + MADT_LAPIC_ADDRESS);
-    out->flags = read32(p + MADT_FLAGS);
+    out->lapic_address = read_le32(p + MADT_LAPIC_ADDRESS);
+    out->flags = read_le32(p + MADT_FLAGS);
     out->nioapics = 0;
     out->noverrides = 0;
     for (uint32_t off = MADT_ENTRIES; off < end; ) {

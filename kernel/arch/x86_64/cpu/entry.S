@@ -3,6 +3,7 @@
  * kernel-stack switch between threads.
  */
 #include "arch/x86_64/cpu/gdt.h"
+#include "arch/x86_64/cpu/trap_frame.inc"
 
 #define PERCPU_KSTACK_TOP 8
 #define PERCPU_USER_RSP   16
@@ -22,21 +23,7 @@ syscall_entry:
     pushq %rcx
     pushq $0
     pushq $VECTOR_SYSCALL
-    pushq %rax
-    pushq %rbx
-    pushq %rcx
-    pushq %rdx
-    pushq %rsi
-    pushq %rdi
-    pushq %rbp
-    pushq %r8
-    pushq %r9
-    pushq %r10
-    pushq %r11
-    pushq %r12
-    pushq %r13
-    pushq %r14
-    pushq %r15
+    PUSH_GPRS
     xorl %ebp, %ebp
     movq %rsp, %rdi
     call syscall_dispatch
@@ -45,21 +32,7 @@ syscall_entry:
 /* Pops a trap_frame at %rsp and returns to where it came from (user or kernel). */
     .global trap_return
 trap_return:
-    popq %r15
-    popq %r14
-    popq %r13
-    popq %r12
-    popq %r11
-    popq %r10
-    popq %r9
-    popq %r8
-    popq %rbp
-    popq %rdi
-    popq %rsi
-    popq %rdx
-    popq %rcx
-    popq %rbx
-    popq %rax
+    POP_GPRS
     addq $16, %rsp
     testb $3, 8(%rsp)
     jz 1f

@@ -1,4 +1,5 @@
 /* Interrupt and exception entry stubs: build a struct trap_frame and call trap_dispatch. */
+#include "arch/x86_64/cpu/trap_frame.inc"
 
 
     .text
@@ -25,21 +26,7 @@ isr_common:
     testb $3, 24(%rsp)
     jz 1f
     swapgs
-1:  pushq %rax
-    pushq %rbx
-    pushq %rcx
-    pushq %rdx
-    pushq %rsi
-    pushq %rdi
-    pushq %rbp
-    pushq %r8
-    pushq %r9
-    pushq %r10
-    pushq %r11
-    pushq %r12
-    pushq %r13
-    pushq %r14
-    pushq %r15
+1:  PUSH_GPRS
     cld
     movq %rsp, %rdi
     /* Align the stack for C; the frame pointer chain continues through the trap frame. */
