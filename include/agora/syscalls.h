@@ -22,6 +22,10 @@
  *   (-E_EXIST); SYS_UNMAP returns how many pages it unmapped. One call covers at most
  *   65536 pages (SYS_MAP: -E_RANGE, SYS_UNMAP: -E_FAULT beyond that).
  * - Register words past the message length arrive as zero.
+ * - SYS_DEVICE_MEMORY: -E_PERM for a range touching RAM (usable, ACPI or NVS in the
+ *   boot memory map) or registers the kernel drives (local APIC, I/O APIC); -E_ALIGN,
+ *   -E_RANGE for an unaligned or oversized range. Mappings of it are uncached; it is
+ *   never executable (the capability has no RIGHT_EXEC).
  * - An endpoint belongs to the task last given its receive right (RIGHT_READ): its
  *   creator, then whoever gets a READ copy through SYS_CAP_GIVE or IPC (else the first
  *   task to receive on it). When that task dies the endpoint is closed: queued and later
@@ -70,7 +74,8 @@
     X(SYS_MEMORY_INFO,    35, "(memory): number of pages")                                  \
     X(SYS_POOL_INFO,      36, "(pool): pages left")                                         \
     X(SYS_THREAD_REGS,    37, "(thread, struct agora_regs *out): read a stopped thread's registers") \
-    X(SYS_KERNEL_STATS,   38, "(machine, struct agora_kernel_stats *out): counters, after a consistency check")
+    X(SYS_KERNEL_STATS,   38, "(machine, struct agora_kernel_stats *out): counters, after a consistency check") \
+    X(SYS_DEVICE_MEMORY,  39, "(machine, phys, pages, dst): device registers (no RAM, none the kernel uses), mapped uncached")
 
 enum agora_syscall {
 #define AGORA_SYSCALL_ENUM(name, num, doc) name = num,

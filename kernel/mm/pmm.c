@@ -6,6 +6,9 @@
 #define LOW_MEMORY_END 0x100000ull
 
 static frame_allocator_t frames;
+/* The boot memory map's RAM ranges (usable, ACPI, NVS), kept for device-memory checks. */
+static boot_region_t ram[BOOT_MAX_REGIONS];
+static size_t nram;
 
 static uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) & ~(a - 1); }
 
@@ -41,6 +44,8 @@ uint64_t pmm_init(const boot_info_t *bi, const pmm_reserved_t *reserved, int nre
     uint64_t limit = 0;
     for (size_t i = 0; i < bi->nregions; i++) {
         const boot_region_t *r = &bi->regions[i];
+        if (r->type == BOOT_REGION_USABLE || r->type == BOOT_REGION_ACPI || r->type == BOOT_REGION_NVS)
+            ram[nram++] = *r;
         if (r->type == BOOT_REGION_USABLE && r->base + r->length > limit)
             limit = r->base + r->length;
     }
@@ -65,6 +70,14 @@ uint64_t pmm_init(const boot_info_t *bi, const pmm_reserved_t *reserved, int nre
     for (int j = 0; j < nreserved; j++)
         frame_reserve(&frames, reserved[j].start, reserved[j].end);
     return limit;
+}
+
+bool pmm_overlaps_ram(uint64_t start, uint64_t end)
+{
+    for (size_t i = 0; i < nram; i++)
+        if (overlaps(start, end, ram[i].base, ram[i].base + ram[i].length))
+            return true;
+    return false;
 }
 
 uint64_t pmm_alloc_frame(void)

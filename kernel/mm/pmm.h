@@ -18,6 +18,9 @@ typedef struct pmm_reserved {
  */
 uint64_t pmm_init(const boot_info_t *bi, const pmm_reserved_t *reserved, int nreserved);
 
+/* True when any byte of [start, end) is RAM (usable, ACPI or NVS) per the boot memory map. */
+bool pmm_overlaps_ram(uint64_t start, uint64_t end);
+
 /* An uninitialised 4 KiB frame, or 0 when memory is exhausted. */
 uint64_t pmm_alloc_frame(void);
 void pmm_free_frame(uint64_t phys);

@@ -85,9 +85,17 @@ memory_t *memory_wrap(uint64_t phys, uint64_t npages)
     return m;
 }
 
+memory_t *memory_device(uint64_t phys, uint64_t npages)
+{
+    memory_t *m = memory_wrap(phys, npages);
+    if (m)
+        m->device = true;
+    return m;
+}
+
 void memory_destroy(memory_t *m)
 {
-    for (uint64_t i = 0; i < m->npages; i++)
+    for (uint64_t i = 0; i < m->npages && !m->device; i++)
         pmm_free_frame(m->frames[i]);
     kfree(m->frames);
     kfree(m);
@@ -178,7 +186,8 @@ int mapping_create(task_t *t, uint64_t va, memory_t *mem, uint64_t page, uint32_
     mapping_t *m = kzalloc(sizeof *m);
     if (!m)
         return -E_NOMEM;
-    int err = paging_map(t->root, va, mem->frames[page], mapping_pte_flags(rights));
+    uint64_t flags = mapping_pte_flags(rights) | (mem->device ? PTE_PCD | PTE_PWT : 0);
+    int err = paging_map(t->root, va, mem->frames[page], flags);
     if (err != 0) {
         kfree(m);
         return -E_NOMEM;   /* va was free in our table, so the page tables ran out */
@@ -220,7 +229,8 @@ int mapping_move(mapping_t *m, task_t *to, uint64_t va, uint32_t rights)
         return -E_EXIST;
     if (ensure_table(to) != 0)
         return -E_NOMEM;
-    if (paging_map(to->root, va, m->mem->frames[m->page], mapping_pte_flags(rights)) != 0)
+    uint64_t flags = mapping_pte_flags(rights) | (m->mem->device ? PTE_PCD | PTE_PWT : 0);
+    if (paging_map(to->root, va, m->mem->frames[m->page], flags) != 0)
         return -E_NOMEM;
     task_t *from = m->task;
     uint64_t old_va = m->va;

@@ -21,6 +21,7 @@ typedef struct memory {
     kobject_t obj;
     uint64_t npages;
     uint64_t *frames;        /* physical address of each page */
+    bool device;             /* device registers: mapped uncached, never freed */
 } memory_t;
 
 typedef struct mapping {
@@ -45,6 +46,8 @@ void pool_refund(pool_t *p, uint64_t pages);
 memory_t *memory_create(pool_t *pool, uint64_t npages);
 /* Wraps physical pages that already belong to the kernel's reservation (boot modules). */
 memory_t *memory_wrap(uint64_t phys, uint64_t npages);
+/* Device registers at [phys, phys + pages): NULL when out of memory. */
+memory_t *memory_device(uint64_t phys, uint64_t npages);
 void memory_destroy(memory_t *m);
 
 /* Page table flags for rights. */

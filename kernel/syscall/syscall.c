@@ -22,6 +22,7 @@
 #include "object/task.h"
 #include "sched/sched.h"
 #include "syscall/kcheck.h"
+#include "mm/pmm.h"
 #include "mm/vspace.h"
 
 /* Returned by handlers that left their result in the frame themselves (IPC). */
@@ -565,6 +566,27 @@ static long handle_SYS_KERNEL_STATS(trap_frame_t *f)
     struct agora_kernel_stats st;
     kcheck_collect(&st);
     return copy_to_user(cur_task()->root, A1, &st, sizeof st);
+}
+
+static long handle_SYS_DEVICE_MEMORY(trap_frame_t *f)
+{
+    cap_t *c, *dst;
+    uint64_t phys = A1, pages = A2;
+    LOOKUP(A0, OBJ_MACHINE, RIGHT_MANAGE, &c);
+    EMPTY_SLOT(A3, &dst);
+    if (phys & (PAGE_SIZE - 1))
+        return -E_ALIGN;
+    if (pages == 0 || pages > MAP_MAX_PAGES || phys >= (1ull << 52) ||
+        pages > ((1ull << 52) - phys) / PAGE_SIZE)
+        return -E_RANGE;
+    uint64_t end = phys + pages * PAGE_SIZE;
+    if (pmm_overlaps_ram(phys, end) || mmio_is_kernels(phys, end))
+        return -E_PERM;   /* RAM goes through pools; the kernel's own devices stay its own */
+    memory_t *m = memory_device(phys, pages);
+    if (!m)
+        return -E_NOMEM;
+    cap_install(dst, &m->obj, RIGHT_READ | RIGHT_WRITE | RIGHT_COPY | RIGHT_GRANT, 0, 0);
+    return 0;
 }
 
 /* ---- entry ---- */

@@ -769,8 +769,9 @@ KTEST(notify_wait_blocks)
     KTEST_CHECK(badged != CAP_NULL);
     /* A thread of our priority signals after 20 ms: sys_wait blocks until then. */
     client = (ktest_thread_t){ .arg = { badged, 20000 } };
-    KTEST_OK(ktest_thread_start(&client, signal_later_fn, KTEST_THREAD_OWN_BUFFER, 0, KTEST_PRIORITY));
+    /* Before the start: the thread may run (and begin its sleep) before we get here again. */
     t0 = sys_clock();
+    KTEST_OK(ktest_thread_start(&client, signal_later_fn, KTEST_THREAD_OWN_BUFFER, 0, KTEST_PRIORITY));
     w = sys_wait(n);
     t1 = sys_clock();
     KTEST_CHECK(ktest_thread_join(&client));

@@ -75,6 +75,19 @@ uint64_t paging_kernel_root(void)
     return kernel_root;
 }
 
+/* Device registers the kernel itself drives (LAPIC, I/O APIC): never handed to user space. */
+#define MAX_KERNEL_MMIO 8
+static struct { uint64_t start, end; } kernel_mmio[MAX_KERNEL_MMIO];
+static int nkernel_mmio;
+
+bool mmio_is_kernels(uint64_t start, uint64_t end)
+{
+    for (int i = 0; i < nkernel_mmio; i++)
+        if (start < kernel_mmio[i].end && kernel_mmio[i].start < end)
+            return true;
+    return false;
+}
+
 void *mmio_map(uint64_t phys, size_t size)
 {
     uint64_t first = phys & ~(PAGE_SIZE - 1);
@@ -88,5 +101,12 @@ void *mmio_map(uint64_t phys, size_t size)
             return 0;
     }
     mmio_next += last - first;
+    if (nkernel_mmio < MAX_KERNEL_MMIO) {
+        kernel_mmio[nkernel_mmio].start = first;
+        kernel_mmio[nkernel_mmio].end = last;
+        nkernel_mmio++;
+    } else {
+        panic("more than %d kernel device mappings", MAX_KERNEL_MMIO);
+    }
     return (void *)(va + (phys - first));
 }

@@ -58,5 +58,7 @@ bool paging_query(uint64_t root, uint64_t va, uint64_t *pte_out);
 
 /* Maps device registers uncached into the MMIO window; returns their address or NULL. */
 void *mmio_map(uint64_t phys, size_t size);
+/* True when [start, end) touches registers the kernel mapped with mmio_map. */
+bool mmio_is_kernels(uint64_t start, uint64_t end);
 
 #endif
