@@ -14,7 +14,8 @@
     X(OBJ_MEMORY,       7)   \
     X(OBJ_POOL,         8)   \
     X(OBJ_IRQ_CONTROL,  9)   \
-    X(OBJ_MACHINE,     10)
+    X(OBJ_MACHINE,     10)   \
+    X(OBJ_REPLY,       11)
 
 enum agora_object_type {
 #define AGORA_OBJECT_ENUM(name, num) name = num,

@@ -22,6 +22,11 @@
  *   (-E_EXIST); SYS_UNMAP returns how many pages it unmapped. One call covers at most
  *   65536 pages (SYS_MAP: -E_RANGE, SYS_UNMAP: -E_FAULT beyond that).
  * - Register words past the message length arrive as zero.
+ * - Deferred replies: SYS_REPLY_SAVE moves the duty to answer the current caller into a
+ *   reply capability (OBJ_REPLY, rights write|copy|grant), so the server can receive other
+ *   messages first; SYS_REPLY_TO answers through it exactly as SYS_REPLY would and then
+ *   deletes that capability. If the caller died meanwhile: -E_DEAD. If the last copy of
+ *   an unused reply capability goes (deleted, or its holder died), the caller gets -E_DEAD.
  * - SYS_DEVICE_MEMORY: -E_PERM for a range touching RAM (usable, ACPI or NVS in the
  *   boot memory map) or registers the kernel drives (local APIC, I/O APIC); -E_ALIGN,
  *   -E_RANGE for an unaligned or oversized range. Mappings of it are uncached; it is
@@ -75,7 +80,9 @@
     X(SYS_POOL_INFO,      36, "(pool): pages left")                                         \
     X(SYS_THREAD_REGS,    37, "(thread, struct agora_regs *out): read a stopped thread's registers") \
     X(SYS_KERNEL_STATS,   38, "(machine, struct agora_kernel_stats *out): counters, after a consistency check") \
-    X(SYS_DEVICE_MEMORY,  39, "(machine, phys, pages, dst): device registers (no RAM, none the kernel uses), mapped uncached")
+    X(SYS_DEVICE_MEMORY,  39, "(machine, phys, pages, dst): device registers (no RAM, none the kernel uses), mapped uncached") \
+    X(SYS_REPLY_SAVE,     40, "(dst): keep the duty to answer the current caller as a one-shot reply capability") \
+    X(SYS_REPLY_TO,       41, "(reply, info, mr0..mr3): answer through a saved reply capability; info in rsi")
 
 enum agora_syscall {
 #define AGORA_SYSCALL_ENUM(name, num, doc) name = num,

@@ -434,28 +434,78 @@ static int reply_to_fault(thread_t *cur, thread_t *c, uint64_t info)
     return 0;
 }
 
+/* Delivers cur's reply to the blocked caller c and wakes it; 0 or cur's error. */
+static int deliver_reply(thread_t *cur, thread_t *c, uint64_t info)
+{
+    KASSERT(c->state == TS_BLOCKED_REPLY);
+    if (c->in_fault)
+        return reply_to_fault(cur, c, info);
+    uint64_t regs[4];
+    regs_of(cur, regs);
+    int err = transfer(cur, info, 0, RIGHT_GRANT, regs, c);
+    if (err)
+        return err;
+    sched_make_ready(c);
+    return 0;
+}
+
 static int do_reply(thread_t *cur, uint64_t info)
 {
     thread_t *c = cur->caller;
     if (!c)
         return -E_STATE;
-    KASSERT(c->state == TS_BLOCKED_REPLY && c->callee == cur);
-    int err;
-    if (c->in_fault) {
-        err = reply_to_fault(cur, c, info);
-        if (err)
-            return err;
-    } else {
-        uint64_t regs[4];
-        regs_of(cur, regs);
-        err = transfer(cur, info, 0, RIGHT_GRANT, regs, c);
-        if (err)
-            return err;
-        sched_make_ready(c);
-    }
+    KASSERT(c->callee == cur);
+    int err = deliver_reply(cur, c, info);
+    if (err)
+        return err;
     cur->caller = 0;
     c->callee = 0;
     return 0;
+}
+
+int reply_save(reply_t **out)
+{
+    thread_t *cur = sched_current(), *c = cur->caller;
+    if (!c)
+        return -E_STATE;
+    reply_t *r = kzalloc(sizeof *r);
+    if (!r)
+        return -E_NOMEM;
+    kobject_init(&r->obj, OBJ_REPLY);
+    r->caller = c;
+    c->callee = 0;
+    c->saved_reply = r;
+    cur->caller = 0;
+    *out = r;
+    return 0;
+}
+
+int reply_through(reply_t *r, uint64_t info)
+{
+    thread_t *c = r->caller;
+    if (!c)
+        return -E_DEAD;
+    int err = deliver_reply(sched_current(), c, info);
+    if (err)
+        return err;
+    c->saved_reply = 0;
+    r->caller = 0;
+    return 0;
+}
+
+void reply_destroy(reply_t *r)
+{
+    thread_t *c = r->caller;
+    if (c) {
+        c->saved_reply = 0;
+        if (c->in_fault) {
+            task_kill(c->task, -E_DEAD);
+        } else {
+            thread_set_result(c, -E_DEAD);
+            sched_make_ready(c);
+        }
+    }
+    kfree(r);
 }
 
 void ipc_reply(uint64_t info)

@@ -28,6 +28,19 @@ void endpoint_set_owner(endpoint_t *ep, struct task *t);
 struct cap;
 void endpoint_note_receive_right(const struct cap *c, struct task *t);
 
+/* A saved duty to reply (SYS_REPLY_SAVE): the caller stays blocked until it is used or dropped. */
+typedef struct reply {
+    kobject_t obj;
+    thread_t *caller;        /* NULL once used, or when the caller died */
+} reply_t;
+
+/* Saves the current thread's caller in a new reply object; NULL: no caller or no memory. */
+int reply_save(reply_t **out);
+/* Answers through r like SYS_REPLY; 0 or the sender's error (then nothing changed). */
+int reply_through(reply_t *r, uint64_t info);
+/* Last reference gone: an unanswered caller gets -E_DEAD. */
+void reply_destroy(reply_t *r);
+
 endpoint_t *endpoint_create(void);
 void endpoint_destroy(endpoint_t *ep);
 /* Its receiving task died: wake everyone queued with -E_DEAD, refuse all later use. */

@@ -29,6 +29,7 @@ void kobject_release(kobject_t *o)
     case OBJ_IRQ: irq_destroy((irq_t *)o); break;
     case OBJ_IOPORT: ioport_destroy((ioport_t *)o); break;
     case OBJ_POOL: pool_destroy((pool_t *)o); break;
+    case OBJ_REPLY: reply_destroy((reply_t *)o); break;
     case OBJ_IRQ_CONTROL:
     case OBJ_MACHINE:
         break;   /* static singletons: nothing to free */

@@ -77,6 +77,9 @@ void thread_kill(thread_t *t)
         if (t->callee && t->callee->caller == t)
             t->callee->caller = 0;
         t->callee = 0;
+        if (t->saved_reply)
+            t->saved_reply->caller = 0;
+        t->saved_reply = 0;
         break;
     default:
         break;

@@ -57,6 +57,7 @@ typedef struct thread {
     bool send_is_call;
     struct thread *caller;          /* the thread waiting for our reply */
     struct thread *callee;          /* while TS_BLOCKED_REPLY: who owes us the reply */
+    struct reply *saved_reply;      /* ... or the reply object that holds that duty */
 
     /* Faults: sent as a call on this endpoint. */
     struct endpoint *fault_ep;

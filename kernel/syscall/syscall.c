@@ -379,6 +379,30 @@ static long handle_SYS_REPLY_RECV(trap_frame_t *f)
     return KEEP_FRAME;
 }
 
+static long handle_SYS_REPLY_SAVE(trap_frame_t *f)
+{
+    cap_t *dst;
+    EMPTY_SLOT(A0, &dst);
+    reply_t *r;
+    int err = reply_save(&r);
+    if (err)
+        return err;
+    cap_install(dst, &r->obj, RIGHT_WRITE | RIGHT_COPY | RIGHT_GRANT, 0, 0);
+    return 0;
+}
+
+static long handle_SYS_REPLY_TO(trap_frame_t *f)
+{
+    cap_t *c;
+    LOOKUP(A0, OBJ_REPLY, RIGHT_WRITE, &c);
+    int err = reply_through((reply_t *)c->obj, A1);
+    if (err)
+        return err;
+    cap_delete(c);   /* one shot: after the delete, nothing can answer twice */
+    sched_preempt_point();
+    return 0;
+}
+
 static long handle_SYS_SIGNAL(trap_frame_t *f)
 {
     cap_t *c;

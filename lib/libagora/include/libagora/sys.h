@@ -18,7 +18,7 @@
  * The stubs treat every argument register as clobbered, not only rcx and r11: IPC calls
  * return words in them, and the kernel is then free to leave the same exit path on all calls.
  */
-_Static_assert(SYS_COUNT == 40, "a system call was added: give it a stub in libagora/sys.h");
+_Static_assert(SYS_COUNT == 42, "a system call was added: give it a stub in libagora/sys.h");
 
 static inline long agora_syscall6(long n, long a0, long a1, long a2, long a3, long a4, long a5)
 {
@@ -142,6 +142,11 @@ static inline long sys_call(uint64_t ep, struct agora_msg *m) { return agora_ipc
  */
 static inline long sys_reply(const struct agora_msg *m)
 { return agora_ipc(SYS_REPLY, m->info, (struct agora_msg *)m, 0); }
+/* Keeps the duty to answer the current caller in slot dst (a one-shot reply capability). */
+static inline long sys_reply_save(uint64_t dst) { return AGORA_SC1(SYS_REPLY_SAVE, dst); }
+/* Answers through a saved reply capability, which is deleted on success. */
+static inline long sys_reply_to(uint64_t reply, const struct agora_msg *m)
+{ return agora_ipc(SYS_REPLY_TO, reply, (struct agora_msg *)m, 0); }
 /* Answers the last caller with m, then waits on ep; the next message overwrites *m. */
 static inline long sys_reply_recv(uint64_t ep, struct agora_msg *m) { return agora_ipc(SYS_REPLY_RECV, ep, m, 1); }
 
