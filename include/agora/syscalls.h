@@ -82,7 +82,8 @@
     X(SYS_KERNEL_STATS,   38, "(machine, struct agora_kernel_stats *out): counters, after a consistency check") \
     X(SYS_DEVICE_MEMORY,  39, "(machine, phys, pages, dst): device registers (no RAM, none the kernel uses), mapped uncached") \
     X(SYS_REPLY_SAVE,     40, "(dst): keep the duty to answer the current caller as a one-shot reply capability") \
-    X(SYS_REPLY_TO,       41, "(reply, info, mr0..mr3): answer through a saved reply capability; info in rsi")
+    X(SYS_REPLY_TO,       41, "(reply, info, mr0..mr3): answer through a saved reply capability; info in rsi") \
+    X(SYS_TASK_UNWATCH,   42, "(task, notification): cancel SYS_TASK_WATCH with that notification; -E_NOCAP if none")
 
 enum agora_syscall {
 #define AGORA_SYSCALL_ENUM(name, num, doc) name = num,

@@ -75,6 +75,23 @@ int task_watch(task_t *t, notification_t *n, uint64_t badge)
     return 0;
 }
 
+int task_unwatch(task_t *t, notification_t *n)
+{
+    int found = 0;
+    for (task_watcher_t **pp = &t->watchers; *pp;) {
+        task_watcher_t *w = *pp;
+        if (w->ntfn != n) {
+            pp = &w->next;
+            continue;
+        }
+        *pp = w->next;
+        kobject_unref(&w->ntfn->obj);
+        kfree(w);
+        found = 1;
+    }
+    return found ? 0 : -E_NOCAP;
+}
+
 void task_kill(task_t *t, int64_t status)
 {
     if (t->dead)

@@ -47,6 +47,8 @@ void task_destroy(task_t *t);
 /* Switches the CPU to the task's address space and I/O permissions. */
 void task_activate(task_t *t);
 int task_watch(task_t *t, struct notification *n, uint64_t badge);
+/* Removes every watch of t through n: 0, or -E_NOCAP when there was none. */
+int task_unwatch(task_t *t, struct notification *n);
 void task_add_thread(task_t *t, thread_t *th);
 void task_remove_thread(task_t *t, thread_t *th);
 

@@ -209,6 +209,14 @@ static long handle_SYS_TASK_WATCH(trap_frame_t *f)
     return task_watch((task_t *)tc->obj, (notification_t *)nc->obj, nc->badge ? nc->badge : 1);
 }
 
+static long handle_SYS_TASK_UNWATCH(trap_frame_t *f)
+{
+    cap_t *tc, *nc;
+    LOOKUP(A0, OBJ_TASK, 0, &tc);
+    LOOKUP(A1, OBJ_NOTIFICATION, RIGHT_WRITE, &nc);
+    return task_unwatch((task_t *)tc->obj, (notification_t *)nc->obj);
+}
+
 static long handle_SYS_THREAD_CREATE(trap_frame_t *f)
 {
     cap_t *tc, *pc, *dst;

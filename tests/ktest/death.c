@@ -235,6 +235,24 @@ KTEST(death_watch_bad_arguments)
     return true;
 }
 
+/* A watch can be withdrawn: the notification's page goes back to the pool at once. */
+KTEST(death_unwatch)
+{
+    uint64_t n = new_notification(), other = new_notification();
+    KTEST_CHECK(n != CAP_NULL && other != CAP_NULL);
+    KTEST_EQ(sys_task_unwatch(CAP_SELF_TASK, n), -E_NOCAP);
+    KTEST_OK(sys_task_watch(CAP_SELF_TASK, n));
+    KTEST_OK(sys_task_watch(CAP_SELF_TASK, n));
+    KTEST_EQ(sys_task_unwatch(CAP_SELF_TASK, other), -E_NOCAP);
+    KTEST_EQ(sys_task_unwatch(CAP_SELF_THREAD, n), -E_TYPE);
+    long pool = sys_pool_info(CAP_INIT_POOL);
+    KTEST_OK(sys_task_unwatch(CAP_SELF_TASK, n));          /* both watches go */
+    KTEST_EQ(sys_task_unwatch(CAP_SELF_TASK, n), -E_NOCAP);
+    KTEST_OK(sys_cap_delete(n));                           /* nothing else holds it now */
+    KTEST_EQ(sys_pool_info(CAP_INIT_POOL), pool + 1);
+    return true;
+}
+
 /* An endpoint whose last capability goes wakes its waiters, senders and receivers alike, with -E_NOCAP. */
 KTEST(death_endpoint_deleted_wakes_waiters)
 {

@@ -18,7 +18,7 @@
  * The stubs treat every argument register as clobbered, not only rcx and r11: IPC calls
  * return words in them, and the kernel is then free to leave the same exit path on all calls.
  */
-_Static_assert(SYS_COUNT == 42, "a system call was added: give it a stub in libagora/sys.h");
+_Static_assert(SYS_COUNT == 43, "a system call was added: give it a stub in libagora/sys.h");
 
 static inline long agora_syscall6(long n, long a0, long a1, long a2, long a3, long a4, long a5)
 {
@@ -69,6 +69,8 @@ static inline long sys_task_create(uint64_t pool, uint64_t dst) { return AGORA_S
 static inline long sys_task_kill(uint64_t task, uint64_t status) { return AGORA_SC2(SYS_TASK_KILL, task, status); }
 static inline long sys_task_watch(uint64_t task, uint64_t notification)
 { return AGORA_SC2(SYS_TASK_WATCH, task, notification); }
+static inline long sys_task_unwatch(uint64_t task, uint64_t notification)
+{ return AGORA_SC2(SYS_TASK_UNWATCH, task, notification); }
 static inline long sys_thread_create(uint64_t task, uint64_t pool, uint64_t dst)
 { return AGORA_SC3(SYS_THREAD_CREATE, task, pool, dst); }
 static inline long sys_thread_setup(uint64_t thread, uint64_t ipc_buffer, uint64_t fault_ep, uint64_t priority)
