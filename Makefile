@@ -54,6 +54,7 @@ help:
 	@echo "make test         host unit tests and system tests in QEMU"
 	@echo "make image        build $(ISO)"
 	@echo "make user         build the user programs into $(UBUILD)/<name>.elf"
+	@echo "make newlib       build newlib (once; cached in $${AGORA_CACHE:-~/.cache/agora})"
 	@echo "make debug        boot halted with QEMU's gdb stub and attach gdb"
 	@echo "make bench        print benchmark figures"
 	@echo "make deps         install the Debian packages the build needs"
@@ -144,12 +145,19 @@ $(UBUILD)/$(1).elf: $(CRT0) $$(USER_OBJ_$(1)) $(LIBAGORA) $(USER_LD) $(ELFCHECK)
 endef
 
 $(eval $(call USER_PROGRAM,init,servers/init))
+$(eval $(call USER_PROGRAM,names,servers/names))
 $(eval $(call USER_PROGRAM,ktest,tests/ktest))
 $(eval $(call USER_PROGRAM,ktest-child,tests/ktest/child))
 $(eval $(call USER_PROGRAM,kstress,tests/kstress))
 $(eval $(call USER_PROGRAM,kstress-worker,tests/kstress/worker))
 $(eval $(call USER_PROGRAM,kbench,tests/kbench))
 $(eval $(call USER_PROGRAM,kbench-peer,tests/kbench/peer))
+$(eval $(call USER_PROGRAM,names-test,tests/names-test))
+$(eval $(call USER_PROGRAM,names-test-svc,tests/names-test/svc))
+
+# POSIX programs (newlib, posix/runtime, tools/agora-cc): posix/posix.mk.
+include posix/posix.mk
+$(eval $(call POSIX_PROGRAM,posix-hello,tests/posix-hello))
 
 user: $(USER_ELVES)
 
@@ -182,3 +190,4 @@ clean:
 	rm -rf $(BUILD)
 
 -include $(KERNEL_OBJ:.o=.d) $(LIBAGORA_OBJ:.o=.d) $(CRT0:.o=.d) $(USER_DEPS)
+-include $(POSIX_DEPS)

@@ -15,6 +15,7 @@ mtools:mformat
 e2fsprogs:mke2fs
 libcunit1-dev:/usr/include/CUnit/Basic.h
 gawk:awk
+newlib-source:/usr/src/newlib
 "
 
 missing=""

@@ -2,20 +2,24 @@
 #include <agora/boot.h>
 #include <agora/ipc.h>
 #include <agora/objects.h>
+#include <agora/proto/init.h>
 #include <libagora/printf.h>
 #include <libagora/runtime.h>
 #include <libagora/spawn.h>
+#include <libagora/string.h>
 #include <libagora/sys.h>
 
 #include "console.h"
 
-/* What every module init starts gets, besides its own task and thread (README.md). */
-#define CHILD_CAP_POOL 3
+/* The boot module that is started first and receives on the name service's endpoint. */
+#define NAMES_MODULE "names"
 
 static const struct agora_boot_info *boot;
 static struct agora_child children[AGORA_BOOT_MAX_MODULES];
 static bool running[AGORA_BOOT_MAX_MODULES];
 static uint64_t fault_ep;      /* CAP_NULL when there is none: children then run without */
+static uint64_t names_ep;      /* unbadged send-only copy to badge for children; CAP_NULL: none */
+static bool test_mode;         /* the command line has test=...: children get the machine */
 
 /* The module count, never beyond the table (the page is the kernel's word, but cheap to check). */
 static uint64_t nmodules(void)
@@ -68,12 +72,48 @@ static uint64_t badged_fault_endpoint(uint64_t i)
     return (uint64_t)slot;
 }
 
-static void start_module(uint64_t i)
+/* A copy of the name service's endpoint badged for module i (in a new slot), or CAP_NULL. */
+static uint64_t badged_names_endpoint(uint64_t i)
+{
+    long slot;
+
+    if (names_ep == CAP_NULL || (slot = agora_slot_alloc()) < 0)
+        return CAP_NULL;
+    if (sys_cap_copy(names_ep, (uint64_t)slot, RIGHT_WRITE | RIGHT_GRANT | RIGHT_COPY, i + 1) < 0) {
+        agora_slot_free((uint64_t)slot);
+        return CAP_NULL;
+    }
+    return (uint64_t)slot;
+}
+
+static void delete_slot(uint64_t slot)
+{
+    if (slot == CAP_NULL)
+        return;
+    sys_cap_delete(slot);
+    agora_slot_free(slot);
+}
+
+/*
+ * Starts module i with the capabilities of README.md. names_recv is the endpoint names
+ * receives on (only for the names module), else CAP_NULL.
+ */
+static bool start_module(uint64_t i, uint64_t names_recv)
 {
     const struct agora_boot_module *m = &boot->modules[i];
-    const struct agora_spawn_cap caps[] = {
-        { CAP_INIT_POOL, CHILD_CAP_POOL, RIGHTS_ALL },
+    uint64_t names_cap = names_recv != CAP_NULL ? names_recv : badged_names_endpoint(i);
+    struct agora_spawn_cap caps[3] = {
+        { CAP_INIT_POOL, CAP_CHILD_POOL, RIGHTS_ALL },
     };
+    unsigned ncaps = 1;
+
+    if (names_cap != CAP_NULL)
+        caps[ncaps++] = (struct agora_spawn_cap){ names_cap, CAP_NAMES,
+                                                  names_recv != CAP_NULL ? RIGHTS_ALL
+                                                                         : RIGHT_WRITE | RIGHT_GRANT | RIGHT_COPY };
+    if (test_mode)
+        caps[ncaps++] = (struct agora_spawn_cap){ CAP_INIT_MACHINE, CAP_CHILD_MACHINE, RIGHTS_ALL };
+
     struct agora_spawn_args args = {
         .image = m->cap,
         .image_size = m->size,
@@ -82,18 +122,75 @@ static void start_module(uint64_t i)
         .fault_ep = badged_fault_endpoint(i),
         .priority = AGORA_SPAWN_DEFAULT_PRIORITY,
         .caps = caps,
-        .ncaps = sizeof(caps) / sizeof(caps[0]),
+        .ncaps = ncaps,
     };
     int err = agora_spawn(&args, &children[i]);
 
+    /* The child's copy stays when init's is deleted (it is re-parented). */
+    if (names_recv == CAP_NULL)
+        delete_slot(names_cap);
     if (err < 0) {
         agora_printf("init: cannot start %.*s: %s (%s)\n", (int)sizeof(m->name), m->name,
                      agora_error_name(err), agora_strerror(err));
-        return;
+        return false;
     }
     running[i] = true;
     agora_printf("init: started %.*s (module %lu, entry 0x%lx)\n", (int)sizeof(m->name), m->name,
                  (unsigned long)i, (unsigned long)children[i].entry);
+    return true;
+}
+
+/* The index of the module named NAMES_MODULE, or 0 (module 0 is init). */
+static uint64_t names_module(void)
+{
+    for (uint64_t i = 1; i < nmodules(); i++)
+        if (strncmp(boot->modules[i].name, NAMES_MODULE, sizeof(boot->modules[i].name)) == 0)
+            return i;
+    return 0;
+}
+
+/*
+ * Starts the name server with the receive side of a new endpoint (names then owns it) and
+ * keeps an unbadged send-only copy in names_ep, from which every other child gets a copy
+ * badged with its module index + 1. Returns the module index, or 0.
+ */
+static uint64_t start_names(void)
+{
+    uint64_t i = names_module();
+    long ep, copy;
+
+    if (i == 0)
+        return 0;
+    ep = agora_slot_alloc();
+    copy = agora_slot_alloc();
+    if (ep < 0 || copy < 0 || sys_endpoint_create(CAP_INIT_POOL, (uint64_t)ep) < 0 ||
+        sys_cap_copy((uint64_t)ep, (uint64_t)copy, RIGHT_WRITE | RIGHT_GRANT | RIGHT_COPY, 0) < 0) {
+        agora_printf("init: no endpoint for %s: started as a plain module\n", NAMES_MODULE);
+        if (ep >= 0)
+            delete_slot((uint64_t)ep);
+        if (copy >= 0)
+            delete_slot((uint64_t)copy);
+        start_module(i, CAP_NULL);
+        return i;
+    }
+    if (start_module(i, (uint64_t)ep))
+        names_ep = (uint64_t)copy;
+    else
+        delete_slot((uint64_t)copy);
+    delete_slot((uint64_t)ep);
+    return i;
+}
+
+/* Whether the command line has the word key=... */
+static bool cmdline_has(const char *key)
+{
+    size_t klen = strlen(key), size = sizeof(boot->cmdline);
+
+    for (size_t i = 0; i + klen < size && boot->cmdline[i]; i++)
+        if ((i == 0 || boot->cmdline[i - 1] == ' ') && strncmp(boot->cmdline + i, key, klen) == 0 &&
+            boot->cmdline[i + klen] == '=')
+            return true;
+    return false;
 }
 
 static void report_fault(uint64_t i, const struct agora_msg *m)
@@ -155,9 +252,12 @@ int main(uint64_t arg)
     if (err < 0)
         agora_printf("init: no console thread: %s\n", agora_error_name(err));
 
-    /* Module 0 is init itself. */
+    test_mode = cmdline_has("test");
+    /* Module 0 is init itself; names comes first, so that the others can be given its endpoint. */
+    uint64_t names = start_names();
     for (uint64_t i = 1; i < nmodules(); i++)
-        start_module(i);
+        if (i != names)
+            start_module(i, CAP_NULL);
     if (nmodules() <= 1)
         agora_printf("init: no other boot modules to start\n");
     serve_faults();

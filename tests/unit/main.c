@@ -14,6 +14,8 @@ static int (*const suite_registrations[])(void) = {
     test_elf_register,
     test_cap_register,
     test_pagetable_register,
+    test_proto_register,
+    test_names_register,
 };
 
 static bool register_all(void)

@@ -11,5 +11,7 @@ int test_acpi_register(void);
 int test_elf_register(void);
 int test_cap_register(void);
 int test_pagetable_register(void);
+int test_proto_register(void);
+int test_names_register(void);
 
 #endif
