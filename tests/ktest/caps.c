@@ -1,42 +1,28 @@
 /* ktest: capability slots, creation into occupied slots, copies with fewer rights, badges, deletion. */
 #include "ktest.h"
 
-static long cap_type(uint64_t slot)
-{
-    long info = sys_cap_info(slot);
-
-    return info < 0 ? info : (long)AGORA_CAP_INFO_TYPE(info);
-}
-
-static long cap_rights(uint64_t slot)
-{
-    long info = sys_cap_info(slot);
-
-    return info < 0 ? info : (long)AGORA_CAP_INFO_RIGHTS(info);
-}
-
 KTEST(cap_info_initial_caps)
 {
     const struct agora_boot_info *b = ktest_boot();
 
-    KTEST_EQ(cap_type(CAP_SELF_TASK), OBJ_TASK);
-    KTEST_EQ(cap_type(CAP_SELF_THREAD), OBJ_THREAD);
-    KTEST_EQ(cap_type(CAP_INIT_POOL), OBJ_POOL);
-    KTEST_EQ(cap_type(CAP_INIT_IRQ_CONTROL), OBJ_IRQ_CONTROL);
-    KTEST_EQ(cap_type(CAP_INIT_IOPORTS), OBJ_IOPORT);
-    KTEST_EQ(cap_type(CAP_INIT_MACHINE), OBJ_MACHINE);
+    KTEST_EQ(ktest_cap_type(CAP_SELF_TASK), OBJ_TASK);
+    KTEST_EQ(ktest_cap_type(CAP_SELF_THREAD), OBJ_THREAD);
+    KTEST_EQ(ktest_cap_type(CAP_INIT_POOL), OBJ_POOL);
+    KTEST_EQ(ktest_cap_type(CAP_INIT_IRQ_CONTROL), OBJ_IRQ_CONTROL);
+    KTEST_EQ(ktest_cap_type(CAP_INIT_IOPORTS), OBJ_IOPORT);
+    KTEST_EQ(ktest_cap_type(CAP_INIT_MACHINE), OBJ_MACHINE);
     for (uint64_t i = 0; i < b->nmodules; i++) {
         long pages;
 
-        KTEST_EQ(cap_type(b->modules[i].cap), OBJ_MEMORY);
+        KTEST_EQ(ktest_cap_type(b->modules[i].cap), OBJ_MEMORY);
         pages = sys_memory_info(b->modules[i].cap);
         KTEST_OK(pages);
         KTEST_CHECK((uint64_t)pages * 4096 >= b->modules[i].size);
     }
     /* What the kernel hands out carries no badge, and some rights. */
     KTEST_EQ(AGORA_CAP_INFO_BADGED(sys_cap_info(CAP_SELF_TASK)), 0);
-    KTEST_CHECK(cap_rights(CAP_SELF_TASK) > 0);
-    KTEST_CHECK(cap_rights(CAP_INIT_POOL) > 0);
+    KTEST_CHECK(ktest_cap_rights(CAP_SELF_TASK) > 0);
+    KTEST_CHECK(ktest_cap_rights(CAP_INIT_POOL) > 0);
     return true;
 }
 
@@ -58,15 +44,15 @@ KTEST(endpoint_create_into_occupied_slot)
     uint64_t ep = ktest_slot();
 
     KTEST_OK(sys_endpoint_create(CAP_INIT_POOL, ep));
-    KTEST_EQ(cap_type(ep), OBJ_ENDPOINT);
+    KTEST_EQ(ktest_cap_type(ep), OBJ_ENDPOINT);
     KTEST_EQ(sys_endpoint_create(CAP_INIT_POOL, ep), -E_EXIST);
     KTEST_EQ(sys_endpoint_create(CAP_INIT_POOL, CAP_SELF_TASK), -E_EXIST);
     KTEST_EQ(sys_endpoint_create(CAP_INIT_POOL, CAP_INIT_POOL), -E_EXIST);
     KTEST_EQ(sys_notify_create(CAP_INIT_POOL, ep), -E_EXIST);
     /* The occupant is untouched. */
-    KTEST_EQ(cap_type(ep), OBJ_ENDPOINT);
-    KTEST_EQ(cap_type(CAP_SELF_TASK), OBJ_TASK);
-    KTEST_EQ(cap_type(CAP_INIT_POOL), OBJ_POOL);
+    KTEST_EQ(ktest_cap_type(ep), OBJ_ENDPOINT);
+    KTEST_EQ(ktest_cap_type(CAP_SELF_TASK), OBJ_TASK);
+    KTEST_EQ(ktest_cap_type(CAP_INIT_POOL), OBJ_POOL);
     return true;
 }
 
@@ -87,45 +73,37 @@ KTEST(endpoint_create_bad_arguments)
     return true;
 }
 
-/* A notification with every right it was created with, in a fresh slot. */
-static uint64_t new_notification(void)
-{
-    uint64_t n = ktest_slot();
-
-    return sys_notify_create(CAP_INIT_POOL, n) < 0 ? CAP_NULL : n;
-}
-
 KTEST(cap_copy_fewer_rights)
 {
-    uint64_t n = new_notification(), reader = ktest_slot(), writer = ktest_slot();
+    uint64_t n = ktest_new_notification(), reader = ktest_slot(), writer = ktest_slot();
     long all;
 
     KTEST_CHECK(n != CAP_NULL);
-    all = cap_rights(n);
+    all = ktest_cap_rights(n);
     KTEST_OK(all);
     KTEST_CHECK((all & (RIGHT_READ | RIGHT_WRITE | RIGHT_COPY)) == (RIGHT_READ | RIGHT_WRITE | RIGHT_COPY));
 
     KTEST_OK(sys_cap_copy(n, reader, RIGHT_READ, 0));
-    KTEST_EQ(cap_type(reader), OBJ_NOTIFICATION);
-    KTEST_EQ(cap_rights(reader), RIGHT_READ);
+    KTEST_EQ(ktest_cap_type(reader), OBJ_NOTIFICATION);
+    KTEST_EQ(ktest_cap_rights(reader), RIGHT_READ);
     /* Signalling needs the write right, polling the read right. */
     KTEST_EQ(sys_signal(reader), -E_PERM);
     KTEST_EQ(sys_poll(reader), -E_AGAIN);    /* allowed; nothing pending */
     KTEST_OK(sys_cap_copy(n, writer, RIGHT_WRITE, 0));
-    KTEST_EQ(cap_rights(writer), RIGHT_WRITE);
+    KTEST_EQ(ktest_cap_rights(writer), RIGHT_WRITE);
     KTEST_EQ(sys_poll(writer), -E_PERM);
     KTEST_OK(sys_signal(writer));
     KTEST_EQ(sys_poll(reader), 1);           /* an unbadged signal sets bit 0 */
     /* Rights outside RIGHTS_ALL are no mask. */
     KTEST_EQ(sys_cap_copy(n, ktest_slot(), RIGHTS_ALL + 1, 0), -E_INVAL);
     /* The original kept all its rights. */
-    KTEST_EQ(cap_rights(n), all);
+    KTEST_EQ(ktest_cap_rights(n), all);
     return true;
 }
 
 KTEST(cap_copy_never_widens)
 {
-    uint64_t n = new_notification(), a = ktest_slot(), b = ktest_slot();
+    uint64_t n = ktest_new_notification(), a = ktest_slot(), b = ktest_slot();
 
     KTEST_CHECK(n != CAP_NULL);
     /* Without RIGHT_COPY a capability cannot be copied at all. */
@@ -136,7 +114,7 @@ KTEST(cap_copy_never_widens)
     /* With it, asking for everything gives no more than the source had. */
     KTEST_OK(sys_cap_copy(n, a, RIGHT_READ | RIGHT_COPY, 0));
     KTEST_OK(sys_cap_copy(a, b, RIGHTS_ALL, 0));
-    KTEST_EQ(cap_rights(b), RIGHT_READ | RIGHT_COPY);
+    KTEST_EQ(ktest_cap_rights(b), RIGHT_READ | RIGHT_COPY);
     KTEST_EQ(sys_signal(b), -E_PERM);
     /* Into an occupied slot, from an empty one. */
     KTEST_EQ(sys_cap_copy(n, b, RIGHTS_ALL, 0), -E_EXIST);
@@ -160,7 +138,7 @@ KTEST(cap_copy_fewer_rights_memory)
 
 KTEST(badges_on_copies)
 {
-    uint64_t n = new_notification(), b5 = ktest_slot(), again = ktest_slot(), mem = ktest_slot();
+    uint64_t n = ktest_new_notification(), b5 = ktest_slot(), again = ktest_slot(), mem = ktest_slot();
 
     KTEST_CHECK(n != CAP_NULL);
     KTEST_EQ(AGORA_CAP_INFO_BADGED(sys_cap_info(n)), 0);
@@ -198,7 +176,7 @@ KTEST(wrong_object_type)
 
 KTEST(cap_delete_then_use)
 {
-    uint64_t n = new_notification(), copy = ktest_slot();
+    uint64_t n = ktest_new_notification(), copy = ktest_slot();
 
     KTEST_CHECK(n != CAP_NULL);
     KTEST_OK(sys_cap_delete(n));
@@ -212,13 +190,13 @@ KTEST(cap_delete_then_use)
     KTEST_EQ(sys_cap_delete(UINT64_MAX), -E_NOCAP);
     /* The slot is reusable. */
     KTEST_OK(sys_notify_create(CAP_INIT_POOL, n));
-    KTEST_EQ(cap_type(n), OBJ_NOTIFICATION);
+    KTEST_EQ(ktest_cap_type(n), OBJ_NOTIFICATION);
     return true;
 }
 
 KTEST(cap_revoke_removes_copies)
 {
-    uint64_t n = new_notification(), c1 = ktest_slot(), c2 = ktest_slot();
+    uint64_t n = ktest_new_notification(), c1 = ktest_slot(), c2 = ktest_slot();
 
     KTEST_CHECK(n != CAP_NULL);
     KTEST_OK(sys_cap_copy(n, c1, RIGHTS_ALL, 0));

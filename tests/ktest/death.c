@@ -3,27 +3,6 @@
 
 static ktest_thread_t helper, helper2;
 
-static uint64_t new_endpoint(void)
-{
-    uint64_t ep = ktest_slot();
-
-    return sys_endpoint_create(CAP_INIT_POOL, ep) < 0 ? CAP_NULL : ep;
-}
-
-static uint64_t new_notification(void)
-{
-    uint64_t n = ktest_slot();
-
-    return sys_notify_create(CAP_INIT_POOL, n) < 0 ? CAP_NULL : n;
-}
-
-static uint64_t copy_of(uint64_t src, uint64_t rights, uint64_t badge)
-{
-    uint64_t dst = ktest_slot();
-
-    return sys_cap_copy(src, dst, rights, badge) < 0 ? CAP_NULL : dst;
-}
-
 /* ktest-child serving ep (and calling peer, if not CAP_NULL). */
 static long start_server_child(struct agora_child *child, uint64_t ep, uint64_t peer)
 {
@@ -52,15 +31,15 @@ static bool everything_dead(uint64_t ep, uint64_t badged)
 /* The server kills itself on receipt of our call: the call returns -E_DEAD at once. */
 KTEST(death_server_dies_during_call)
 {
-    uint64_t ep = new_endpoint(), death = new_notification(), watch, badged;
+    uint64_t ep = ktest_new_endpoint(), death = ktest_new_notification(), watch, badged;
     struct agora_child child;
     struct agora_msg m = ktest_msg(CHILD_OP_DIE, 1, 7, 0, 0, 0);
     long called, t0, t1, died;
     bool dead;
 
     KTEST_CHECK(ep != CAP_NULL && death != CAP_NULL);
-    watch = copy_of(death, RIGHT_WRITE, 0x40);
-    badged = copy_of(ep, RIGHT_WRITE, 0x3);
+    watch = ktest_copy_of(death, RIGHT_WRITE, 0x40);
+    badged = ktest_copy_of(ep, RIGHT_WRITE, 0x3);
     KTEST_CHECK(watch != CAP_NULL && badged != CAP_NULL);
     KTEST_OK(start_server_child(&child, ep, CAP_NULL));
     KTEST_OK(sys_task_watch(child.task, watch));
@@ -83,7 +62,7 @@ KTEST(death_server_dies_during_call)
 /* Senders queued while the server was busy are woken with -E_DEAD when it dies. */
 KTEST(death_queued_senders_woken)
 {
-    uint64_t ep = new_endpoint();
+    uint64_t ep = ktest_new_endpoint();
     struct agora_child child;
     struct agora_msg m = ktest_msg(CHILD_OP_SLEEP_DIE, 1, 30000, 0, 0, 0);
     long called;
@@ -118,7 +97,7 @@ static void kill_later_fn(ktest_thread_t *t)
 /* While we wait in a call, another thread kills the server. */
 KTEST(death_killed_by_third_party)
 {
-    uint64_t ep = new_endpoint(), death = new_notification();
+    uint64_t ep = ktest_new_endpoint(), death = ktest_new_notification();
     struct agora_child child;
     struct agora_msg m = ktest_msg(CHILD_OP_HANG, 0, 0, 0, 0, 0);
     long called, t0, t1;
@@ -149,7 +128,7 @@ KTEST(death_killed_by_third_party)
 /* The child calls us; it dies before we answer: the reply finds no caller. */
 KTEST(death_caller_dies_before_reply)
 {
-    uint64_t ep = new_endpoint(), peer = new_endpoint(), no_manage;
+    uint64_t ep = ktest_new_endpoint(), peer = ktest_new_endpoint(), no_manage;
     struct agora_child child;
     struct agora_msg m = ktest_msg(CHILD_OP_CALL_PEER, 2, 0x66, 0x77, 0, 0);
     long sent, got, killed_no_right, killed_wrong_type, killed, replied;
@@ -157,7 +136,7 @@ KTEST(death_caller_dies_before_reply)
 
     KTEST_CHECK(ep != CAP_NULL && peer != CAP_NULL);
     KTEST_OK(start_server_child(&child, ep, peer));
-    no_manage = copy_of(child.task, RIGHTS_ALL & ~RIGHT_MANAGE, 0);
+    no_manage = ktest_copy_of(child.task, RIGHTS_ALL & ~RIGHT_MANAGE, 0);
     sent = sys_send(ep, &m);
     got = sys_recv(peer, &in);
     killed_no_right = sys_task_kill(no_manage, 0);
@@ -198,7 +177,7 @@ static bool dead_task_refuses(struct agora_child *child, uint64_t n, uint64_t me
 
 KTEST(death_dead_task_capability)
 {
-    uint64_t ep = new_endpoint(), n = new_notification(), mem = ktest_slot();
+    uint64_t ep = ktest_new_endpoint(), n = ktest_new_notification(), mem = ktest_slot();
     struct agora_kernel_stats before, after;
     struct agora_child child;
     bool ok;
@@ -221,10 +200,10 @@ KTEST(death_dead_task_capability)
 
 KTEST(death_watch_bad_arguments)
 {
-    uint64_t n = new_notification(), ep = new_endpoint(), read_only;
+    uint64_t n = ktest_new_notification(), ep = ktest_new_endpoint(), read_only;
 
     KTEST_CHECK(n != CAP_NULL && ep != CAP_NULL);
-    read_only = copy_of(n, RIGHT_READ, 0);
+    read_only = ktest_copy_of(n, RIGHT_READ, 0);
     KTEST_CHECK(read_only != CAP_NULL);
     KTEST_EQ(sys_task_watch(CAP_SELF_THREAD, n), -E_TYPE);
     KTEST_EQ(sys_task_watch(CAP_SELF_TASK, ep), -E_TYPE);
@@ -238,7 +217,7 @@ KTEST(death_watch_bad_arguments)
 /* A watch can be withdrawn: the notification's page goes back to the pool at once. */
 KTEST(death_unwatch)
 {
-    uint64_t n = new_notification(), other = new_notification();
+    uint64_t n = ktest_new_notification(), other = ktest_new_notification();
     KTEST_CHECK(n != CAP_NULL && other != CAP_NULL);
     KTEST_EQ(sys_task_unwatch(CAP_SELF_TASK, n), -E_NOCAP);
     KTEST_OK(sys_task_watch(CAP_SELF_TASK, n));
@@ -256,7 +235,7 @@ KTEST(death_unwatch)
 /* An endpoint whose last capability goes wakes its waiters, senders and receivers alike, with -E_NOCAP. */
 KTEST(death_endpoint_deleted_wakes_waiters)
 {
-    uint64_t receive = new_endpoint(), send = new_endpoint();
+    uint64_t receive = ktest_new_endpoint(), send = ktest_new_endpoint();
 
     KTEST_CHECK(receive != CAP_NULL && send != CAP_NULL);
     helper = (ktest_thread_t){ .arg = { receive } };

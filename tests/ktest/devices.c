@@ -18,27 +18,6 @@
 static ktest_thread_t worker, watchdog;
 static volatile bool watchdog_cancelled;
 
-static uint64_t new_endpoint(void)
-{
-    uint64_t ep = ktest_slot();
-
-    return sys_endpoint_create(CAP_INIT_POOL, ep) < 0 ? CAP_NULL : ep;
-}
-
-static uint64_t new_notification(void)
-{
-    uint64_t n = ktest_slot();
-
-    return sys_notify_create(CAP_INIT_POOL, n) < 0 ? CAP_NULL : n;
-}
-
-static uint64_t copy_of(uint64_t src, uint64_t rights, uint64_t badge)
-{
-    uint64_t dst = ktest_slot();
-
-    return sys_cap_copy(src, dst, rights, badge) < 0 ? CAP_NULL : dst;
-}
-
 /* Fixed encodings, two bytes each (e6 70, e6 71, e4 71): a fault handler skips one by rip + 2. */
 static uint8_t cmos_read(uint8_t reg)
 {
@@ -123,13 +102,13 @@ static long serve_worker(uint64_t faults, long new_rax, struct agora_msg *done, 
 
 KTEST(ioport_enable_then_use)
 {
-    uint64_t io = ktest_slot(), faults = new_endpoint(), fault_ep;
+    uint64_t io = ktest_slot(), faults = ktest_new_endpoint(), fault_ep;
     struct agora_msg done;
     uint64_t rips[2] = { 0, 0 };
     long gps;
 
     KTEST_CHECK(faults != CAP_NULL);
-    fault_ep = copy_of(faults, RIGHT_WRITE, FAULT_BADGE);
+    fault_ep = ktest_copy_of(faults, RIGHT_WRITE, FAULT_BADGE);
     KTEST_CHECK(fault_ep != CAP_NULL);
     KTEST_OK(sys_ioport_create(CAP_INIT_IOPORTS, CMOS_FIRST_PORT, 2, io));
     KTEST_EQ(AGORA_CAP_INFO_TYPE(sys_cap_info(io)), OBJ_IOPORT);
@@ -153,13 +132,13 @@ KTEST(ioport_enable_then_use)
 
 KTEST(ioport_outside_range_faults)
 {
-    uint64_t faults = new_endpoint(), fault_ep;
+    uint64_t faults = ktest_new_endpoint(), fault_ep;
     struct agora_msg done;
     uint64_t rips[2] = { 0, 0 };
     long gps;
 
     KTEST_CHECK(faults != CAP_NULL);
-    fault_ep = copy_of(faults, RIGHT_WRITE, FAULT_BADGE);
+    fault_ep = ktest_copy_of(faults, RIGHT_WRITE, FAULT_BADGE);
     KTEST_CHECK(fault_ep != CAP_NULL);
     worker = (ktest_thread_t){ .arg = { faults } };
     KTEST_OK(ktest_thread_start(&worker, outside_fn, KTEST_THREAD_OWN_BUFFER, fault_ep, KTEST_PRIORITY));
@@ -199,8 +178,8 @@ KTEST(ioport_create_bad_arguments)
     KTEST_OK(sys_cap_delete(dst));
     KTEST_OK(sys_ioport_create(CAP_INIT_IOPORTS, 0xffff, 1, dst));
     /* Rights: creating needs the copy right, enabling read and write. */
-    no_copy = copy_of(sub, RIGHT_READ | RIGHT_WRITE, 0);
-    no_write = copy_of(sub, RIGHT_READ | RIGHT_COPY, 0);
+    no_copy = ktest_copy_of(sub, RIGHT_READ | RIGHT_WRITE, 0);
+    no_write = ktest_copy_of(sub, RIGHT_READ | RIGHT_COPY, 0);
     KTEST_CHECK(no_copy != CAP_NULL && no_write != CAP_NULL);
     KTEST_EQ(sys_ioport_create(no_copy, 0x70, 1, ktest_slot()), -E_PERM);
     KTEST_EQ(sys_ioport_enable(no_write), -E_PERM);
@@ -214,12 +193,12 @@ KTEST(ioport_create_bad_arguments)
 
 KTEST(irq_create_bad_arguments)
 {
-    uint64_t irq = ktest_slot(), dst = ktest_slot(), n = new_notification(), ep = new_endpoint();
+    uint64_t irq = ktest_slot(), dst = ktest_slot(), n = ktest_new_notification(), ep = ktest_new_endpoint();
     uint64_t n_read_only, control_no_manage;
 
     KTEST_CHECK(n != CAP_NULL && ep != CAP_NULL);
-    n_read_only = copy_of(n, RIGHT_READ, 0);
-    control_no_manage = copy_of(CAP_INIT_IRQ_CONTROL, RIGHTS_ALL & ~RIGHT_MANAGE, 0);
+    n_read_only = ktest_copy_of(n, RIGHT_READ, 0);
+    control_no_manage = ktest_copy_of(CAP_INIT_IRQ_CONTROL, RIGHTS_ALL & ~RIGHT_MANAGE, 0);
     KTEST_CHECK(n_read_only != CAP_NULL && control_no_manage != CAP_NULL);
     KTEST_OK(sys_irq_create(CAP_INIT_IRQ_CONTROL, RTC_IRQ, irq));
     KTEST_EQ(AGORA_CAP_INFO_TYPE(sys_cap_info(irq)), OBJ_IRQ);
@@ -292,12 +271,12 @@ static void rtc_periodic(uint64_t irq, uint64_t n, rtc_result_t *r)
 
 KTEST(irq_rtc_periodic)
 {
-    uint64_t io = ktest_slot(), irq = ktest_slot(), n = new_notification(), irq_badge, watch;
+    uint64_t io = ktest_slot(), irq = ktest_slot(), n = ktest_new_notification(), irq_badge, watch;
     rtc_result_t r;
 
     KTEST_CHECK(n != CAP_NULL);
-    irq_badge = copy_of(n, RIGHT_WRITE, 0x100);
-    watch = copy_of(n, RIGHT_WRITE, 0x8000);
+    irq_badge = ktest_copy_of(n, RIGHT_WRITE, 0x100);
+    watch = ktest_copy_of(n, RIGHT_WRITE, 0x8000);
     KTEST_CHECK(irq_badge != CAP_NULL && watch != CAP_NULL);
     KTEST_OK(sys_ioport_create(CAP_INIT_IOPORTS, CMOS_FIRST_PORT, 2, io));
     KTEST_OK(sys_ioport_enable(io));

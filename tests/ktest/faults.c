@@ -20,32 +20,11 @@ extern const char __user_text_start[], __user_text_end[];
 
 static ktest_thread_t faulter, handler;
 
-static uint64_t new_endpoint(void)
-{
-    uint64_t ep = ktest_slot();
-
-    return sys_endpoint_create(CAP_INIT_POOL, ep) < 0 ? CAP_NULL : ep;
-}
-
-static uint64_t new_notification(void)
-{
-    uint64_t n = ktest_slot();
-
-    return sys_notify_create(CAP_INIT_POOL, n) < 0 ? CAP_NULL : n;
-}
-
 static uint64_t new_memory(uint64_t pages)
 {
     uint64_t m = ktest_slot();
 
     return sys_memory_create(CAP_INIT_POOL, pages, m) < 0 ? CAP_NULL : m;
-}
-
-static uint64_t copy_of(uint64_t src, uint64_t rights, uint64_t badge)
-{
-    uint64_t dst = ktest_slot();
-
-    return sys_cap_copy(src, dst, rights, badge) < 0 ? CAP_NULL : dst;
 }
 
 static volatile uint64_t *word_at(uint64_t va)
@@ -175,12 +154,12 @@ static bool page_fault_memory_reply(uint64_t faults, uint64_t mem)
 
 KTEST(fault_page_fault_memory_reply)
 {
-    uint64_t faults = new_endpoint(), fault_ep, mem = new_memory(1);
+    uint64_t faults = ktest_new_endpoint(), fault_ep, mem = new_memory(1);
     long before = ktest_mappings();
     bool ok;
 
     KTEST_CHECK(faults != CAP_NULL && mem != CAP_NULL);
-    fault_ep = copy_of(faults, RIGHT_WRITE, FAULT_BADGE);
+    fault_ep = ktest_copy_of(faults, RIGHT_WRITE, FAULT_BADGE);
     KTEST_CHECK(fault_ep != CAP_NULL);
     KTEST_OK(start_faulter(read_then_write_fn, faults, fault_ep, 0, 0xbeef));
     ok = page_fault_memory_reply(faults, mem);
@@ -191,12 +170,12 @@ KTEST(fault_page_fault_memory_reply)
 
 KTEST(fault_page_fault_map_and_resume)
 {
-    uint64_t faults = new_endpoint(), fault_ep, mem = new_memory(1);
+    uint64_t faults = ktest_new_endpoint(), fault_ep, mem = new_memory(1);
     struct agora_msg m;
     long before = ktest_mappings();
 
     KTEST_CHECK(faults != CAP_NULL && mem != CAP_NULL);
-    fault_ep = copy_of(faults, RIGHT_WRITE, FAULT_BADGE);
+    fault_ep = ktest_copy_of(faults, RIGHT_WRITE, FAULT_BADGE);
     KTEST_CHECK(fault_ep != CAP_NULL);
     KTEST_OK(start_faulter(write_then_read_fn, faults, fault_ep, PAGE, 0x1234abcd));
     KTEST_CHECK(recv_fault(faults, IPC_LABEL_PAGE_FAULT, &m));
@@ -215,12 +194,12 @@ KTEST(fault_page_fault_map_and_resume)
 
 KTEST(fault_write_to_read_only)
 {
-    uint64_t faults = new_endpoint(), fault_ep, mem = new_memory(1);
+    uint64_t faults = ktest_new_endpoint(), fault_ep, mem = new_memory(1);
     struct agora_msg m;
     uint64_t va;
 
     KTEST_CHECK(faults != CAP_NULL && mem != CAP_NULL);
-    fault_ep = copy_of(faults, RIGHT_WRITE, FAULT_BADGE);
+    fault_ep = ktest_copy_of(faults, RIGHT_WRITE, FAULT_BADGE);
     KTEST_CHECK(fault_ep != CAP_NULL);
     KTEST_OK(start_faulter(write_then_read_fn, faults, fault_ep, 2 * PAGE, 0x77));
     va = faulter.spare + 2 * PAGE;
@@ -263,11 +242,11 @@ static bool skip_exception(uint64_t faults, uint64_t vector, uint8_t byte0, uint
 
 KTEST(fault_exceptions_set_regs)
 {
-    uint64_t faults = new_endpoint(), fault_ep;
+    uint64_t faults = ktest_new_endpoint(), fault_ep;
     struct agora_msg m;
 
     KTEST_CHECK(faults != CAP_NULL);
-    fault_ep = copy_of(faults, RIGHT_WRITE, FAULT_BADGE);
+    fault_ep = ktest_copy_of(faults, RIGHT_WRITE, FAULT_BADGE);
     KTEST_CHECK(fault_ep != CAP_NULL);
     KTEST_OK(start_faulter(exceptions_fn, faults, fault_ep, 0x1111, 0x2222));
     KTEST_CHECK(skip_exception(faults, VECTOR_UD, 0x0f, 0x0b, 0x1111, 0xaaaa));
@@ -320,12 +299,12 @@ static bool bad_fault_replies(uint64_t faults, uint64_t mem)
 
 KTEST(fault_bad_replies)
 {
-    uint64_t faults = new_endpoint(), fault_ep, mem = new_memory(2);
+    uint64_t faults = ktest_new_endpoint(), fault_ep, mem = new_memory(2);
     long before = ktest_mappings();
     bool ok;
 
     KTEST_CHECK(faults != CAP_NULL && mem != CAP_NULL);
-    fault_ep = copy_of(faults, RIGHT_WRITE, FAULT_BADGE);
+    fault_ep = ktest_copy_of(faults, RIGHT_WRITE, FAULT_BADGE);
     KTEST_CHECK(fault_ep != CAP_NULL);
     KTEST_OK(start_faulter(read_then_write_fn, faults, fault_ep, 0, 0x99));
     ok = bad_fault_replies(faults, mem);
@@ -350,14 +329,14 @@ static void take_fault_and_exit_fn(ktest_thread_t *t)
  */
 KTEST(fault_handler_exits_without_reply)
 {
-    uint64_t ep = new_endpoint(), faults = new_endpoint(), death = new_notification(), fault_ep;
+    uint64_t ep = ktest_new_endpoint(), faults = ktest_new_endpoint(), death = ktest_new_notification(), fault_ep;
     struct agora_child child;
     struct agora_msg m = ktest_msg(CHILD_OP_READ, 1, KTEST_UNMAPPED_VADDR, 0, 0, 0);
     long sent, died, after;
     bool joined;
 
     KTEST_CHECK(ep != CAP_NULL && faults != CAP_NULL && death != CAP_NULL);
-    fault_ep = copy_of(faults, RIGHT_WRITE, 0xc3);
+    fault_ep = ktest_copy_of(faults, RIGHT_WRITE, 0xc3);
     KTEST_CHECK(fault_ep != CAP_NULL);
     const struct agora_spawn_cap caps[] = { { ep, CHILD_CAP_EP, RIGHT_READ } };
     KTEST_OK(ktest_child_start(&child, CHILD_ROLE_ARG(CHILD_ROLE_SERVER), caps, 1, fault_ep));
@@ -449,13 +428,13 @@ static bool child_faults(uint64_t ep, uint64_t faults, uint64_t death)
 
 KTEST(fault_child_handled_then_killed)
 {
-    uint64_t ep = new_endpoint(), faults = new_endpoint(), death = new_notification(), fault_ep, watch;
+    uint64_t ep = ktest_new_endpoint(), faults = ktest_new_endpoint(), death = ktest_new_notification(), fault_ep, watch;
     struct agora_child child;
     bool ok;
 
     KTEST_CHECK(ep != CAP_NULL && faults != CAP_NULL && death != CAP_NULL);
-    fault_ep = copy_of(faults, RIGHT_WRITE, 0xc1);
-    watch = copy_of(death, RIGHT_WRITE, 0x99);
+    fault_ep = ktest_copy_of(faults, RIGHT_WRITE, 0xc1);
+    watch = ktest_copy_of(death, RIGHT_WRITE, 0x99);
     KTEST_CHECK(fault_ep != CAP_NULL && watch != CAP_NULL);
     const struct agora_spawn_cap caps[] = { { ep, CHILD_CAP_EP, RIGHT_READ } };
     KTEST_OK(ktest_child_start(&child, CHILD_ROLE_ARG(CHILD_ROLE_SERVER), caps, 1, fault_ep));
@@ -469,7 +448,7 @@ KTEST(fault_without_handler_kills)
     static const uint32_t ops[] = { CHILD_OP_READ, CHILD_OP_UD2 };
 
     for (unsigned i = 0; i < 2; i++) {
-        uint64_t ep = new_endpoint(), death = new_notification();
+        uint64_t ep = ktest_new_endpoint(), death = ktest_new_notification();
         struct agora_child child;
         struct agora_msg m = ktest_msg(ops[i], 1, 0, 0, 0, 0);
         long sent, died, after;
@@ -492,14 +471,14 @@ KTEST(fault_without_handler_kills)
 /* A faulting child killed before its handler answers: the answer finds nobody. */
 KTEST(fault_reply_after_faulter_died)
 {
-    uint64_t ep = new_endpoint(), faults = new_endpoint(), fault_ep;
+    uint64_t ep = ktest_new_endpoint(), faults = ktest_new_endpoint(), fault_ep;
     struct agora_child child;
     struct agora_msg m = ktest_msg(CHILD_OP_READ, 1, KTEST_UNMAPPED_VADDR, 0, 0, 0);
     long sent, got, replied;
     uint32_t label;
 
     KTEST_CHECK(ep != CAP_NULL && faults != CAP_NULL);
-    fault_ep = copy_of(faults, RIGHT_WRITE, 0xc2);
+    fault_ep = ktest_copy_of(faults, RIGHT_WRITE, 0xc2);
     KTEST_CHECK(fault_ep != CAP_NULL);
     const struct agora_spawn_cap caps[] = { { ep, CHILD_CAP_EP, RIGHT_READ } };
     KTEST_OK(ktest_child_start(&child, CHILD_ROLE_ARG(CHILD_ROLE_SERVER), caps, 1, fault_ep));

@@ -6,42 +6,6 @@
 /* Threads of the running test: static, so that a test that fails early leaves no thread writing to a dead stack frame. */
 static ktest_thread_t server, client, client2;
 
-static long cap_type(uint64_t slot)
-{
-    long info = sys_cap_info(slot);
-
-    return info < 0 ? info : (long)AGORA_CAP_INFO_TYPE(info);
-}
-
-static long cap_rights(uint64_t slot)
-{
-    long info = sys_cap_info(slot);
-
-    return info < 0 ? info : (long)AGORA_CAP_INFO_RIGHTS(info);
-}
-
-static uint64_t new_endpoint(void)
-{
-    uint64_t ep = ktest_slot();
-
-    return sys_endpoint_create(CAP_INIT_POOL, ep) < 0 ? CAP_NULL : ep;
-}
-
-static uint64_t new_notification(void)
-{
-    uint64_t n = ktest_slot();
-
-    return sys_notify_create(CAP_INIT_POOL, n) < 0 ? CAP_NULL : n;
-}
-
-/* A copy of src with those rights and badge in a fresh slot, or CAP_NULL. */
-static uint64_t copy_of(uint64_t src, uint64_t rights, uint64_t badge)
-{
-    uint64_t dst = ktest_slot();
-
-    return sys_cap_copy(src, dst, rights, badge) < 0 ? CAP_NULL : dst;
-}
-
 static long start_server(uint64_t ep, uint64_t ipc_buffer, uint64_t priority)
 {
     server = (ktest_thread_t){ .arg = { ep } };
@@ -72,11 +36,11 @@ static void let_others_block(void)
 
 KTEST(ipc_thread_send_to_main)
 {
-    uint64_t ep = new_endpoint(), badged = CAP_NULL;
+    uint64_t ep = ktest_new_endpoint(), badged = CAP_NULL;
     struct agora_msg m;
 
     KTEST_CHECK(ep != CAP_NULL);
-    badged = copy_of(ep, RIGHT_WRITE, 0xb0b);
+    badged = ktest_copy_of(ep, RIGHT_WRITE, 0xb0b);
     KTEST_CHECK(badged != CAP_NULL);
     client = (ktest_thread_t){ .arg = { badged, 0x1234, 4, 11, 22, 33, 44 } };
     KTEST_OK(ktest_thread_start(&client, ktest_send_fn, KTEST_THREAD_OWN_BUFFER, 0, KTEST_PRIORITY));
@@ -102,7 +66,7 @@ KTEST(ipc_thread_send_to_main)
 
 KTEST(ipc_thread_call_to_main)
 {
-    uint64_t ep = new_endpoint();
+    uint64_t ep = ktest_new_endpoint();
     struct agora_msg m, reply = ktest_msg(0x2001, 3, 7, 8, 9, 0);
 
     KTEST_CHECK(ep != CAP_NULL);
@@ -125,7 +89,7 @@ KTEST(ipc_thread_call_to_main)
 
 KTEST(ipc_reply_without_caller)
 {
-    uint64_t ep = new_endpoint();
+    uint64_t ep = ktest_new_endpoint();
     struct agora_msg m = ktest_msg(1, 1, 1, 0, 0, 0);
 
     KTEST_CHECK(ep != CAP_NULL);
@@ -143,7 +107,7 @@ KTEST(ipc_reply_without_caller)
 /* A reply the kernel refuses leaves the caller waiting for a good one. */
 KTEST(ipc_reply_errors_keep_caller)
 {
-    uint64_t ep = new_endpoint(), n = new_notification();
+    uint64_t ep = ktest_new_endpoint(), n = ktest_new_notification();
     struct agora_ipc_buffer *b = ktest_ipc_clear();
     struct agora_msg m;
     long r_words, r_reserved, r_caps, r_ok;
@@ -203,7 +167,7 @@ KTEST(ipc_thread_reply_recv_loop)
     static const uint64_t priorities[] = { KTEST_PRIORITY, KTEST_PRIORITY - 10 };
 
     for (unsigned p = 0; p < 2; p++) {
-        uint64_t ep = new_endpoint();
+        uint64_t ep = ktest_new_endpoint();
         bool ok;
 
         KTEST_CHECK(ep != CAP_NULL);
@@ -244,7 +208,7 @@ static bool long_messages(uint64_t ep)
 
 KTEST(ipc_thread_long_messages)
 {
-    uint64_t ep = new_endpoint();
+    uint64_t ep = ktest_new_endpoint();
     bool ok;
 
     KTEST_CHECK(ep != CAP_NULL);
@@ -284,7 +248,7 @@ static bool refuse_bad_infos(uint64_t ep)
 
 KTEST(ipc_message_limits)
 {
-    uint64_t ep = new_endpoint(), idle = new_endpoint();
+    uint64_t ep = ktest_new_endpoint(), idle = ktest_new_endpoint();
     struct agora_msg m;
     bool ok;
 
@@ -305,16 +269,16 @@ KTEST(ipc_message_limits)
 
 KTEST(ipc_endpoint_rights_and_types)
 {
-    uint64_t ep = new_endpoint(), n = new_notification();
+    uint64_t ep = ktest_new_endpoint(), n = ktest_new_notification();
     uint64_t read_only, c, cc;
     struct agora_msg m = ktest_msg(CHILD_OP_ECHO, 1, 1, 0, 0, 0);
     bool ok;
 
     KTEST_CHECK(ep != CAP_NULL && n != CAP_NULL);
-    read_only = copy_of(ep, RIGHT_READ, 0);
-    c = copy_of(ep, RIGHTS_ALL, 0);
+    read_only = ktest_copy_of(ep, RIGHT_READ, 0);
+    c = ktest_copy_of(ep, RIGHTS_ALL, 0);
     KTEST_CHECK(read_only != CAP_NULL && c != CAP_NULL);
-    cc = copy_of(c, RIGHTS_ALL, 0);
+    cc = ktest_copy_of(c, RIGHTS_ALL, 0);
     KTEST_CHECK(cc != CAP_NULL);
     KTEST_OK(start_server(ep, KTEST_THREAD_OWN_BUFFER, KTEST_PRIORITY));
     sys_yield();
@@ -339,13 +303,13 @@ KTEST(ipc_endpoint_rights_and_types)
 /* Receiving with bad capabilities while a sender is queued: a wrongly accepted receive would take its message rather than block. */
 KTEST(ipc_receive_rights_and_types)
 {
-    uint64_t ep = new_endpoint(), n = new_notification(), write_only, gone;
+    uint64_t ep = ktest_new_endpoint(), n = ktest_new_notification(), write_only, gone;
     struct agora_msg m = ktest_msg(0, 0, 0, 0, 0, 0);
     long r[7];
 
     KTEST_CHECK(ep != CAP_NULL && n != CAP_NULL);
-    write_only = copy_of(ep, RIGHT_WRITE | RIGHT_GRANT, 0);
-    gone = copy_of(ep, RIGHTS_ALL, 0);
+    write_only = ktest_copy_of(ep, RIGHT_WRITE | RIGHT_GRANT, 0);
+    gone = ktest_copy_of(ep, RIGHTS_ALL, 0);
     KTEST_CHECK(write_only != CAP_NULL && gone != CAP_NULL);
     KTEST_OK(sys_cap_delete(gone));
     KTEST_OK(start_client(&client, ktest_send_fn, ep, 0x51, 1, 0x5151, 0, KTEST_PRIORITY - 50));
@@ -375,7 +339,7 @@ KTEST(ipc_receive_rights_and_types)
 /* A long message needs the sender's IPC buffer: here it points at an unmapped page. */
 KTEST(ipc_sender_buffer_unmapped)
 {
-    uint64_t ep = new_endpoint(), queue = new_endpoint();
+    uint64_t ep = ktest_new_endpoint(), queue = ktest_new_endpoint();
     struct agora_msg m;
     long r_send, r_call, r_short, r_restore;
 
@@ -415,7 +379,7 @@ KTEST(ipc_sender_buffer_unmapped)
 
 KTEST(ipc_receiver_without_buffer)
 {
-    uint64_t ep = new_endpoint(), n = new_notification();
+    uint64_t ep = ktest_new_endpoint(), n = ktest_new_notification();
     struct agora_ipc_buffer *b;
     struct agora_msg m;
     long r[4];
@@ -448,11 +412,11 @@ KTEST(ipc_receiver_without_buffer)
 
 KTEST(thread_setup_bad_arguments)
 {
-    uint64_t ep = new_endpoint(), n = new_notification(), ep_ro;
+    uint64_t ep = ktest_new_endpoint(), n = ktest_new_notification(), ep_ro;
     struct agora_regs regs;
 
     KTEST_CHECK(ep != CAP_NULL && n != CAP_NULL);
-    ep_ro = copy_of(ep, RIGHT_READ, 0);
+    ep_ro = ktest_copy_of(ep, RIGHT_READ, 0);
     KTEST_CHECK(ep_ro != CAP_NULL);
     /* Every refusal leaves ktest's own thread as it was. */
     KTEST_EQ(sys_thread_setup(CAP_SELF_THREAD, AGORA_INIT_IPC_BUFFER + 8, 0, KTEST_PRIORITY), -E_ALIGN);
@@ -479,15 +443,15 @@ KTEST(thread_setup_bad_arguments)
 
 KTEST(ipc_cap_transfer_needs_grant)
 {
-    uint64_t ep = new_endpoint(), idle = new_endpoint(), n = new_notification(), no_grant, idle_no_grant;
+    uint64_t ep = ktest_new_endpoint(), idle = ktest_new_endpoint(), n = ktest_new_notification(), no_grant, idle_no_grant;
     struct agora_ipc_buffer *b;
     struct agora_msg caps = { IPC_INFO(0x80, 0, 1, 0), 0, { 0, 0, 0, 0 } };
     struct agora_msg mem = { IPC_INFO(0x80, 0, 0, 1), 0, { 0, 0, 0, 0 } };
     long r[6];
 
     KTEST_CHECK(ep != CAP_NULL && idle != CAP_NULL && n != CAP_NULL);
-    no_grant = copy_of(ep, RIGHTS_ALL & ~RIGHT_GRANT, 0);
-    idle_no_grant = copy_of(idle, RIGHTS_ALL & ~RIGHT_GRANT, 0);
+    no_grant = ktest_copy_of(ep, RIGHTS_ALL & ~RIGHT_GRANT, 0);
+    idle_no_grant = ktest_copy_of(idle, RIGHTS_ALL & ~RIGHT_GRANT, 0);
     KTEST_CHECK(no_grant != CAP_NULL && idle_no_grant != CAP_NULL);
     KTEST_OK(start_server(ep, KTEST_THREAD_OWN_BUFFER, KTEST_PRIORITY));
     sys_yield();
@@ -527,7 +491,7 @@ static long send_caps(uint64_t ep, unsigned ncaps)
 static bool cap_transfer_errors(uint64_t ep, uint64_t n)
 {
     struct agora_ipc_buffer *b = ktest_ipc_clear();
-    uint64_t no_copy = copy_of(n, RIGHT_READ | RIGHT_WRITE, 0), free1 = ktest_slot(), free2 = ktest_slot();
+    uint64_t no_copy = ktest_copy_of(n, RIGHT_READ | RIGHT_WRITE, 0), free1 = ktest_slot(), free2 = ktest_slot();
 
     KTEST_CHECK(no_copy != CAP_NULL);
     b->send_caps[0] = n;
@@ -563,7 +527,7 @@ static bool cap_transfer_errors(uint64_t ep, uint64_t n)
 static bool cap_transfer_good(uint64_t ep, uint64_t n)
 {
     struct agora_ipc_buffer *b = ktest_ipc_clear();
-    uint64_t badged = copy_of(n, RIGHTS_ALL, 0x40), r1 = ktest_slot(), r2 = ktest_slot(), r3 = ktest_slot();
+    uint64_t badged = ktest_copy_of(n, RIGHTS_ALL, 0x40), r1 = ktest_slot(), r2 = ktest_slot(), r3 = ktest_slot();
 
     KTEST_CHECK(badged != CAP_NULL);
     /* Rights masked by send_cap_rights: the copy may signal, not wait, and not be copied. */
@@ -572,8 +536,8 @@ static bool cap_transfer_good(uint64_t ep, uint64_t n)
     b->send_cap_rights[0] = RIGHT_WRITE;
     KTEST_EQ(send_caps(ep, 1), 0);
     KTEST_EQ(server.ipc->recv_caps_count, 1);
-    KTEST_EQ(cap_type(r1), OBJ_NOTIFICATION);
-    KTEST_EQ(cap_rights(r1), RIGHT_WRITE);
+    KTEST_EQ(ktest_cap_type(r1), OBJ_NOTIFICATION);
+    KTEST_EQ(ktest_cap_rights(r1), RIGHT_WRITE);
     KTEST_EQ(sys_poll(r1), -E_PERM);
     KTEST_OK(sys_signal(r1));
     KTEST_EQ(sys_poll(n), 1);
@@ -589,21 +553,21 @@ static bool cap_transfer_good(uint64_t ep, uint64_t n)
     KTEST_EQ(AGORA_CAP_INFO_BADGED(sys_cap_info(r2)), 1);
     KTEST_OK(sys_signal(r2));
     KTEST_EQ(sys_poll(n), 0x40);
-    KTEST_EQ(cap_rights(r3), cap_rights(n));
+    KTEST_EQ(ktest_cap_rights(r3), ktest_cap_rights(n));
     /* Each received capability derives from the one sent: revoking n takes them all. */
     KTEST_OK(sys_cap_revoke(n));
     KTEST_EQ(sys_cap_info(r1), -E_NOCAP);
     KTEST_EQ(sys_cap_info(r2), -E_NOCAP);
     KTEST_EQ(sys_cap_info(r3), -E_NOCAP);
     KTEST_EQ(sys_cap_info(badged), -E_NOCAP);
-    KTEST_EQ(cap_type(n), OBJ_NOTIFICATION);
+    KTEST_EQ(ktest_cap_type(n), OBJ_NOTIFICATION);
     KTEST_EQ(server.out[0], 2);
     return true;
 }
 
 KTEST(ipc_cap_transfer_thread)
 {
-    uint64_t ep = new_endpoint(), n = new_notification();
+    uint64_t ep = ktest_new_endpoint(), n = ktest_new_notification();
     bool ok;
 
     KTEST_CHECK(ep != CAP_NULL && n != CAP_NULL);
@@ -642,12 +606,12 @@ static bool child_messages(uint64_t ep, uint64_t badged)
 
 KTEST(ipc_child_call_reply)
 {
-    uint64_t ep = new_endpoint(), badged, death = new_notification();
+    uint64_t ep = ktest_new_endpoint(), badged, death = ktest_new_notification();
     struct agora_child child;
     bool ok;
 
     KTEST_CHECK(ep != CAP_NULL && death != CAP_NULL);
-    badged = copy_of(ep, RIGHT_WRITE | RIGHT_GRANT, 0xc4);
+    badged = ktest_copy_of(ep, RIGHT_WRITE | RIGHT_GRANT, 0xc4);
     KTEST_CHECK(badged != CAP_NULL);
     const struct agora_spawn_cap caps[] = { { ep, CHILD_CAP_EP, RIGHT_READ } };
     KTEST_OK(ktest_child_start(&child, CHILD_ROLE_ARG(CHILD_ROLE_SERVER), caps, 1, 0));
@@ -676,7 +640,7 @@ static long child_op(uint64_t ep, uint32_t op, uint64_t w0, uint64_t w1, uint64_
 static bool child_cap_transfer(uint64_t ep, uint64_t n)
 {
     struct agora_ipc_buffer *b = ktest_ipc_clear();
-    uint64_t badged = copy_of(n, RIGHTS_ALL, 0x8);
+    uint64_t badged = ktest_copy_of(n, RIGHTS_ALL, 0x8);
     struct agora_msg m;
     long info;
 
@@ -703,13 +667,13 @@ static bool child_cap_transfer(uint64_t ep, uint64_t n)
     /* A receiver that accepts no capabilities. */
     KTEST_EQ(child_op(ep, CHILD_OP_SET_RECV, CHILD_WINDOW_VADDR, CHILD_WINDOW_PAGES, 0, &m), 0);
     KTEST_EQ(child_take(ep, 1, false, &m), -E_NOWINDOW);
-    KTEST_EQ(cap_type(badged), OBJ_NOTIFICATION);
+    KTEST_EQ(ktest_cap_type(badged), OBJ_NOTIFICATION);
     return true;
 }
 
 KTEST(ipc_cap_transfer_child)
 {
-    uint64_t ep = new_endpoint(), n = new_notification();
+    uint64_t ep = ktest_new_endpoint(), n = ktest_new_notification();
     struct agora_child child;
     bool ok;
 
@@ -726,12 +690,12 @@ KTEST(ipc_cap_transfer_child)
 
 KTEST(notify_signal_poll_wait)
 {
-    uint64_t n = new_notification(), b1, b2, b3;
+    uint64_t n = ktest_new_notification(), b1, b2, b3;
 
     KTEST_CHECK(n != CAP_NULL);
-    b1 = copy_of(n, RIGHT_WRITE, 0x1);
-    b2 = copy_of(n, RIGHT_WRITE, 0x6);
-    b3 = copy_of(n, RIGHT_WRITE, 1ull << 62);
+    b1 = ktest_copy_of(n, RIGHT_WRITE, 0x1);
+    b2 = ktest_copy_of(n, RIGHT_WRITE, 0x6);
+    b3 = ktest_copy_of(n, RIGHT_WRITE, 1ull << 62);
     KTEST_CHECK(b1 != CAP_NULL && b2 != CAP_NULL && b3 != CAP_NULL);
     KTEST_EQ(sys_poll(n), -E_AGAIN);
     KTEST_OK(sys_signal(n));
@@ -761,11 +725,11 @@ static void wait_fn(ktest_thread_t *self)
 
 KTEST(notify_wait_blocks)
 {
-    uint64_t n = new_notification(), badged;
+    uint64_t n = ktest_new_notification(), badged;
     long t0, t1, w;
 
     KTEST_CHECK(n != CAP_NULL);
-    badged = copy_of(n, RIGHT_WRITE, 0x20);
+    badged = ktest_copy_of(n, RIGHT_WRITE, 0x20);
     KTEST_CHECK(badged != CAP_NULL);
     /* A thread of our priority signals after 20 ms: sys_wait blocks until then. */
     client = (ktest_thread_t){ .arg = { badged, 20000 } };
@@ -797,11 +761,11 @@ KTEST(notify_wait_blocks)
 
 KTEST(notify_rights_and_types)
 {
-    uint64_t n = new_notification(), ep = new_endpoint(), r, w;
+    uint64_t n = ktest_new_notification(), ep = ktest_new_endpoint(), r, w;
 
     KTEST_CHECK(n != CAP_NULL && ep != CAP_NULL);
-    r = copy_of(n, RIGHT_READ, 0);
-    w = copy_of(n, RIGHT_WRITE, 0);
+    r = ktest_copy_of(n, RIGHT_READ, 0);
+    w = ktest_copy_of(n, RIGHT_WRITE, 0);
     KTEST_CHECK(r != CAP_NULL && w != CAP_NULL);
     KTEST_EQ(sys_signal(r), -E_PERM);
     KTEST_EQ(sys_wait(w), -E_PERM);
@@ -821,10 +785,10 @@ KTEST(notify_rights_and_types)
 /* A waiter outlives the capability it waited through, but not the notification. */
 KTEST(notify_destroyed_wakes_waiter)
 {
-    uint64_t n = new_notification(), c;
+    uint64_t n = ktest_new_notification(), c;
 
     KTEST_CHECK(n != CAP_NULL);
-    c = copy_of(n, RIGHTS_ALL, 0);
+    c = ktest_copy_of(n, RIGHTS_ALL, 0);
     KTEST_CHECK(c != CAP_NULL);
     client = (ktest_thread_t){ .arg = { c } };
     KTEST_OK(ktest_thread_start(&client, wait_fn, KTEST_THREAD_OWN_BUFFER, 0, KTEST_PRIORITY - 50));

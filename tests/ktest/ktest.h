@@ -79,4 +79,12 @@ uint64_t ktest_slot(void);
 /* A window tests may map into, one test at a time; unmap before returning. */
 #define KTEST_SCRATCH_VADDR  0x0000000020000000ull
 
+/* Small helpers shared by the test files (main.c). Slots come from ktest_slot(). */
+long ktest_cap_type(uint64_t slot);          /* the object type, or the lookup's error */
+long ktest_cap_rights(uint64_t slot);        /* the rights, or the lookup's error */
+uint64_t ktest_new_endpoint(void);           /* a new endpoint (all rights), or CAP_NULL */
+uint64_t ktest_new_notification(void);       /* a new notification (all rights), or CAP_NULL */
+/* A copy of src with those rights and badge in a fresh slot, or CAP_NULL. */
+uint64_t ktest_copy_of(uint64_t src, uint64_t rights, uint64_t badge);
+
 #endif

@@ -217,3 +217,33 @@ int main(uint64_t arg)
     agora_printf("ktest: %d passed, %d failed\n", passed, failed);
     finish(failed);
 }
+
+long ktest_cap_type(uint64_t slot)
+{
+    long info = sys_cap_info(slot);
+    return info < 0 ? info : (long)AGORA_CAP_INFO_TYPE(info);
+}
+
+long ktest_cap_rights(uint64_t slot)
+{
+    long info = sys_cap_info(slot);
+    return info < 0 ? info : (long)AGORA_CAP_INFO_RIGHTS(info);
+}
+
+uint64_t ktest_new_endpoint(void)
+{
+    uint64_t ep = ktest_slot();
+    return sys_endpoint_create(CAP_INIT_POOL, ep) < 0 ? CAP_NULL : ep;
+}
+
+uint64_t ktest_new_notification(void)
+{
+    uint64_t n = ktest_slot();
+    return sys_notify_create(CAP_INIT_POOL, n) < 0 ? CAP_NULL : n;
+}
+
+uint64_t ktest_copy_of(uint64_t src, uint64_t rights, uint64_t badge)
+{
+    uint64_t dst = ktest_slot();
+    return sys_cap_copy(src, dst, rights, badge) < 0 ? CAP_NULL : dst;
+}

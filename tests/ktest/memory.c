@@ -20,20 +20,6 @@ static uint64_t new_memory(uint64_t pages)
     return sys_memory_create(CAP_INIT_POOL, pages, m) < 0 ? CAP_NULL : m;
 }
 
-static uint64_t new_endpoint(void)
-{
-    uint64_t ep = ktest_slot();
-
-    return sys_endpoint_create(CAP_INIT_POOL, ep) < 0 ? CAP_NULL : ep;
-}
-
-static uint64_t copy_of(uint64_t src, uint64_t rights, uint64_t badge)
-{
-    uint64_t dst = ktest_slot();
-
-    return sys_cap_copy(src, dst, rights, badge) < 0 ? CAP_NULL : dst;
-}
-
 /* ---- SYS_MAP and SYS_UNMAP ---- */
 
 KTEST(memory_map_and_unmap)
@@ -86,9 +72,9 @@ KTEST(memory_map_bad_rights)
 
     KTEST_CHECK(mem != CAP_NULL && before >= 0);
     KTEST_OK(sys_notify_create(CAP_INIT_POOL, n));
-    read_only = copy_of(mem, RIGHT_READ | RIGHT_COPY, 0);
-    no_exec = copy_of(mem, RIGHT_READ | RIGHT_WRITE, 0);
-    task_no_manage = copy_of(CAP_SELF_TASK, RIGHTS_ALL & ~RIGHT_MANAGE, 0);
+    read_only = ktest_copy_of(mem, RIGHT_READ | RIGHT_COPY, 0);
+    no_exec = ktest_copy_of(mem, RIGHT_READ | RIGHT_WRITE, 0);
+    task_no_manage = ktest_copy_of(CAP_SELF_TASK, RIGHTS_ALL & ~RIGHT_MANAGE, 0);
     KTEST_CHECK(read_only != CAP_NULL && no_exec != CAP_NULL && task_no_manage != CAP_NULL);
 
     KTEST_EQ(sys_map(CAP_SELF_TASK, mem, 0, S, 1, RIGHT_READ | RIGHT_WRITE | RIGHT_EXEC), -E_INVAL);
@@ -157,7 +143,7 @@ KTEST(memory_map_bad_addresses)
 
 KTEST(memory_unmap_bad_arguments)
 {
-    uint64_t task_no_manage = copy_of(CAP_SELF_TASK, RIGHTS_ALL & ~RIGHT_MANAGE, 0);
+    uint64_t task_no_manage = ktest_copy_of(CAP_SELF_TASK, RIGHTS_ALL & ~RIGHT_MANAGE, 0);
     long before = ktest_mappings();
 
     KTEST_CHECK(task_no_manage != CAP_NULL && before >= 0);
@@ -201,7 +187,7 @@ static bool map_into_child(uint64_t ep, struct agora_child *child, uint64_t mem)
 
 KTEST(memory_map_into_child)
 {
-    uint64_t ep = new_endpoint(), mem = new_memory(1);
+    uint64_t ep = ktest_new_endpoint(), mem = new_memory(1);
     struct agora_child child;
     long before = ktest_mappings();
     bool ok;
@@ -296,7 +282,7 @@ static bool map_item_thread(uint64_t ep, uint64_t mem, long before)
 
 KTEST(memory_map_item_thread)
 {
-    uint64_t ep = new_endpoint(), mem = new_memory(2);
+    uint64_t ep = ktest_new_endpoint(), mem = new_memory(2);
     long before = ktest_mappings();
     bool ok;
 
@@ -398,7 +384,7 @@ static bool window_errors(uint64_t ep, uint64_t mem, uint64_t ro_mem)
 
 KTEST(memory_item_window_errors)
 {
-    uint64_t ep = new_endpoint(), mem = new_memory(2), ro_mem = new_memory(1);
+    uint64_t ep = ktest_new_endpoint(), mem = new_memory(2), ro_mem = new_memory(1);
     long before = ktest_mappings();
     bool ok;
 
@@ -474,7 +460,7 @@ static bool items_to_child(uint64_t ep, uint64_t mem, long before)
 
 KTEST(memory_items_to_child)
 {
-    uint64_t ep = new_endpoint(), mem = new_memory(2);
+    uint64_t ep = ktest_new_endpoint(), mem = new_memory(2);
     struct agora_child child;
     long before;
     bool ok;
@@ -540,7 +526,7 @@ static bool recursive_unmap(uint64_t ep_b, uint64_t ep_c, uint64_t faults, uint6
 
 KTEST(memory_recursive_unmap)
 {
-    uint64_t ep_b = new_endpoint(), ep_c = new_endpoint(), faults = new_endpoint(), mem = new_memory(1);
+    uint64_t ep_b = ktest_new_endpoint(), ep_c = ktest_new_endpoint(), faults = ktest_new_endpoint(), mem = new_memory(1);
     uint64_t death = ktest_slot(), fault_b, fault_c, death_b, death_c;
     struct agora_child b, c;
     long before;
@@ -548,10 +534,10 @@ KTEST(memory_recursive_unmap)
 
     KTEST_CHECK(ep_b != CAP_NULL && ep_c != CAP_NULL && faults != CAP_NULL && mem != CAP_NULL);
     KTEST_OK(sys_notify_create(CAP_INIT_POOL, death));
-    fault_b = copy_of(faults, RIGHT_WRITE, 0xb);
-    fault_c = copy_of(faults, RIGHT_WRITE, 0xc);
-    death_b = copy_of(death, RIGHT_WRITE, 0xb);
-    death_c = copy_of(death, RIGHT_WRITE, 0xc);
+    fault_b = ktest_copy_of(faults, RIGHT_WRITE, 0xb);
+    fault_c = ktest_copy_of(faults, RIGHT_WRITE, 0xc);
+    death_b = ktest_copy_of(death, RIGHT_WRITE, 0xb);
+    death_c = ktest_copy_of(death, RIGHT_WRITE, 0xc);
     KTEST_CHECK(fault_b != CAP_NULL && fault_c != CAP_NULL && death_b != CAP_NULL && death_c != CAP_NULL);
     const struct agora_spawn_cap caps_c[] = { { ep_c, CHILD_CAP_EP, RIGHT_READ } };
     const struct agora_spawn_cap caps_b[] = {
