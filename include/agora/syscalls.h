@@ -22,6 +22,9 @@
  *   (-E_EXIST); SYS_UNMAP returns how many pages it unmapped. One call covers at most
  *   65536 pages (SYS_MAP: -E_RANGE, SYS_UNMAP: -E_FAULT beyond that).
  * - Register words past the message length arrive as zero.
+ * - SYS_POOL_SPLIT takes pages + 1 from the parent (one for the sub-pool itself); when
+ *   the sub-pool's last capability and last charged object are gone, what it has left
+ *   returns to the parent. A task given only a sub-pool can never use more than it.
  * - Deferred replies: SYS_REPLY_SAVE moves the duty to answer the current caller into a
  *   reply capability (OBJ_REPLY, rights write|copy|grant), so the server can receive other
  *   messages first; SYS_REPLY_TO answers through it exactly as SYS_REPLY would and then
@@ -83,7 +86,8 @@
     X(SYS_DEVICE_MEMORY,  39, "(machine, phys, pages, dst): device registers (no RAM, none the kernel uses), mapped uncached") \
     X(SYS_REPLY_SAVE,     40, "(dst): keep the duty to answer the current caller as a one-shot reply capability") \
     X(SYS_REPLY_TO,       41, "(reply, info, mr0..mr3): answer through a saved reply capability; info in rsi") \
-    X(SYS_TASK_UNWATCH,   42, "(task, notification): cancel SYS_TASK_WATCH with that notification; -E_NOCAP if none")
+    X(SYS_TASK_UNWATCH,   42, "(task, notification): cancel SYS_TASK_WATCH with that notification; -E_NOCAP if none") \
+    X(SYS_POOL_SPLIT,     43, "(pool, pages, dst): a sub-pool (quota) of pages from pool; they return when it goes")
 
 enum agora_syscall {
 #define AGORA_SYSCALL_ENUM(name, num, doc) name = num,

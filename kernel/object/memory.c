@@ -18,9 +18,31 @@ pool_t *pool_create(uint64_t pages)
     return p;
 }
 
+pool_t *pool_split(pool_t *parent, uint64_t pages)
+{
+    /* The sub-pool's own bookkeeping is charged too, so splitting cannot mint pages. */
+    if (pool_charge(parent, pages + 1) != 0)
+        return 0;
+    pool_t *p = pool_create(pages);
+    if (!p) {
+        pool_refund(parent, pages + 1);
+        return 0;
+    }
+    p->parent = parent;
+    kobject_ref(&parent->obj);
+    return p;
+}
+
 void pool_destroy(pool_t *p)
 {
+    /* Every object charged to p held a reference: all of them have refunded by now. */
+    pool_t *parent = p->parent;
+    uint64_t back = p->pages_left;
     kfree(p);
+    if (parent) {
+        pool_refund(parent, back + 1);
+        kobject_unref(&parent->obj);
+    }
 }
 
 int pool_charge(pool_t *p, uint64_t pages)

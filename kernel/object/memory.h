@@ -15,6 +15,7 @@ struct task;
 typedef struct pool {
     kobject_t obj;
     uint64_t pages_left;
+    struct pool *parent;     /* a sub-pool's budget came from here and returns at its end */
 } pool_t;
 
 typedef struct memory {
@@ -37,6 +38,8 @@ typedef struct mapping {
 #define MAPPING_BUCKETS 256
 
 pool_t *pool_create(uint64_t pages);
+/* A sub-pool of pages taken from parent's budget (quota): NULL and nothing taken on failure. */
+pool_t *pool_split(pool_t *parent, uint64_t pages);
 void pool_destroy(pool_t *p);
 /* Takes pages from the pool's budget: 0 or -E_NOMEM. */
 int pool_charge(pool_t *p, uint64_t pages);

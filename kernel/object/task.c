@@ -92,11 +92,9 @@ int task_unwatch(task_t *t, notification_t *n)
     return found ? 0 : -E_NOCAP;
 }
 
-void task_kill(task_t *t, int64_t status)
+/* Ends everything the task holds and tells everyone who waits on it. */
+static void task_teardown(task_t *t, int64_t status)
 {
-    if (t->dead)
-        return;
-    kobject_ref(&t->obj);          /* our own capabilities may hold the last references */
     t->dead = true;
     t->exit_status = status;
 
@@ -117,12 +115,24 @@ void task_kill(task_t *t, int64_t status)
     mapping_remove_all(t);
     cap_table_clear(t->caps);
     ioperm_release(t);
+}
+
+void task_kill(task_t *t, int64_t status)
+{
+    if (t->dead)
+        return;
+    /* Our own capabilities may hold the last references: stay alive until the end. */
+    kobject_ref(&t->obj);
+    task_teardown(t, status);
     kobject_unref(&t->obj);
 }
 
 void task_destroy(task_t *t)
 {
-    task_kill(t, 0);
+    /* The last reference went while the task still lived: no capability to it is left
+     * anywhere (each one is a reference), so tearing down cannot come back here. */
+    if (!t->dead)
+        task_teardown(t, 0);
     /* A dying task's last thread may still be running here: leave its page tables first. */
     if (read_cr3() == t->root)
         write_cr3(paging_kernel_root());

@@ -513,6 +513,20 @@ static long handle_SYS_MEMORY_INFO(trap_frame_t *f)
     return (long)((memory_t *)c->obj)->npages;
 }
 
+static long handle_SYS_POOL_SPLIT(trap_frame_t *f)
+{
+    cap_t *pc, *dst;
+    LOOKUP(A0, OBJ_POOL, RIGHT_MANAGE, &pc);
+    EMPTY_SLOT(A2, &dst);
+    if (A1 == 0 || A1 > (1ull << 40))
+        return -E_RANGE;
+    pool_t *p = pool_split((pool_t *)pc->obj, A1);
+    if (!p)
+        return -E_NOMEM;
+    cap_install(dst, &p->obj, pc->rights, 0, 0);
+    return 0;
+}
+
 static long handle_SYS_POOL_INFO(trap_frame_t *f)
 {
     cap_t *c;

@@ -18,7 +18,7 @@
  * The stubs treat every argument register as clobbered, not only rcx and r11: IPC calls
  * return words in them, and the kernel is then free to leave the same exit path on all calls.
  */
-_Static_assert(SYS_COUNT == 43, "a system call was added: give it a stub in libagora/sys.h");
+_Static_assert(SYS_COUNT == 44, "a system call was added: give it a stub in libagora/sys.h");
 
 static inline long agora_syscall6(long n, long a0, long a1, long a2, long a3, long a4, long a5)
 {
@@ -171,6 +171,8 @@ static inline long sys_unmap(uint64_t task, uint64_t vaddr, uint64_t pages)
 { return AGORA_SC3(SYS_UNMAP, task, vaddr, pages); }
 static inline long sys_memory_info(uint64_t memory) { return AGORA_SC1(SYS_MEMORY_INFO, memory); }
 static inline long sys_pool_info(uint64_t pool) { return AGORA_SC1(SYS_POOL_INFO, pool); }
+static inline long sys_pool_split(uint64_t pool, uint64_t pages, uint64_t dst)
+{ return AGORA_SC3(SYS_POOL_SPLIT, pool, pages, dst); }
 
 /* ---- devices and the machine ---- */
 static inline long sys_irq_create(uint64_t irq_control, uint64_t irq, uint64_t dst)
