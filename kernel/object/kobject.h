@@ -12,6 +12,7 @@ typedef struct kobject {
     uint32_t refs;      /* capabilities, mappings and kernel pointers that keep it alive */
     struct pool *pool;  /* charged for this object; refunded when it is destroyed */
     uint64_t pool_pages;
+    struct kobject *release_next;   /* queued for destruction (object.c) */
 } kobject_t;
 
 static inline void kobject_init(kobject_t *o, uint32_t type)
@@ -20,6 +21,7 @@ static inline void kobject_init(kobject_t *o, uint32_t type)
     o->refs = 0;
     o->pool = 0;
     o->pool_pages = 0;
+    o->release_next = 0;
 }
 
 /* Records that the object's kernel memory was charged to pool (takes a reference on it). */

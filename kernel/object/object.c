@@ -16,7 +16,7 @@ void kobject_charge(kobject_t *o, pool_t *pool, uint64_t pages)
         kobject_ref(&pool->obj);
 }
 
-void kobject_release(kobject_t *o)
+static void destroy(kobject_t *o)
 {
     pool_t *pool = o->pool;
     uint64_t pages = o->pool_pages;
@@ -40,4 +40,27 @@ void kobject_release(kobject_t *o)
         pool_refund(pool, pages);
         kobject_unref(&pool->obj);
     }
+}
+
+/*
+ * Destroying one object may release others (a task's capabilities, a pool's parent),
+ * and those more: a chain as long as user space cares to build. They are queued and
+ * destroyed one after another here, never by recursion on the small kernel stack.
+ */
+static kobject_t *release_queue;
+static bool releasing;
+
+void kobject_release(kobject_t *o)
+{
+    o->release_next = release_queue;
+    release_queue = o;
+    if (releasing)
+        return;
+    releasing = true;
+    while (release_queue) {
+        kobject_t *next = release_queue;
+        release_queue = next->release_next;
+        destroy(next);
+    }
+    releasing = false;
 }

@@ -31,6 +31,7 @@ thread_t *thread_create(task_t *task)
     t->priority = THREAD_DEFAULT_PRIORITY;
     t->frame = (trap_frame_t *)((char *)stack + THREAD_KSTACK_SIZE) - 1;
     fpu_state_init(&t->fpu);
+    *(uint64_t *)stack = THREAD_STACK_CANARY;
     task_add_thread(task, t);
     return t;
 }

@@ -24,6 +24,8 @@ typedef enum thread_state {
 } thread_state_t;
 
 #define THREAD_KSTACK_SIZE (8192 - 16)   /* with the heap header: two whole frames */
+/* Written at the bottom of every kernel stack; a changed canary means the stack overflowed. */
+#define THREAD_STACK_CANARY 0x57ac4ca7a3157ac4ull
 #define THREAD_DEFAULT_PRIORITY 100
 #define THREAD_MAX_PRIORITY 255
 
@@ -72,6 +74,11 @@ void thread_start(thread_t *t, uint64_t rip, uint64_t rsp, uint64_t arg);
 /* Takes the thread out of every queue, wakes whoever waits on it with -E_DEAD, marks it dead. */
 void thread_kill(thread_t *t);
 void thread_destroy(thread_t *t);
+
+static inline bool thread_stack_intact(const thread_t *t)
+{
+    return !t->kstack || *(const uint64_t *)t->kstack == THREAD_STACK_CANARY;
+}
 
 /* Sets the value a blocked thread's system call returns when it next runs. */
 static inline void thread_set_result(thread_t *t, long v)

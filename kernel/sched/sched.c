@@ -84,6 +84,8 @@ static void switch_to(thread_t *next)
     cpu->need_resched = 0;
     if (next == prev)
         return;
+    if (!thread_stack_intact(prev))
+        panic("kernel stack of thread %lu overflowed", (unsigned long)prev->id);
     next->slice_left = SCHED_SLICE_TICKS;
     cpu->current = next;
     if (next != &idle_thread) {

@@ -49,8 +49,13 @@ void kcheck_collect(struct agora_kernel_stats *out)
         if (t->dead)
             continue;
         out->tasks++;
-        for (thread_t *th = t->threads; th; th = th->task_next)
+        for (thread_t *th = t->threads; th; th = th->task_next) {
             out->threads++;
+            if (!thread_stack_intact(th)) {
+                log_line("kcheck", "thread %lu: kernel stack overflowed", (unsigned long)th->id);
+                out->check_errors++;
+            }
+        }
         out->check_errors += check_task_mappings(t, &out->mappings);
     }
 }

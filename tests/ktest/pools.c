@@ -67,3 +67,30 @@ KTEST(task_last_capability_deleted_while_alive)
     KTEST_EQ(sys_pool_info(CAP_INIT_POOL), start);
     return true;
 }
+
+/*
+ * A chain of tasks, each holding the only capability to the next: deleting the first
+ * destroys them all. The kernel must not recurse once per link on its small stack.
+ */
+KTEST(task_chain_destroyed_without_recursion)
+{
+    enum { CHAIN = 300 };
+    long start = sys_pool_info(CAP_INIT_POOL);
+    uint64_t first = ktest_slot(), prev = ktest_slot(), next = ktest_slot();
+    KTEST_OK(sys_task_create(CAP_INIT_POOL, first));
+    KTEST_OK(sys_cap_copy(first, prev, RIGHTS_ALL, 0));
+    for (int i = 1; i < CHAIN; i++) {
+        KTEST_OK(sys_task_create(CAP_INIT_POOL, next));
+        /* The previous task's slot 5 holds the link; ours to the previous one goes. */
+        KTEST_OK(sys_cap_give(prev, next, 5, RIGHTS_ALL));
+        KTEST_OK(sys_cap_delete(prev));
+        uint64_t t = prev;
+        prev = next;
+        next = t;
+    }
+    KTEST_OK(sys_cap_delete(prev));
+    KTEST_EQ(sys_pool_info(CAP_INIT_POOL), start - CHAIN * 16);
+    KTEST_OK(sys_cap_delete(first));
+    KTEST_EQ(sys_pool_info(CAP_INIT_POOL), start);
+    return true;
+}
