@@ -117,14 +117,35 @@ static void task_teardown(task_t *t, int64_t status)
     ioperm_release(t);
 }
 
+/*
+ * Killing one task can kill others (a faulting client whose pager dies dies too), and
+ * those more: they are queued and killed one after another, never by recursion.
+ */
+static task_t *kill_queue;
+static bool killing;
+
 void task_kill(task_t *t, int64_t status)
 {
-    if (t->dead)
+    if (t->dead || t->kill_queued)
         return;
-    /* Our own capabilities may hold the last references: stay alive until the end. */
+    /* Queued tasks hold a reference: their own capabilities may hold the last ones. */
     kobject_ref(&t->obj);
-    task_teardown(t, status);
-    kobject_unref(&t->obj);
+    t->kill_queued = true;
+    t->kill_status = status;
+    t->kill_next = kill_queue;
+    kill_queue = t;
+    if (killing)
+        return;
+    killing = true;
+    while (kill_queue) {
+        task_t *k = kill_queue;
+        kill_queue = k->kill_next;
+        k->kill_queued = false;
+        if (!k->dead)
+            task_teardown(k, k->kill_status);
+        kobject_unref(&k->obj);
+    }
+    killing = false;
 }
 
 void task_destroy(task_t *t)

@@ -36,6 +36,9 @@ typedef struct task {
     struct mapping **mappings;      /* hash table by virtual address */
     uint64_t nmappings;
     uint8_t *io_bitmap;             /* NULL: no I/O ports */
+    struct task *kill_next;         /* queued to be killed (task.c) */
+    bool kill_queued;
+    int64_t kill_status;
 } task_t;
 
 extern task_t *all_tasks;
