@@ -154,10 +154,23 @@ $(eval $(call USER_PROGRAM,kbench,tests/kbench))
 $(eval $(call USER_PROGRAM,kbench-peer,tests/kbench/peer))
 $(eval $(call USER_PROGRAM,names-test,tests/names-test))
 $(eval $(call USER_PROGRAM,names-test-svc,tests/names-test/svc))
+$(eval $(call USER_PROGRAM,vfs,servers/vfs))
+$(eval $(call USER_PROGRAM,serial,drivers/serial))
+$(eval $(call USER_PROGRAM,serial-test,tests/serial-test))
 
 # POSIX programs (newlib, posix/runtime, tools/agora-cc): posix/posix.mk.
 include posix/posix.mk
 $(eval $(call POSIX_PROGRAM,posix-hello,tests/posix-hello))
+$(eval $(call POSIX_PROGRAM,posix-files,tests/posix-files))
+
+# The root file system's boot image (images/README.md): a cpio newc archive for vfs.
+ROOTFS_CPIO := $(UBUILD)/rootfs.cpio
+$(ROOTFS_CPIO): $(shell find images/rootfs) Makefile
+	@mkdir -p $(dir $@)
+	@echo "  CPIO    $@"
+	$(Q)cd images/rootfs && find . ! -name .keep | LC_ALL=C sort | \
+		cpio -o -H newc -R 0:0 --quiet > $(abspath $@).tmp && mv $(abspath $@).tmp $(abspath $@)
+user: $(ROOTFS_CPIO)
 
 user: $(USER_ELVES)
 

@@ -10,7 +10,10 @@ NEWLIB     := $(if $(NEWLIB_DIR),$(NEWLIB_DIR)/.complete,$(PBUILD)/no-newlib-sou
 
 POSIX_CFLAGS    := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -MMD -MP
 POSIX_RT_CFLAGS := $(POSIX_CFLAGS) -fno-omit-frame-pointer -Iinclude -Ilib/libagora/include
-POSIX_RT_OBJ    := $(patsubst %.c,$(PBUILD)/obj/%.o,$(sort $(wildcard posix/runtime/*.c)))
+# libagora's protocol packing and calls, shared with native programs (libagora.a itself
+# would bring the kernel's memcpy, strlen, ... and clash with newlib's).
+POSIX_RT_SHARED := lib/libagora/proto.c lib/libagora/proto_call.c
+POSIX_RT_OBJ    := $(patsubst %.c,$(PBUILD)/obj/%.o,$(sort $(wildcard posix/runtime/*.c)) $(POSIX_RT_SHARED))
 POSIX_CRT0      := $(PBUILD)/crt0.o
 LIBPOSIX        := $(PBUILD)/libposix.a
 
@@ -35,6 +38,11 @@ $(POSIX_CRT0): posix/runtime/crt0.S
 	$(Q)$(CC) $(USER_ASFLAGS) -c $< -o $@
 
 $(PBUILD)/obj/posix/runtime/%.o: posix/runtime/%.c $(NEWLIB) $(AGORA_CC)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $< (posix)"
+	$(Q)$(AGORA_CC) $(POSIX_RT_CFLAGS) -c $< -o $@
+
+$(PBUILD)/obj/lib/libagora/%.o: lib/libagora/%.c $(NEWLIB) $(AGORA_CC)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $< (posix)"
 	$(Q)$(AGORA_CC) $(POSIX_RT_CFLAGS) -c $< -o $@

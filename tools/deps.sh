@@ -16,6 +16,7 @@ e2fsprogs:mke2fs
 libcunit1-dev:/usr/include/CUnit/Basic.h
 gawk:awk
 newlib-source:/usr/src/newlib
+cpio:cpio
 "
 
 missing=""

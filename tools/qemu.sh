@@ -2,7 +2,11 @@
 # Runs Agora under QEMU (software emulation, TCG; KVM is never needed).
 #   qemu.sh run ISO              serial console on this terminal (Ctrl-A X quits QEMU)
 #   qemu.sh debug ISO            halted at reset, gdb stub on :1234, gdb attached
-#   qemu.sh test ISO LOG SECS    headless; serial to LOG; exit status is QEMU's, 124 on timeout
+#   qemu.sh test ISO LOG SECS [PIPE]
+#                                headless; serial output to LOG; exit status is QEMU's, 124 on
+#                                timeout. With PIPE, the serial port is also a QEMU pipe
+#                                chardev: PIPE.in (a FIFO) feeds its input, PIPE.out (a FIFO)
+#                                gets its output besides LOG; the caller makes both FIFOs.
 # QEMU_MEM (default 256M) and QEMU_EXTRA add to every command line.
 set -eu
 mode=$1 iso=$2
@@ -26,10 +30,13 @@ debug)
     kill "$qemu" 2>/dev/null || true
     ;;
 test)
-    log=$3 secs=$4
+    log=$3 secs=$4 pipe=${5:-}
+    set -- -serial file:"$log"
+    [ -z "$pipe" ] || set -- -chardev pipe,id=s0,path="$pipe",logfile="$log" -serial chardev:s0
+    # exec: the caller's pid is timeout's, and timeout passes a SIGTERM on to QEMU.
     # shellcheck disable=SC2086
-    timeout --foreground -k 5 "$secs" qemu-system-x86_64 $base -display none -monitor none \
-        -serial file:"$log" ${QEMU_EXTRA:-} </dev/null
+    exec timeout --foreground -k 5 "$secs" qemu-system-x86_64 $base -display none -monitor none \
+        "$@" ${QEMU_EXTRA:-} </dev/null
     ;;
 *)
     echo "usage: $0 run|debug|test ISO [LOG SECS]" >&2

@@ -20,7 +20,18 @@
     X(E_OVERLAP,  13, "overlapping memory ranges")                           \
     X(E_NOWINDOW, 14, "receiver accepts no memory or capabilities")          \
     X(E_BUSY,     15, "object is busy (already bound, already started)")     \
-    X(E_STATE,    16, "object in the wrong state for the operation")
+    X(E_STATE,    16, "object in the wrong state for the operation")        \
+    X(E_NOENT,    17, "no such file or directory")                          \
+    X(E_NOTDIR,   18, "a path component is not a directory")                \
+    X(E_ISDIR,    19, "is a directory")                                     \
+    X(E_BADF,     20, "bad file descriptor")                                \
+    X(E_NAMETOOLONG, 21, "path or file name too long")                      \
+    X(E_NOTEMPTY, 22, "directory not empty")                                \
+    X(E_MFILE,    23, "too many open file descriptors in the process")     \
+    X(E_NFILE,    24, "too many open files in the system")                  \
+    X(E_SPIPE,    25, "cannot seek on a pipe or device")                    \
+    X(E_NOTTY,    26, "not a terminal")                                     \
+    X(E_FBIG,     27, "file too large")
 
 enum agora_error {
 #define AGORA_ERROR_ENUM(name, num, desc) name = num,

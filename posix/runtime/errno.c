@@ -26,7 +26,18 @@
     X(E_OVERLAP,   EINVAL)                                                          \
     X(E_NOWINDOW,  EINVAL)                                                          \
     X(E_BUSY,      EBUSY)                                                           \
-    X(E_STATE,     EINVAL)
+    X(E_STATE,     EINVAL)                                                          \
+    X(E_NOENT,     ENOENT)                                                          \
+    X(E_NOTDIR,    ENOTDIR)                                                         \
+    X(E_ISDIR,     EISDIR)                                                          \
+    X(E_BADF,      EBADF)                                                           \
+    X(E_NAMETOOLONG, ENAMETOOLONG)                                                  \
+    X(E_NOTEMPTY,  ENOTEMPTY)                                                       \
+    X(E_MFILE,     EMFILE)                                                          \
+    X(E_NFILE,     ENFILE)                                                          \
+    X(E_SPIPE,     ESPIPE)                                                          \
+    X(E_NOTTY,     ENOTTY)                                                          \
+    X(E_FBIG,      EFBIG)
 
 static const int errno_of[] = {
 #define POSIX_ERRNO_ENTRY(agora, err) [agora] = (err),

@@ -20,4 +20,11 @@ long posix_fail_errno(int err);
 /* A free capability slot for the runtime, or a negated Agora error. */
 long posix_slot_alloc(void);
 
+/* files.c: finds vfs and opens descriptors 0-2 on /dev/console (before main). */
+void posix_files_init(void);
+/* files.c: tells vfs the program is gone (from _exit). */
+void posix_files_exit(void);
+/* files.c: the vfs endpoint's slot; 0 without vfs. */
+uint64_t posix_vfs_endpoint(void);
+
 #endif

@@ -2,6 +2,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "posix.h"
+
 /*
  * The program's name: agora-cc links one generated from the output file's name (the boot
  * module is named after it); "a.out" if the program was linked without it.
@@ -30,6 +32,7 @@ _Noreturn void posix_start(uint64_t arg)
 
     argv[0] = (char *)(posix_argv0 ? posix_argv0 : "a.out");
     argv[1] = NULL;
+    posix_files_init();
     atexit(__libc_fini_array);
     __libc_init_array();
     exit(main(1, argv, environ));

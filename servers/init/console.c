@@ -1,7 +1,7 @@
 /*
- * init's console thread, until the serial driver of the POSIX issue exists: polls
- * COM1 for a key (q halts the machine, t prints the uptime) and honours the kernel
- * command line's halt_after=SECONDS.
+ * init's console thread: honours the kernel command line's halt_after=SECONDS and, when no
+ * serial driver was booted (drivers/serial owns COM1's input then), polls COM1 for a key
+ * (q halts the machine, t prints the uptime).
  */
 #include "console.h"
 
@@ -24,6 +24,7 @@
 #define CONSOLE_STACK_PAGES 4
 
 static uint64_t halt_after_s;
+static bool poll_keys;
 
 static inline uint8_t port_in(uint16_t port)
 {
@@ -63,7 +64,7 @@ static noreturn void console_main(void)
         uint64_t up_s = (uint64_t)sys_clock() / 1000000;
         if (halt_after_s && up_s >= halt_after_s)
             halt("halt_after reached");
-        while (port_in(COM1_LSR) & LSR_DATA_READY) {
+        while (poll_keys && (port_in(COM1_LSR) & LSR_DATA_READY)) {
             char c = (char)port_in(COM1);
             if (c == 'q' || c == 'Q')
                 halt("q typed");
@@ -77,20 +78,32 @@ static noreturn void console_main(void)
 
 static void console_entry(uint64_t arg)
 {
+    /*
+     * No agora_set_ipc_buffer here: that pointer is the whole program's, and the main
+     * thread's IPC goes through its own buffer. This thread makes no IPC.
+     */
     (void)arg;
-    agora_set_ipc_buffer((struct agora_ipc_buffer *)CONSOLE_AREA);
     console_main();
 }
 
-int console_start(const struct agora_boot_info *boot)
+int console_start(const struct agora_boot_info *boot, bool keys)
 {
     long ports = agora_slot_alloc(), mem = agora_slot_alloc(), thread = agora_slot_alloc();
     long r;
     if (ports < 0 || mem < 0 || thread < 0)
         return -E_NOMEM;
     halt_after_s = cmdline_number(boot->cmdline, sizeof boot->cmdline, "halt_after");
-    if ((r = sys_ioport_create(CAP_INIT_IOPORTS, COM1, 8, (uint64_t)ports)) < 0 ||
-        (r = sys_ioport_enable((uint64_t)ports)) < 0)
+    poll_keys = keys;
+    if (!poll_keys)
+        agora_slot_free((uint64_t)ports);
+    if (!poll_keys && !halt_after_s) {
+        agora_slot_free((uint64_t)mem);
+        agora_slot_free((uint64_t)thread);
+        agora_printf("init: console: COM1 is the serial driver's\n");
+        return 0;
+    }
+    if (poll_keys && ((r = sys_ioport_create(CAP_INIT_IOPORTS, COM1, 8, (uint64_t)ports)) < 0 ||
+                      (r = sys_ioport_enable((uint64_t)ports)) < 0))
         return (int)r;
     /* One page of IPC buffer, then the stack. */
     uint64_t pages = 1 + CONSOLE_STACK_PAGES;
@@ -101,7 +114,10 @@ int console_start(const struct agora_boot_info *boot)
         (r = sys_thread_start((uint64_t)thread, (uint64_t)console_entry,
                               CONSOLE_AREA + pages * 4096 - 8, 0)) < 0)
         return (int)r;
-    agora_printf("init: console: type q to halt, t for the uptime%s\n",
-                 halt_after_s ? " (halt_after set)" : "");
+    if (poll_keys)
+        agora_printf("init: console: type q to halt, t for the uptime%s\n",
+                     halt_after_s ? " (halt_after set)" : "");
+    else
+        agora_printf("init: console: COM1 is the serial driver's; halt_after set\n");
     return 0;
 }

@@ -10,9 +10,13 @@
 #include <libagora/sys.h>
 
 #include "console.h"
+#include "data.h"
+#include "devices.h"
 
 /* The boot module that is started first and receives on the name service's endpoint. */
 #define NAMES_MODULE "names"
+/* The serial driver (drivers/serial): when it is there, init leaves COM1's input alone. */
+#define SERIAL_MODULE "serial"
 
 static const struct agora_boot_info *boot;
 static struct agora_child children[AGORA_BOOT_MAX_MODULES];
@@ -102,7 +106,7 @@ static bool start_module(uint64_t i, uint64_t names_recv)
 {
     const struct agora_boot_module *m = &boot->modules[i];
     uint64_t names_cap = names_recv != CAP_NULL ? names_recv : badged_names_endpoint(i);
-    struct agora_spawn_cap caps[3] = {
+    struct agora_spawn_cap caps[3 + DEVICES_MAX_CAPS + DATA_MAX_CAPS] = {
         { CAP_INIT_POOL, CAP_CHILD_POOL, RIGHTS_ALL },
     };
     unsigned ncaps = 1;
@@ -113,6 +117,11 @@ static bool start_module(uint64_t i, uint64_t names_recv)
                                                                          : RIGHT_WRITE | RIGHT_GRANT | RIGHT_COPY };
     if (test_mode)
         caps[ncaps++] = (struct agora_spawn_cap){ CAP_INIT_MACHINE, CAP_CHILD_MACHINE, RIGHTS_ALL };
+    /* A driver's device (devices.c); init's copies go once the child has its own. */
+    uint64_t device_slots[DEVICES_MAX_CAPS];
+    unsigned ndevice = devices_caps_for(m->name, sizeof(m->name), &caps[ncaps], device_slots);
+    ncaps += ndevice;
+    ncaps += data_caps_for(boot, m->name, sizeof(m->name), &caps[ncaps]);
 
     struct agora_spawn_args args = {
         .image = m->cap,
@@ -126,6 +135,8 @@ static bool start_module(uint64_t i, uint64_t names_recv)
     };
     int err = agora_spawn(&args, &children[i]);
 
+    devices_release(device_slots, ndevice);
+
     /* The child's copy stays when init's is deleted (it is re-parented). */
     if (names_recv == CAP_NULL)
         delete_slot(names_cap);
@@ -138,6 +149,15 @@ static bool start_module(uint64_t i, uint64_t names_recv)
     agora_printf("init: started %.*s (module %lu, entry 0x%lx)\n", (int)sizeof(m->name), m->name,
                  (unsigned long)i, (unsigned long)children[i].entry);
     return true;
+}
+
+/* Whether a boot module (other than init) is called name. */
+static bool module_present(const char *name)
+{
+    for (uint64_t i = 1; i < nmodules(); i++)
+        if (strncmp(boot->modules[i].name, name, sizeof(boot->modules[i].name)) == 0)
+            return true;
+    return false;
 }
 
 /* The index of the module named NAMES_MODULE, or 0 (module 0 is init). */
@@ -248,7 +268,8 @@ int main(uint64_t arg)
     print_boot_info();
     agora_slots_init(boot->first_free_slot);
     fault_ep = make_fault_endpoint();
-    int err = console_start(boot);
+    /* With a serial driver, COM1's input is the driver's: the console only keeps halt_after. */
+    int err = console_start(boot, !module_present(SERIAL_MODULE));
     if (err < 0)
         agora_printf("init: no console thread: %s\n", agora_error_name(err));
 
@@ -256,7 +277,7 @@ int main(uint64_t arg)
     /* Module 0 is init itself; names comes first, so that the others can be given its endpoint. */
     uint64_t names = start_names();
     for (uint64_t i = 1; i < nmodules(); i++)
-        if (i != names)
+        if (i != names && !data_module(boot->modules[i].name, sizeof(boot->modules[i].name)))
             start_module(i, CAP_NULL);
     if (nmodules() <= 1)
         agora_printf("init: no other boot modules to start\n");

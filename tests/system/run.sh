@@ -8,7 +8,19 @@
 #   expect: extended regex that some serial line must match (any number)
 #   reject: extended regex that no serial line may match (any number)
 #   modules: user programs to boot as Multiboot2 modules, space separated names of
-#            build/user/NAME.elf (`make user`), the first as module 0 (init); none by default
+#            build/user/NAME.elf (`make user`), the first as module 0 (init); none by default;
+#            a NAME with a '.' is a data module, build/user/NAME as it is (rootfs.cpio)
+#   count: N REGEX   exactly N serial lines match the extended regex (any number of these)
+# Driving the serial console like a person, in file order, within the case's timeout:
+#   wait: REGEX      until the serial output after the previous wait's match matches
+#                    (the match may end mid-line, e.g. at a prompt)
+#   send: TEXT       type TEXT into the serial port, with printf %b escapes: \n, \r, \t,
+#                    \xHH (\x04 is ^D), \\; the rest of the line is the text, spaces too
+#   sleep: SECONDS   pause (fractions allowed)
+# A case with none of these boots with its serial port on a plain log file, as always; one
+# with them gets a QEMU pipe chardev (tools/qemu.sh) that logs the output to the same file
+# and takes input from a FIFO. A wait that times out (or QEMU exits first) fails the case,
+# stops QEMU and skips the remaining steps.
 # isa-debug-exit turns the kernel's code v into status (v << 1) | 1: 1 pass, 3 fail,
 # 5 panic. A case that times out fails and its serial log is printed.
 set -uo pipefail
@@ -26,8 +38,45 @@ failed=0
 
 field() { sed -n "s/^$1: //p" "$2"; }
 
+# The serial output so far, without carriage returns.
+serial_text() { tr -d '\r' < "$1"; }
+
+# Runs the wait/send/sleep steps of case file $1 against QEMU (pid $2) whose serial output
+# goes to $3 and input to the FIFO open on fd $4, until the deadline $5 (in $SECONDS);
+# adds to the caller's problems array.
+run_steps() {
+    local file=$1 qpid=$2 log=$3 fd=$4 deadline=$5 line key value consumed=0 hit n=0 off text
+    while IFS= read -r line; do
+        key=${line%%: *} value=${line#*: }
+        n=$((n + 1))
+        case $key in
+        send) printf '%b' "$value" >&"$fd" ;;
+        sleep) sleep "$value" ;;
+        wait)
+            hit=""
+            while :; do
+                hit=$(serial_text "$log" | tail -c +$((consumed + 1)) |
+                      LC_ALL=C grep -Eob -m1 -- "$value" | head -n 1)
+                [ -n "$hit" ] && break
+                if [ "$SECONDS" -ge "$deadline" ] || ! kill -0 "$qpid" 2>/dev/null; then
+                    break
+                fi
+                sleep 0.05
+            done
+            if [ -z "$hit" ]; then
+                problems+=("step $n: waited in vain for: $value")
+                kill -TERM "$qpid" 2>/dev/null
+                return
+            fi
+            off=${hit%%:*} text=${hit#*:}
+            consumed=$((consumed + off + $(LC_ALL=C; echo ${#text})))
+            ;;
+        esac
+    done < <(grep -E '^(send|wait|sleep): ' "$file")
+}
+
 run_case() {
-    local file=$1 name cmdline memory timeout want log iso status problems=() modules=() m
+    local file=$1 name cmdline memory timeout want log iso status problems=() modules=() m f
     name=$(basename "$file" .test)
     cmdline=$(field cmdline "$file")
     memory=$(field memory "$file"); memory=${memory:-256M}
@@ -37,8 +86,12 @@ run_case() {
     iso=$out/$name.iso
     : > "$log"
     for m in $(field modules "$file"); do
-        [ -f "$userdir/$m.elf" ] || problems+=("no user program $userdir/$m.elf (make user)")
-        modules+=("$userdir/$m.elf")
+        case $m in
+        *.*) f=$userdir/$m ;;           # data (rootfs.cpio): the file as it is
+        *) f=$userdir/$m.elf ;;
+        esac
+        [ -f "$f" ] || problems+=("no user program or data $f (make user)")
+        modules+=("$f")
     done
 
     if [ ${#problems[@]} -gt 0 ]; then
@@ -47,8 +100,27 @@ run_case() {
         problems+=("could not build the ISO")
     else
         local start=$SECONDS
-        QEMU_MEM=$memory "$top/tools/qemu.sh" test "$iso" "$log" "$timeout"
-        status=$?
+        if grep -Eq '^(send|wait|sleep): ' "$file"; then
+            local pipe=$out/$name.serial qpid infd outfd drain
+            rm -f "$pipe.in" "$pipe.out"
+            mkfifo "$pipe.in" "$pipe.out"
+            # Read-write opens of a FIFO never block, whether or not QEMU has opened it yet.
+            exec {infd}<>"$pipe.in" {outfd}<>"$pipe.out"
+            cat <&"$outfd" >/dev/null &
+            drain=$!
+            QEMU_MEM=$memory "$top/tools/qemu.sh" test "$iso" "$log" "$timeout" "$pipe" &
+            qpid=$!
+            run_steps "$file" "$qpid" "$log" "$infd" $((start + timeout))
+            wait "$qpid"
+            status=$?
+            kill "$drain" 2>/dev/null
+            wait "$drain" 2>/dev/null
+            exec {infd}>&- {outfd}>&-
+            rm -f "$pipe.in" "$pipe.out"
+        else
+            QEMU_MEM=$memory "$top/tools/qemu.sh" test "$iso" "$log" "$timeout"
+            status=$?
+        fi
         if [ "$status" = 124 ] || [ "$status" = 137 ]; then
             problems+=("timed out after ${timeout}s (a hang)")
         elif [ -n "$want" ] && [ "$status" != "$want" ]; then
@@ -60,6 +132,11 @@ run_case() {
         while IFS= read -r re; do
             tr -d '\r' < "$log" | grep -Eq -- "$re" && problems+=("a line matches: $re")
         done < <(field reject "$file")
+        local want_n got_n
+        while read -r want_n re; do
+            got_n=$(tr -d '\r' < "$log" | grep -Ec -- "$re")
+            [ "$got_n" = "$want_n" ] || problems+=("$got_n lines match, not $want_n: $re")
+        done < <(field count "$file")
         [ -n "$(field expect "$file")" ] || problems+=("the case expects nothing: it could not fail")
     fi
 

@@ -16,6 +16,7 @@ static int (*const suite_registrations[])(void) = {
     test_pagetable_register,
     test_proto_register,
     test_names_register,
+    test_vfs_register,
 };
 
 static bool register_all(void)

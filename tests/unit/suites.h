@@ -13,5 +13,6 @@ int test_cap_register(void);
 int test_pagetable_register(void);
 int test_proto_register(void);
 int test_names_register(void);
+int test_vfs_register(void);
 
 #endif

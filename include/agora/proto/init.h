@@ -13,9 +13,22 @@
  *   CAP_CHILD_MACHINE  the machine (SYS_MACHINE_HALT), only when the kernel command line
  *                      has test=...: a test program ends the run with its verdict. Empty
  *                      otherwise.
+ *   CAP_DEVICE_IOPORTS the I/O-port range of the device a driver drives, all rights; only
+ *                      for the driver modules of init's device table (servers/init/devices.c:
+ *                      "serial" gets COM1's ports 0x3F8-0x3FF). Empty for everyone else.
+ *   CAP_DEVICE_IRQ     that device's IRQ line, all rights (unbound: the driver binds it);
+ *                      "serial" gets ISA IRQ 4. Empty for everyone else.
+ *   CAP_VFS_ROOTFS     only for the module named "vfs": the memory object of the boot module
+ *                      named "rootfs.cpio" (the root file system as a cpio newc archive,
+ *                      images/rootfs), read right only. Empty for everyone else, and when
+ *                      there is no such module. A module whose name has a '.' is data: init
+ *                      does not start it (servers/init/data.c).
  */
 #define CAP_CHILD_POOL     3
 #define CAP_NAMES          4
 #define CAP_CHILD_MACHINE  5
+#define CAP_DEVICE_IOPORTS 6
+#define CAP_DEVICE_IRQ     7
+#define CAP_VFS_ROOTFS     8
 
 #endif

@@ -43,7 +43,9 @@
 
 /* Protocol ids: the high half of a label. Only appended. */
 #define PROTO_ID_LIST(X)                           \
-    X(PROTO_ID_NAMES, 1, "names: the name service")
+    X(PROTO_ID_NAMES, 1, "names: the name service") \
+    X(PROTO_ID_VFS, 2, "vfs: files, directories, descriptors") \
+    X(PROTO_ID_CHAR, 3, "char: character devices (serial, ...)")
 
 enum proto_id {
 #define PROTO_ID_ENUM(name, num, doc) name = num,

@@ -1,0 +1,176 @@
+/* The file protocol (servers/vfs): descriptors, paths, reads and writes, directories, per client. */
+#ifndef AGORA_PROTO_VFS_H
+#define AGORA_PROTO_VFS_H
+
+#include <stdint.h>
+
+#include <agora/proto/proto.h>
+
+/*
+ * Every request goes to the endpoint names hands out for "vfs"; the caller's names badge
+ * (init: boot-module index + 1) is its identity, and vfs keeps one descriptor table per
+ * badge, as MINIX 3's VFS keeps one per process. A descriptor names an open file
+ * description (offset, status flags) that DUP and DUP2 share, so duplicates move one
+ * offset together; the close-on-exec flag belongs to the descriptor. No request carries
+ * capabilities or memory; data travels in the message words.
+ *
+ * Limits that make every request fit one message (PROTO_MAX_BYTES = 512):
+ *   VFS_PATH_CAP   a path is a bounded string (proto.h) of at most VFS_PATH_CAP - 1 = 247
+ *                  bytes; so is every name in it. Longer: the client says ENAMETOOLONG
+ *                  without asking (a server that gets one anyway answers -E_NAMETOOLONG).
+ *                  Two paths (a later RENAME) still fit a message.
+ *   VFS_IO_MAX     bytes per READ or WRITE (496); a client loops for more.
+ *   VFS_FD_MAX     descriptors per client (0 .. VFS_FD_MAX - 1).
+ * Relative paths start at the client's working directory (CHDIR), absolute ones at the
+ * root; "." and ".." and repeated or trailing slashes work as in POSIX ("/a/" must name
+ * a directory). Symbolic links do not exist yet.
+ *
+ * The messages (proto.h explains the list and the wire format). Errors common to all:
+ * -E_BADF a descriptor that is not open (or out of range); -E_NOENT a missing file or
+ * path component; -E_NOTDIR a component that is not a directory; -E_INVAL a bad string
+ * (empty, unterminated) or flag; -E_NAMETOOLONG; -E_NOMEM vfs is out of memory or the
+ * client table is full. Each line adds its own:
+ *
+ * OPEN(path, flags VFS_O_*, mode permission bits) -> fd, the lowest free descriptor.
+ *   -E_EXIST (CREAT|EXCL and it exists), -E_ISDIR (a directory opened for writing),
+ *   -E_NOTDIR (DIRECTORY and not one), -E_MFILE (table full), -E_NFILE (vfs's file table full).
+ * CLOSE(fd). READ(fd, max) -> count bytes in data (0: end of file); -E_ISDIR on a directory,
+ *   -E_BADF if not open for reading, -E_AGAIN from a device with nothing to read yet (the
+ *   console): vfs never waits, so a blocking reader asks again (the POSIX runtime polls;
+ *   held replies come with the tty server). WRITE(fd, count, data) -> count written; -E_BADF if not
+ *   open for writing, -E_FBIG past VFS_FILE_MAX. max and count are at most VFS_IO_MAX (else -E_RANGE).
+ * LSEEK(fd, offset, whence VFS_SEEK_*) -> the new offset; -E_INVAL (negative result, bad
+ *   whence), -E_SPIPE (a device or pipe).
+ * FSTAT(fd), STAT(path) -> struct vfs_stat. FTRUNCATE(fd, length): -E_INVAL (not a regular
+ *   file open for writing, or length < 0), -E_FBIG.
+ * GETDENTS(fd) -> as many whole entries (struct vfs_dirent, 8-byte aligned, reclen each)
+ *   as fit in VFS_DENTS_BYTES, from the description's offset (an entry index: "." is 0,
+ *   ".." 1); count 0 at the end. -E_NOTDIR if fd is not a directory. Entries added or
+ *   removed meanwhile may be missed or seen twice, as POSIX allows.
+ * DUP(fd, min, flags VFS_FD_CLOEXEC) -> the lowest free descriptor >= min sharing fd's
+ *   description (dup, F_DUPFD, F_DUPFD_CLOEXEC); -E_INVAL (min out of range), -E_MFILE.
+ * DUP2(fd, fd2) -> fd2, closed first if open (fd == fd2: only checks fd); -E_BADF (fd2 out of range).
+ * FCNTL(fd, cmd VFS_F_*, arg) -> GETFD: VFS_FD_CLOEXEC or 0; SETFD: 0; GETFL: access mode
+ *   and status flags (VFS_O_*); SETFL: only APPEND and NONBLOCK change; -E_INVAL otherwise.
+ * ISATTY(fd) -> 0 if fd is a terminal (/dev/console), else -E_NOTTY.
+ * MKDIR(path, mode), UNLINK(path), RMDIR(path): -E_EXIST, -E_ISDIR (UNLINK of a
+ *   directory), -E_NOTDIR (RMDIR of a file, UNLINK of "file/"), -E_NOTEMPTY (also RMDIR of
+ *   ".."), -E_BUSY (RMDIR of the root), -E_INVAL (RMDIR of a path ending in "."), -E_PERM
+ *   (UNLINK of a device node). A removed working directory stays usable as an empty one.
+ * CHDIR(path): -E_NOTDIR. GETCWD() -> the absolute path of the working directory;
+ *   -E_RANGE if it does not fit VFS_PATH_CAP, -E_NOENT if it was removed.
+ * EXIT(): closes all of the caller's descriptors and forgets its table (the POSIX runtime's
+ *   _exit sends it; pm will do it for processes that die).
+ */
+#define VFS_PATH_CAP      248
+#define VFS_NAME_MAX      (VFS_PATH_CAP - 1)
+#define VFS_IO_MAX        496
+#define VFS_DENTS_BYTES   496
+#define VFS_FD_MAX        64
+#define VFS_FILE_MAX      (64ull << 20)   /* bytes in one in-memory file */
+typedef PROTO_STR(VFS_PATH_CAP) vfs_path_t;
+
+/* Open flags and status flags (Linux's values; the POSIX runtime translates newlib's). */
+#define VFS_O_RDONLY     0x0
+#define VFS_O_WRONLY     0x1
+#define VFS_O_RDWR       0x2
+#define VFS_O_ACCMODE    0x3
+#define VFS_O_CREAT      0x40
+#define VFS_O_EXCL       0x80
+#define VFS_O_TRUNC      0x200
+#define VFS_O_APPEND     0x400
+#define VFS_O_NONBLOCK   0x800
+#define VFS_O_DIRECTORY  0x10000
+#define VFS_O_NOFOLLOW   0x20000
+#define VFS_O_CLOEXEC    0x80000
+#define VFS_O_ALL        (VFS_O_ACCMODE | VFS_O_CREAT | VFS_O_EXCL | VFS_O_TRUNC | VFS_O_APPEND | \
+                          VFS_O_NONBLOCK | VFS_O_DIRECTORY | VFS_O_NOFOLLOW | VFS_O_CLOEXEC)
+
+#define VFS_SEEK_SET 0
+#define VFS_SEEK_CUR 1
+#define VFS_SEEK_END 2
+
+#define VFS_F_GETFD 1
+#define VFS_F_SETFD 2
+#define VFS_F_GETFL 3
+#define VFS_F_SETFL 4
+#define VFS_FD_CLOEXEC 1
+
+/* File types and permission bits of st_mode (the traditional octal values). */
+#define VFS_S_IFMT   0170000
+#define VFS_S_IFIFO  0010000
+#define VFS_S_IFCHR  0020000
+#define VFS_S_IFDIR  0040000
+#define VFS_S_IFREG  0100000
+#define VFS_S_IFLNK  0120000
+#define VFS_S_PERM   07777
+
+/* Directory-entry types (d_type). */
+#define VFS_DT_UNKNOWN 0
+#define VFS_DT_FIFO    1
+#define VFS_DT_CHR     2
+#define VFS_DT_DIR     4
+#define VFS_DT_REG     8
+
+struct vfs_stat {
+    uint64_t ino, mode, nlink, size;
+    uint64_t rdev;            /* device nodes: VFS_DEV_* */
+    uint64_t blksize, blocks; /* blocks of 512 bytes */
+    uint64_t atime, mtime, ctime;  /* seconds since boot (there is no clock yet) */
+    uint64_t uid, gid;        /* 0: there are no users yet */
+};
+
+/* One GETDENTS entry: name is NUL-terminated; reclen (a multiple of 8) leads to the next. */
+struct vfs_dirent {
+    uint64_t ino;
+    uint16_t reclen;
+    uint8_t type;             /* VFS_DT_* */
+    char name[];
+};
+#define VFS_DIRENT_HEADER 11  /* offsetof(struct vfs_dirent, name) */
+
+/* rdev of the device nodes under /dev. */
+#define VFS_DEV_NULL    1
+#define VFS_DEV_ZERO    2
+#define VFS_DEV_CONSOLE 3
+
+#define VFS_MSG_LIST(X, F)                                                                     \
+    X(VFS_OPEN,      vfs_open,      1, (F(uint64_t, flags) F(uint64_t, mode) F(vfs_path_t, path)), \
+      (F(uint64_t, fd)))                                                                       \
+    X(VFS_CLOSE,     vfs_close,     2, (F(uint64_t, fd)), ())                                  \
+    X(VFS_READ,      vfs_read,      3, (F(uint64_t, fd) F(uint64_t, max)),                     \
+      (F(uint64_t, count) F(char, data[VFS_IO_MAX])))                                          \
+    X(VFS_WRITE,     vfs_write,     4, (F(uint64_t, fd) F(uint64_t, count) F(char, data[VFS_IO_MAX])), \
+      (F(uint64_t, count)))                                                                    \
+    X(VFS_LSEEK,     vfs_lseek,     5, (F(uint64_t, fd) F(int64_t, offset) F(uint64_t, whence)), \
+      (F(int64_t, offset)))                                                                    \
+    X(VFS_FSTAT,     vfs_fstat,     6, (F(uint64_t, fd)), (F(struct vfs_stat, st)))            \
+    X(VFS_STAT,      vfs_stat,      7, (F(vfs_path_t, path)), (F(struct vfs_stat, st)))        \
+    X(VFS_GETDENTS,  vfs_getdents,  8, (F(uint64_t, fd)),                                      \
+      (F(uint64_t, count) F(uint64_t, bytes) F(uint64_t, buf[VFS_DENTS_BYTES / 8])))           \
+    X(VFS_DUP,       vfs_dup,       9, (F(uint64_t, fd) F(uint64_t, min) F(uint64_t, flags)),  \
+      (F(uint64_t, fd)))                                                                       \
+    X(VFS_DUP2,      vfs_dup2,     10, (F(uint64_t, fd) F(uint64_t, fd2)), (F(uint64_t, fd)))  \
+    X(VFS_FCNTL,     vfs_fcntl,    11, (F(uint64_t, fd) F(uint64_t, cmd) F(uint64_t, arg)),    \
+      (F(uint64_t, value)))                                                                    \
+    X(VFS_ISATTY,    vfs_isatty,   12, (F(uint64_t, fd)), ())                                  \
+    X(VFS_MKDIR,     vfs_mkdir,    13, (F(uint64_t, mode) F(vfs_path_t, path)), ())            \
+    X(VFS_UNLINK,    vfs_unlink,   14, (F(vfs_path_t, path)), ())                              \
+    X(VFS_RMDIR,     vfs_rmdir,    15, (F(vfs_path_t, path)), ())                              \
+    X(VFS_CHDIR,     vfs_chdir,    16, (F(vfs_path_t, path)), ())                              \
+    X(VFS_GETCWD,    vfs_getcwd,   17, (), (F(vfs_path_t, path)))                              \
+    X(VFS_FTRUNCATE, vfs_ftruncate,18, (F(uint64_t, fd) F(int64_t, length)), ())               \
+    X(VFS_EXIT,      vfs_exit,     19, (), ())
+
+enum vfs_msg {
+#define VFS_MSG_ENUM(label, prefix, num, req, rep) label = PROTO_LABEL(PROTO_ID_VFS, num),
+    VFS_MSG_LIST(VFS_MSG_ENUM, PROTO_FIELD_DECL)
+#undef VFS_MSG_ENUM
+};
+
+PROTO_STRUCTS(VFS_MSG_LIST)
+/* struct vfs_handlers { vfs_open, vfs_close, ... } and vfs_dispatch(). */
+PROTO_HANDLERS(VFS_MSG_LIST, vfs_handlers);
+PROTO_DISPATCH(VFS_MSG_LIST, vfs_handlers, vfs_dispatch)
+
+#endif

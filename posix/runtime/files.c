@@ -1,0 +1,590 @@
+/*
+ * Descriptors and files: the calls go to the vfs server (include/agora/proto/vfs.h), which
+ * keeps this program's descriptor table. Without vfs (no name service, or no "vfs" in it)
+ * the console calls keep working as before: descriptors 1 and 2 write to the kernel log,
+ * the file calls fail with ENOSYS.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <agora/objects.h>
+#include <agora/proto/init.h>
+#include <libagora/names.h>
+#include <libagora/runtime.h>
+#include <libagora/sys.h>
+#include <libagora/vfs.h>
+
+#include "posix.h"
+
+/* newlib's porting names: the same function under a second name. */
+#define POSIX_ALIAS(name) __attribute__((alias(#name), copy(name)))
+
+/* SYS_DEBUG_PUTS takes at most this much per call. */
+#define DEBUG_PUTS_MAX 4096
+/* How long start-up waits for vfs to register, and how often a console read polls. */
+#define VFS_WAIT_TRIES   100
+#define VFS_WAIT_US      10000
+#define READ_POLL_US     10000
+
+static uint64_t vfs_ep;             /* the vfs endpoint; 0: no vfs, the fallbacks below */
+
+/* proto_call (libagora) uses the thread's IPC buffer: one thread, the fixed place. */
+struct agora_ipc_buffer *agora_ipc_buffer(void)
+{
+    return (struct agora_ipc_buffer *)AGORA_INIT_IPC_BUFFER;
+}
+
+uint64_t posix_vfs_endpoint(void)
+{
+    return vfs_ep;
+}
+
+/* ---- start and exit ---- */
+
+/* names' LOOKUP of "vfs" into a new slot: 0, or the error (-E_NOCAP: not registered). */
+static long lookup_vfs(uint64_t *ep)
+{
+    struct names_lookup_req rq;
+    struct names_lookup_rep rp;
+    struct proto_caps caps = { .nrecv = 1 };
+    long slot = posix_slot_alloc(), r;
+
+    if (slot < 0)
+        return slot;
+    caps.recv[0] = (uint64_t)slot;
+    PROTO_STR_SET(rq.name, "vfs");
+    r = names_lookup_call(CAP_NAMES, &rq, &rp, &caps);
+    if (r == 0 && caps.received != NAMES_LOOKUP_REPLY_CAPS)
+        r = -E_RANGE;
+    if (r == 0)
+        *ep = (uint64_t)slot;
+    return r;                       /* a failed slot stays unused: posix_slot_alloc never frees */
+}
+
+/*
+ * Finds vfs and opens the standard descriptors on /dev/console: 0 read-write, 1 and 2 its
+ * duplicates (one description, as a login shell's terminal). vfs may still be starting
+ * (init starts the boot modules one after another), so an unknown name is asked again for
+ * up to VFS_WAIT_TRIES * VFS_WAIT_US; without a name service there is nothing to wait for.
+ * A program whose table already has descriptor 0 (inherited) keeps it.
+ */
+void posix_files_init(void)
+{
+    struct vfs_open_req rq = { .flags = VFS_O_RDWR };
+    struct vfs_open_rep rp;
+    uint64_t ep = 0;
+    long r = -E_NOCAP;
+
+    if (sys_cap_info(CAP_NAMES) < 0)
+        return;
+    for (int i = 0; i < VFS_WAIT_TRIES && (r = lookup_vfs(&ep)) == -E_NOCAP; i++)
+        sys_sleep(VFS_WAIT_US);
+    if (r < 0)
+        return;
+    PROTO_STR_SET(rq.path, "/dev/console");
+    if (vfs_open_call(ep, &rq, &rp, 0) < 0)
+        return;
+    vfs_ep = ep;
+    if (rp.fd != 0) {
+        struct vfs_close_req c = { .fd = rp.fd };
+        struct vfs_close_rep cr;
+
+        vfs_close_call(ep, &c, &cr, 0);
+        return;
+    }
+    for (uint64_t fd = 1; fd <= 2; fd++) {
+        struct vfs_dup2_req d = { .fd = 0, .fd2 = fd };
+        struct vfs_dup2_rep dr;
+
+        vfs_dup2_call(ep, &d, &dr, 0);
+    }
+}
+
+/* _exit's part: vfs closes every descriptor (pm will do it once it exists). */
+void posix_files_exit(void)
+{
+    struct vfs_exit_req rq;
+    struct vfs_exit_rep rp;
+
+    if (vfs_ep)
+        vfs_exit_call(vfs_ep, &rq, &rp, 0);
+}
+
+/* ---- helpers ---- */
+
+/* A path for a request: 0, or an errno value (NULL, empty, too long). */
+static int put_path(vfs_path_t *field, const char *path)
+{
+    size_t n;
+
+    if (!path)
+        return EFAULT;
+    n = strnlen(path, VFS_PATH_CAP);
+    if (n == 0)
+        return ENOENT;
+    if (n >= VFS_PATH_CAP)
+        return ENAMETOOLONG;
+    PROTO_STR_SET(*field, path);
+    return 0;
+}
+
+/* newlib's open flags to the protocol's (unknown ones are ignored, as Linux does). */
+static uint64_t vfs_flags(int flags)
+{
+    static const struct { int posix; uint64_t vfs; } map[] = {
+        { O_CREAT, VFS_O_CREAT }, { O_EXCL, VFS_O_EXCL }, { O_TRUNC, VFS_O_TRUNC },
+        { O_APPEND, VFS_O_APPEND }, { O_NONBLOCK, VFS_O_NONBLOCK },
+        { O_DIRECTORY, VFS_O_DIRECTORY }, { O_NOFOLLOW, VFS_O_NOFOLLOW },
+        { O_CLOEXEC, VFS_O_CLOEXEC },
+    };
+    uint64_t v = (uint64_t)(flags & O_ACCMODE);
+
+    for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+        if (flags & map[i].posix)
+            v |= map[i].vfs;
+    return v;
+}
+
+static int posix_flags(uint64_t v)
+{
+    int flags = (int)(v & VFS_O_ACCMODE);
+
+    if (v & VFS_O_APPEND)
+        flags |= O_APPEND;
+    if (v & VFS_O_NONBLOCK)
+        flags |= O_NONBLOCK;
+    return flags;
+}
+
+static void to_stat(const struct vfs_stat *v, struct stat *st)
+{
+    memset(st, 0, sizeof(*st));
+    st->st_dev = 1;
+    st->st_ino = (ino_t)v->ino;
+    st->st_mode = (mode_t)v->mode;
+    st->st_nlink = (nlink_t)v->nlink;
+    st->st_uid = (uid_t)v->uid;
+    st->st_gid = (gid_t)v->gid;
+    st->st_rdev = (dev_t)v->rdev;
+    st->st_size = (off_t)v->size;
+    st->st_atime = (time_t)v->atime;
+    st->st_mtime = (time_t)v->mtime;
+    st->st_ctime = (time_t)v->ctime;
+    st->st_blksize = (blksize_t)v->blksize;
+    st->st_blocks = (blkcnt_t)v->blocks;
+}
+
+/* ---- without vfs: the console on the kernel log ---- */
+
+static bool is_console(int fd)
+{
+    return fd >= 0 && fd <= 2;
+}
+
+static _READ_WRITE_RETURN_TYPE log_write(int fd, const char *p, size_t count)
+{
+    size_t done = 0;
+
+    if (fd == 0 || !is_console(fd))
+        return posix_fail_errno(EBADF);
+    while (done < count) {
+        size_t n = count - done < DEBUG_PUTS_MAX ? count - done : DEBUG_PUTS_MAX;
+        long r = sys_debug_puts(p + done, n);
+
+        if (r < 0)
+            return done ? (_READ_WRITE_RETURN_TYPE)done : posix_fail(r);
+        done += n;
+    }
+    return (_READ_WRITE_RETURN_TYPE)done;
+}
+
+/* ---- data ---- */
+
+_READ_WRITE_RETURN_TYPE write(int fd, const void *buf, size_t count)
+{
+    struct vfs_write_req rq;
+    struct vfs_write_rep rp;
+    const char *p = buf;
+    size_t done = 0;
+
+    if (!vfs_ep)
+        return log_write(fd, p, count);
+    if (fd < 0)
+        return posix_fail_errno(EBADF);
+    rq.fd = (uint64_t)fd;
+    do {
+        size_t n = count - done < VFS_IO_MAX ? count - done : VFS_IO_MAX;
+        long r;
+
+        rq.count = n;
+        memcpy(rq.data, p + done, n);
+        r = vfs_write_call(vfs_ep, &rq, &rp, 0);
+        if (r < 0)
+            return done ? (_READ_WRITE_RETURN_TYPE)done : posix_fail(r);
+        if (rp.count > n)
+            return posix_fail_errno(EIO);
+        done += rp.count;
+        if (rp.count < n)
+            break;
+    } while (done < count);
+    return (_READ_WRITE_RETURN_TYPE)done;
+}
+
+/* Whether fd has O_NONBLOCK (asked only when a read finds nothing). */
+static bool nonblocking(int fd)
+{
+    struct vfs_fcntl_req rq = { .fd = (uint64_t)fd, .cmd = VFS_F_GETFL };
+    struct vfs_fcntl_rep rp;
+
+    return vfs_fcntl_call(vfs_ep, &rq, &rp, 0) < 0 || (rp.value & VFS_O_NONBLOCK);
+}
+
+/*
+ * Reads until count bytes, the end of the file, or a short answer (a device gives what it
+ * has). A device with nothing yet answers -E_AGAIN; without O_NONBLOCK the read waits by
+ * asking again every READ_POLL_US (vfs does not hold replies yet).
+ */
+_READ_WRITE_RETURN_TYPE read(int fd, void *buf, size_t count)
+{
+    struct vfs_read_req rq;
+    struct vfs_read_rep rp;
+    char *p = buf;
+    size_t done = 0;
+
+    if (!vfs_ep)
+        return posix_fail_errno(is_console(fd) ? ENOSYS : EBADF);
+    if (fd < 0)
+        return posix_fail_errno(EBADF);
+    rq.fd = (uint64_t)fd;
+    while (done < count) {
+        long r;
+
+        rq.max = count - done < VFS_IO_MAX ? count - done : VFS_IO_MAX;
+        r = vfs_read_call(vfs_ep, &rq, &rp, 0);
+        if (r == -E_AGAIN && done == 0 && !nonblocking(fd)) {
+            sys_sleep(READ_POLL_US);
+            continue;
+        }
+        if (r < 0)
+            return done ? (_READ_WRITE_RETURN_TYPE)done : posix_fail(r);
+        if (rp.count > rq.max)
+            return posix_fail_errno(EIO);
+        memcpy(p + done, rp.data, rp.count);
+        done += rp.count;
+        if (rp.count < rq.max)
+            break;
+    }
+    return (_READ_WRITE_RETURN_TYPE)done;
+}
+
+off_t lseek(int fd, off_t offset, int whence)
+{
+    struct vfs_lseek_req rq = { .fd = (uint64_t)fd, .offset = offset, .whence = (uint64_t)whence };
+    struct vfs_lseek_rep rp;
+    long r;
+
+    if (!vfs_ep)
+        return posix_fail_errno(is_console(fd) ? ESPIPE : EBADF);
+    if (fd < 0)
+        return posix_fail_errno(EBADF);
+    if (whence != SEEK_SET && whence != SEEK_CUR && whence != SEEK_END)
+        return posix_fail_errno(EINVAL);
+    r = vfs_lseek_call(vfs_ep, &rq, &rp, 0);
+    return r < 0 ? posix_fail(r) : (off_t)rp.offset;
+}
+
+int ftruncate(int fd, off_t length)
+{
+    struct vfs_ftruncate_req rq = { .fd = (uint64_t)fd, .length = length };
+    struct vfs_ftruncate_rep rp;
+    long r;
+
+    if (!vfs_ep)
+        return posix_fail_errno(ENOSYS);
+    if (fd < 0)
+        return posix_fail_errno(EBADF);
+    r = vfs_ftruncate_call(vfs_ep, &rq, &rp, 0);
+    return r < 0 ? posix_fail(r) : 0;
+}
+
+/* ---- descriptors ---- */
+
+int open(const char *path, int flags, ...)
+{
+    struct vfs_open_req rq = { .flags = vfs_flags(flags) };
+    struct vfs_open_rep rp;
+    int err;
+    long r;
+
+    if (!vfs_ep)
+        return posix_fail_errno(ENOSYS);
+    if (flags & O_CREAT) {
+        va_list ap;
+
+        va_start(ap, flags);
+        rq.mode = (uint64_t)(va_arg(ap, int) & 07777);
+        va_end(ap);
+    }
+    if ((err = put_path(&rq.path, path)))
+        return posix_fail_errno(err);
+    r = vfs_open_call(vfs_ep, &rq, &rp, 0);
+    return r < 0 ? posix_fail(r) : (int)rp.fd;
+}
+
+int close(int fd)
+{
+    struct vfs_close_req rq = { .fd = (uint64_t)fd };
+    struct vfs_close_rep rp;
+    long r;
+
+    if (!vfs_ep)
+        return is_console(fd) ? 0 : posix_fail_errno(EBADF);
+    if (fd < 0)
+        return posix_fail_errno(EBADF);
+    r = vfs_close_call(vfs_ep, &rq, &rp, 0);
+    return r < 0 ? posix_fail(r) : 0;
+}
+
+static int dup_min(int fd, int min, uint64_t flags)
+{
+    struct vfs_dup_req rq = { .fd = (uint64_t)fd, .min = (uint64_t)min, .flags = flags };
+    struct vfs_dup_rep rp;
+    long r;
+
+    if (!vfs_ep)
+        return posix_fail_errno(ENOSYS);
+    if (fd < 0)
+        return posix_fail_errno(EBADF);
+    if (min < 0)
+        return posix_fail_errno(EINVAL);
+    r = vfs_dup_call(vfs_ep, &rq, &rp, 0);
+    return r < 0 ? posix_fail(r) : (int)rp.fd;
+}
+
+int dup(int fd)
+{
+    return dup_min(fd, 0, 0);
+}
+
+int dup2(int fd, int fd2)
+{
+    struct vfs_dup2_req rq = { .fd = (uint64_t)fd, .fd2 = (uint64_t)fd2 };
+    struct vfs_dup2_rep rp;
+    long r;
+
+    if (!vfs_ep)
+        return posix_fail_errno(ENOSYS);
+    if (fd < 0 || fd2 < 0)
+        return posix_fail_errno(EBADF);
+    r = vfs_dup2_call(vfs_ep, &rq, &rp, 0);
+    return r < 0 ? posix_fail(r) : (int)rp.fd;
+}
+
+static int fcntl_call(int fd, uint64_t cmd, uint64_t arg)
+{
+    struct vfs_fcntl_req rq = { .fd = (uint64_t)fd, .cmd = cmd, .arg = arg };
+    struct vfs_fcntl_rep rp;
+    long r = vfs_fcntl_call(vfs_ep, &rq, &rp, 0);
+
+    return r < 0 ? posix_fail(r) : (int)rp.value;
+}
+
+int fcntl(int fd, int cmd, ...)
+{
+    va_list ap;
+    int arg = 0, v;
+
+    if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC || cmd == F_SETFD || cmd == F_SETFL) {
+        va_start(ap, cmd);
+        arg = va_arg(ap, int);
+        va_end(ap);
+    }
+    if (!vfs_ep)
+        return posix_fail_errno(ENOSYS);
+    if (fd < 0)
+        return posix_fail_errno(EBADF);
+    switch (cmd) {
+    case F_DUPFD:
+        return dup_min(fd, arg, 0);
+    case F_DUPFD_CLOEXEC:
+        return dup_min(fd, arg, VFS_FD_CLOEXEC);
+    case F_GETFD:
+        v = fcntl_call(fd, VFS_F_GETFD, 0);
+        return v < 0 ? v : (v & VFS_FD_CLOEXEC) ? FD_CLOEXEC : 0;
+    case F_SETFD:
+        return fcntl_call(fd, VFS_F_SETFD, (arg & FD_CLOEXEC) ? VFS_FD_CLOEXEC : 0);
+    case F_GETFL:
+        v = fcntl_call(fd, VFS_F_GETFL, 0);
+        return v < 0 ? v : posix_flags((uint64_t)v);
+    case F_SETFL:
+        return fcntl_call(fd, VFS_F_SETFL, vfs_flags(arg) & (VFS_O_APPEND | VFS_O_NONBLOCK));
+    default:
+        return posix_fail_errno(EINVAL);
+    }
+}
+
+int isatty(int fd)
+{
+    struct vfs_isatty_req rq = { .fd = (uint64_t)fd };
+    struct vfs_isatty_rep rp;
+    long r;
+
+    if (!vfs_ep || fd < 0) {
+        if (is_console(fd))
+            return 1;
+        errno = EBADF;
+        return 0;
+    }
+    r = vfs_isatty_call(vfs_ep, &rq, &rp, 0);
+    if (r < 0) {
+        errno = posix_errno(r);
+        return 0;
+    }
+    return 1;
+}
+
+/* ---- attributes ---- */
+
+int fstat(int fd, struct stat *st)
+{
+    struct vfs_fstat_req rq = { .fd = (uint64_t)fd };
+    struct vfs_fstat_rep rp;
+    long r;
+
+    if (!vfs_ep) {
+        /* The console is a character device: newlib then line-buffers stdout. */
+        if (!is_console(fd))
+            return posix_fail_errno(EBADF);
+        *st = (struct stat){ .st_mode = S_IFCHR | 0620, .st_blksize = 1024 };
+        return 0;
+    }
+    if (fd < 0)
+        return posix_fail_errno(EBADF);
+    if (!st)
+        return posix_fail_errno(EFAULT);
+    if ((r = vfs_fstat_call(vfs_ep, &rq, &rp, 0)) < 0)
+        return posix_fail(r);
+    to_stat(&rp.st, st);
+    return 0;
+}
+
+int stat(const char *restrict path, struct stat *restrict st)
+{
+    struct vfs_stat_req rq;
+    struct vfs_stat_rep rp;
+    int err;
+    long r;
+
+    if (!vfs_ep)
+        return posix_fail_errno(ENOSYS);
+    if ((err = put_path(&rq.path, path)))
+        return posix_fail_errno(err);
+    if (!st)
+        return posix_fail_errno(EFAULT);
+    if ((r = vfs_stat_call(vfs_ep, &rq, &rp, 0)) < 0)
+        return posix_fail(r);
+    to_stat(&rp.st, st);
+    return 0;
+}
+
+/* There are no symbolic links yet: lstat is stat. */
+int lstat(const char *restrict path, struct stat *restrict st)
+{
+    return stat(path, st);
+}
+
+/* ---- the name space ---- */
+
+#define PATH_CALL(prefix, path, ...)                                                      \
+    do {                                                                                  \
+        struct prefix##_req rq = { __VA_ARGS__ };                                         \
+        struct prefix##_rep rp;                                                           \
+        int err;                                                                          \
+        long r;                                                                           \
+                                                                                          \
+        if (!vfs_ep)                                                                      \
+            return posix_fail_errno(ENOSYS);                                              \
+        if ((err = put_path(&rq.path, path)))                                             \
+            return posix_fail_errno(err);                                                 \
+        r = prefix##_call(vfs_ep, &rq, &rp, 0);                                           \
+        return r < 0 ? posix_fail(r) : 0;                                                 \
+    } while (0)
+
+int mkdir(const char *path, mode_t mode)
+{
+    PATH_CALL(vfs_mkdir, path, .mode = mode & 07777);
+}
+
+int unlink(const char *path)
+{
+    PATH_CALL(vfs_unlink, path, );
+}
+
+int rmdir(const char *path)
+{
+    PATH_CALL(vfs_rmdir, path, );
+}
+
+int chdir(const char *path)
+{
+    PATH_CALL(vfs_chdir, path, );
+}
+
+/* Hard links are not there yet. */
+int link(const char *old, const char *new)
+{
+    return posix_fail_errno(ENOSYS);
+}
+
+/* POSIX, with the common extension: buf NULL allocates (size 0: as large as needed). */
+char *getcwd(char *buf, size_t size)
+{
+    struct vfs_getcwd_req rq;
+    struct vfs_getcwd_rep rp;
+    long r;
+
+    if (!vfs_ep) {
+        errno = ENOSYS;
+        return NULL;
+    }
+    if (buf && size == 0) {
+        errno = EINVAL;
+        return NULL;
+    }
+    if ((r = vfs_getcwd_call(vfs_ep, &rq, &rp, 0)) < 0) {
+        errno = posix_errno(r);
+        return NULL;
+    }
+    if (!buf) {
+        size = size ? size : rp.path.len + 1;
+        if (!(buf = malloc(size)))
+            return NULL;            /* malloc set ENOMEM */
+    }
+    if (rp.path.len + 1 > size) {
+        errno = ERANGE;
+        return NULL;
+    }
+    memcpy(buf, rp.path.bytes, rp.path.len + 1);
+    return buf;
+}
+
+_READ_WRITE_RETURN_TYPE _write(int fd, const void *buf, size_t count) POSIX_ALIAS(write);
+_READ_WRITE_RETURN_TYPE _read(int fd, void *buf, size_t count) POSIX_ALIAS(read);
+int _isatty(int fd) POSIX_ALIAS(isatty);
+int _fstat(int fd, struct stat *st) POSIX_ALIAS(fstat);
+off_t _lseek(int fd, off_t offset, int whence) POSIX_ALIAS(lseek);
+int _close(int fd) POSIX_ALIAS(close);
+int _open(const char *path, int flags, ...) POSIX_ALIAS(open);
+int _stat(const char *restrict path, struct stat *restrict st) POSIX_ALIAS(stat);
+int _link(const char *old, const char *new) POSIX_ALIAS(link);
+int _unlink(const char *path) POSIX_ALIAS(unlink);
+int _mkdir(const char *path, mode_t mode) POSIX_ALIAS(mkdir);
+int _fcntl(int fd, int cmd, ...) POSIX_ALIAS(fcntl);

@@ -1,0 +1,141 @@
+/* vfs: the file server. Loads the root file system from the boot image, registers "vfs" with names, serves include/agora/proto/vfs.h. */
+#include <agora/errors.h>
+#include <agora/objects.h>
+#include <agora/proto/init.h>
+#include <agora/proto/vfs.h>
+#include <libagora/names.h>
+#include <libagora/printf.h>
+#include <libagora/proto.h>
+#include <libagora/runtime.h>
+#include <libagora/spawn.h>
+#include <libagora/string.h>
+#include <libagora/sys.h>
+
+#include "cpio.h"
+#include "dev.h"
+#include "heap.h"
+#include "ops.h"
+
+#define PAGE_SIZE 4096ull
+/* The heap: 1 GiB of address space from 16 TiB, mapped as it grows (heap.h). */
+#define HEAP_BASE 0x0000100000000000ull
+#define HEAP_SIZE 0x0000000040000000ull
+/* Where the root image is mapped, read-only, for good: its files' contents stay in it. */
+#define ROOTFS_VADDR 0x0000200000000000ull
+
+static uint64_t endpoint;
+
+/* heap.h's grow hook: a memory object from the pool, mapped rw- at `at` (bytes: whole pages). */
+static long heap_grow(uintptr_t at, size_t bytes)
+{
+    long slot = agora_slot_alloc(), r;
+
+    if (slot < 0)
+        return slot;
+    r = sys_memory_create(CAP_CHILD_POOL, bytes / PAGE_SIZE, (uint64_t)slot);
+    if (r < 0)
+        goto out_free;
+    r = sys_map(CAP_SELF_TASK, (uint64_t)slot, 0, at, bytes / PAGE_SIZE, RIGHT_READ | RIGHT_WRITE);
+    if (r < 0)
+        goto out_delete;
+    return 0;
+out_delete:
+    sys_cap_delete((uint64_t)slot);
+out_free:
+    agora_slot_free((uint64_t)slot);
+    return r;
+}
+
+/* The root file system from the cpio image init passes at CAP_VFS_ROOTFS (if it does). */
+static void load_rootfs(void)
+{
+    struct cpio_stats st;
+    long pages = sys_memory_info(CAP_VFS_ROOTFS), r;
+
+    if (pages < 0) {
+        agora_printf("vfs: no root image (slot %d: %s): starting with an empty root\n", CAP_VFS_ROOTFS,
+                     agora_error_name(pages));
+        return;
+    }
+    r = sys_map(CAP_SELF_TASK, CAP_VFS_ROOTFS, 0, ROOTFS_VADDR, (uint64_t)pages, RIGHT_READ);
+    if (r < 0) {
+        agora_printf("vfs: cannot map the root image: %s\n", agora_error_name(r));
+        return;
+    }
+    /* The archive ends at its trailer; what follows in the last page is never read. */
+    cpio_load(&vfs_fs, (const void *)ROOTFS_VADDR, (uint64_t)pages * PAGE_SIZE, &st);
+    agora_printf("vfs: root image: %lu directories, %lu files, %lu skipped%s%s\n",
+                 (unsigned long)st.dirs, (unsigned long)st.files, (unsigned long)st.skipped,
+                 st.error ? ", stopped early: " : "", st.error ? agora_error_name(st.error) : "");
+}
+
+/* Turns the request in *m into its reply, in *m and the IPC buffer. */
+static void handle(struct agora_msg *m)
+{
+    struct agora_ipc_buffer *b = agora_ipc_buffer();
+    uint64_t in[IPC_MAX_WORDS], out[IPC_MAX_WORDS];
+    uint64_t in_bytes, out_bytes = 0;
+    struct vfs_request req = { .badge = m->badge, .ncaps = IPC_CAPS(m->info) };
+    long status, now = sys_clock();
+
+    vfs_fs.now = now > 0 ? (uint64_t)now / 1000000 : 0;
+    memset(out, 0, sizeof(out));
+    in_bytes = proto_unpack_any(m, b, in);
+    status = vfs_dispatch(&vfs_ops, &req, IPC_LABEL(m->info), in, in_bytes, out, &out_bytes);
+    proto_reply_pack(m, b, status, out, out_bytes, 0);
+}
+
+/* Accept neither capabilities nor memory: a request carrying some fails in the kernel. */
+static void refuse_caps(void)
+{
+    struct agora_ipc_buffer *b = agora_ipc_buffer();
+
+    for (unsigned i = 0; i < IPC_MAX_CAPS; i++)
+        b->recv_cap_slots[i] = 0;
+    b->recv_window_pages = 0;
+}
+
+static long start(void)
+{
+    long slot, r;
+
+    agora_slots_init(AGORA_CHILD_FIRST_FREE_SLOT);
+    heap_init(&vfs_heap, HEAP_BASE, HEAP_BASE + HEAP_SIZE, heap_grow);
+    if ((r = ramfs_init(&vfs_fs)) < 0)
+        return r;
+    fdt_init(&vfs_fdt, &vfs_fs);
+    load_rootfs();
+    if ((r = dev_setup(&vfs_fs)) < 0)
+        return r;
+    if ((slot = agora_slot_alloc()) < 0)
+        return slot;
+    endpoint = (uint64_t)slot;
+    if ((r = sys_endpoint_create(CAP_CHILD_POOL, endpoint)) < 0)
+        return r;
+    return names_register("vfs", endpoint);
+}
+
+int main(uint64_t arg)
+{
+    struct agora_msg m;
+    long r;
+
+    (void)arg;
+    if ((r = start()) < 0) {
+        agora_printf("vfs: cannot start: %s: exiting\n", agora_error_name(r));
+        return 1;
+    }
+    agora_printf("vfs: serving (%lu nodes, %lu bytes of heap)\n", (unsigned long)vfs_fs.nodes,
+                 (unsigned long)vfs_heap.in_use);
+    refuse_caps();
+    r = sys_recv(endpoint, &m);
+    for (;;) {
+        if (r < 0) {
+            agora_printf("vfs: receiving failed: %s: exiting\n", agora_error_name(r));
+            return 1;
+        }
+        handle(&m);
+        refuse_caps();
+        r = sys_reply_recv(endpoint, &m);
+    }
+}

@@ -1,0 +1,546 @@
+/*
+ * The request handlers (ops.h): each checks every argument first and changes nothing
+ * before its last check, then performs; errors are those of include/agora/proto/vfs.h.
+ */
+#include "ops.h"
+
+#include <agora/errors.h>
+#include <libagora/proto.h>
+#include <libagora/string.h>
+
+#include "dev.h"
+#include "path.h"
+
+struct ramfs vfs_fs;
+struct fdtable vfs_fdt;
+
+/* The caller's table, made on its first request; NULL: no capabilities allowed, or table full. */
+static long client_of(void *ctx, struct vfs_client **out)
+{
+    struct vfs_request *req = ctx;
+
+    if (req->ncaps)
+        return -E_RANGE;
+    if (!(*out = fdt_client(&vfs_fdt, req->badge, true)))
+        return -E_NOMEM;
+    return 0;
+}
+
+/* A path field: 0, -E_NAMETOOLONG (no NUL within VFS_PATH_CAP), -E_INVAL (empty, NUL inside). */
+static long check_path(const vfs_path_t *p)
+{
+    long r = PROTO_STR_CHECK(*p);
+
+    return r == -E_RANGE ? -E_NAMETOOLONG : r;
+}
+
+static bool is_name(const struct path_last *l, const char *name)
+{
+    return l->len == strlen(name) && memcmp(l->name, name, l->len) == 0;
+}
+
+static bool is_dev(const struct vfs_node *n)
+{
+    return (n->mode & VFS_S_IFMT) == VFS_S_IFCHR;
+}
+
+static bool can_read(const struct vfs_file *f)
+{
+    return (f->flags & VFS_O_ACCMODE) != VFS_O_WRONLY;
+}
+
+static bool can_write(const struct vfs_file *f)
+{
+    return (f->flags & VFS_O_ACCMODE) != VFS_O_RDONLY;
+}
+
+/* Common start of the descriptor calls: the caller's client and the description fd names. */
+static long file_of(void *ctx, uint64_t fd, struct vfs_client **c, struct vfs_file **f)
+{
+    long r = client_of(ctx, c);
+
+    if (r < 0)
+        return r;
+    return (*f = fdt_get(*c, fd)) ? 0 : -E_BADF;
+}
+
+/* ---- opening and closing ---- */
+
+/* Finds or creates the node for OPEN; *created says whether it is new. */
+static long open_node(struct vfs_client *c, const struct vfs_open_req *rq, struct vfs_node **n, bool *created)
+{
+    struct path_last last;
+    long r;
+
+    *created = false;
+    if ((r = path_parent(&vfs_fs, c->cwd, rq->path.bytes, rq->path.len, &last)) < 0)
+        return r;
+    r = path_step(&vfs_fs, last.dir, last.name, last.len, n);
+    if (r == 0) {
+        if ((rq->flags & VFS_O_CREAT) && (rq->flags & VFS_O_EXCL))
+            return -E_EXIST;
+        if (last.trailing_slash && !ramfs_is_dir(*n))
+            return -E_NOTDIR;
+        return 0;
+    }
+    if (r != -E_NOENT || !(rq->flags & VFS_O_CREAT))
+        return r;
+    if (last.trailing_slash)
+        return -E_ISDIR;
+    if ((rq->flags & VFS_O_DIRECTORY))
+        return -E_NOENT;
+    r = ramfs_create(&vfs_fs, last.dir, last.name, last.len, VFS_S_IFREG | (rq->mode & VFS_S_PERM), 0, n);
+    *created = r == 0;
+    return r;
+}
+
+static long do_open(void *ctx, const struct vfs_open_req *rq, struct vfs_open_rep *rp)
+{
+    uint32_t acc = rq->flags & VFS_O_ACCMODE;
+    struct vfs_client *c;
+    struct vfs_node *n;
+    struct vfs_file *f;
+    bool created;
+    long r, fd;
+
+    if ((r = client_of(ctx, &c)) < 0 || (r = check_path(&rq->path)) < 0)
+        return r;
+    if ((rq->flags & ~(uint64_t)VFS_O_ALL) || acc == VFS_O_ACCMODE || (rq->mode & ~(uint64_t)VFS_S_PERM))
+        return -E_INVAL;
+    if ((r = open_node(c, rq, &n, &created)) < 0)
+        return r;
+    if ((rq->flags & VFS_O_DIRECTORY) && !ramfs_is_dir(n))
+        return -E_NOTDIR;
+    if (ramfs_is_dir(n) && (acc != VFS_O_RDONLY || (rq->flags & VFS_O_CREAT)))
+        return -E_ISDIR;
+    if (!(f = fdt_file_new(&vfs_fdt, n, (uint32_t)(rq->flags & (VFS_O_ACCMODE | VFS_O_APPEND | VFS_O_NONBLOCK))))) {
+        r = -E_NFILE;
+        goto out_remove;
+    }
+    fd = fdt_install(c, f, 0, (rq->flags & VFS_O_CLOEXEC) ? VFS_FD_CLOEXEC : 0);
+    if (fd < 0) {
+        fdt_file_discard(&vfs_fdt, f);
+        r = fd;
+        goto out_remove;
+    }
+    /* Cannot fail from here. */
+    if ((rq->flags & VFS_O_TRUNC) && acc != VFS_O_RDONLY && ramfs_is_reg(n))
+        ramfs_truncate(&vfs_fs, n, 0);
+    rp->fd = (uint64_t)fd;
+    return 0;
+out_remove:
+    if (created) {
+        struct path_last last;
+
+        path_parent(&vfs_fs, c->cwd, rq->path.bytes, rq->path.len, &last);
+        ramfs_remove(&vfs_fs, last.dir, last.name, last.len, false);
+    }
+    return r;
+}
+
+static long do_close(void *ctx, const struct vfs_close_req *rq, struct vfs_close_rep *rp)
+{
+    struct vfs_client *c;
+    long r;
+
+    (void)rp;
+    if ((r = client_of(ctx, &c)) < 0)
+        return r;
+    return fdt_close(&vfs_fdt, c, rq->fd);
+}
+
+/* ---- data ---- */
+
+static long do_read(void *ctx, const struct vfs_read_req *rq, struct vfs_read_rep *rp)
+{
+    struct vfs_client *c;
+    struct vfs_file *f;
+    long r;
+
+    if ((r = file_of(ctx, rq->fd, &c, &f)) < 0)
+        return r;
+    if (!can_read(f))
+        return -E_BADF;
+    if (rq->max > VFS_IO_MAX)
+        return -E_RANGE;
+    if (ramfs_is_dir(f->node))
+        return -E_ISDIR;
+    if (is_dev(f->node)) {
+        if ((r = dev_read(f->node, rp->data, rq->max)) < 0)
+            return r;
+        rp->count = (uint64_t)r;
+        return 0;
+    }
+    rp->count = ramfs_read(f->node, f->offset, rp->data, rq->max);
+    f->offset += rp->count;
+    f->node->atime = vfs_fs.now;
+    return 0;
+}
+
+static long do_write(void *ctx, const struct vfs_write_req *rq, struct vfs_write_rep *rp)
+{
+    struct vfs_client *c;
+    struct vfs_file *f;
+    uint64_t off;
+    long r;
+
+    if ((r = file_of(ctx, rq->fd, &c, &f)) < 0)
+        return r;
+    if (!can_write(f))
+        return -E_BADF;
+    if (rq->count > VFS_IO_MAX)
+        return -E_RANGE;
+    if (is_dev(f->node)) {
+        if ((r = dev_write(f->node, rq->data, rq->count)) < 0)
+            return r;
+        rp->count = (uint64_t)r;
+        return 0;
+    }
+    off = (f->flags & VFS_O_APPEND) ? f->node->size : f->offset;
+    if ((r = ramfs_write(&vfs_fs, f->node, off, rq->data, rq->count)) < 0)
+        return r;
+    f->offset = off + (uint64_t)r;
+    rp->count = (uint64_t)r;
+    return 0;
+}
+
+static long do_lseek(void *ctx, const struct vfs_lseek_req *rq, struct vfs_lseek_rep *rp)
+{
+    struct vfs_client *c;
+    struct vfs_file *f;
+    int64_t base;
+    long r;
+
+    if ((r = file_of(ctx, rq->fd, &c, &f)) < 0)
+        return r;
+    if (is_dev(f->node) && !dev_seekable(f->node))
+        return -E_SPIPE;
+    switch (rq->whence) {
+    case VFS_SEEK_SET:
+        base = 0;
+        break;
+    case VFS_SEEK_CUR:
+        base = (int64_t)f->offset;
+        break;
+    case VFS_SEEK_END:
+        base = ramfs_is_reg(f->node) ? (int64_t)f->node->size : 0;
+        break;
+    default:
+        return -E_INVAL;
+    }
+    if ((rq->offset < 0 && base + rq->offset < 0) || (rq->offset > 0 && rq->offset > INT64_MAX - base))
+        return -E_INVAL;
+    /* null and zero stay at 0, as on Linux. */
+    f->offset = is_dev(f->node) ? 0 : (uint64_t)(base + rq->offset);
+    rp->offset = (int64_t)f->offset;
+    return 0;
+}
+
+static long do_ftruncate(void *ctx, const struct vfs_ftruncate_req *rq, struct vfs_ftruncate_rep *rp)
+{
+    struct vfs_client *c;
+    struct vfs_file *f;
+    long r;
+
+    (void)rp;
+    if ((r = file_of(ctx, rq->fd, &c, &f)) < 0)
+        return r;
+    if (!ramfs_is_reg(f->node) || !can_write(f) || rq->length < 0)
+        return -E_INVAL;
+    return ramfs_truncate(&vfs_fs, f->node, (uint64_t)rq->length);
+}
+
+/* ---- attributes ---- */
+
+static void fill_stat(const struct vfs_node *n, struct vfs_stat *st)
+{
+    st->ino = n->ino;
+    st->mode = n->mode;
+    st->nlink = n->nlink;
+    st->size = ramfs_is_reg(n) ? n->size : ramfs_is_dir(n) ? n->nentries : 0;
+    st->rdev = n->rdev;
+    st->blksize = 4096;
+    st->blocks = ramfs_is_reg(n) ? (n->size + 511) / 512 : 0;
+    st->atime = n->atime;
+    st->mtime = n->mtime;
+    st->ctime = n->ctime;
+}
+
+static long do_fstat(void *ctx, const struct vfs_fstat_req *rq, struct vfs_fstat_rep *rp)
+{
+    struct vfs_client *c;
+    struct vfs_file *f;
+    long r;
+
+    if ((r = file_of(ctx, rq->fd, &c, &f)) < 0)
+        return r;
+    fill_stat(f->node, &rp->st);
+    return 0;
+}
+
+static long do_stat(void *ctx, const struct vfs_stat_req *rq, struct vfs_stat_rep *rp)
+{
+    struct vfs_client *c;
+    struct vfs_node *n;
+    long r;
+
+    if ((r = client_of(ctx, &c)) < 0 || (r = check_path(&rq->path)) < 0 ||
+        (r = path_lookup(&vfs_fs, c->cwd, rq->path.bytes, rq->path.len, &n)) < 0)
+        return r;
+    fill_stat(n, &rp->st);
+    return 0;
+}
+
+static long do_isatty(void *ctx, const struct vfs_isatty_req *rq, struct vfs_isatty_rep *rp)
+{
+    struct vfs_client *c;
+    struct vfs_file *f;
+    long r;
+
+    (void)rp;
+    if ((r = file_of(ctx, rq->fd, &c, &f)) < 0)
+        return r;
+    return is_dev(f->node) && dev_is_tty(f->node) ? 0 : -E_NOTTY;
+}
+
+static uint8_t dtype(const struct vfs_node *n)
+{
+    switch (n->mode & VFS_S_IFMT) {
+    case VFS_S_IFDIR:
+        return VFS_DT_DIR;
+    case VFS_S_IFREG:
+        return VFS_DT_REG;
+    case VFS_S_IFCHR:
+        return VFS_DT_CHR;
+    case VFS_S_IFIFO:
+        return VFS_DT_FIFO;
+    default:
+        return VFS_DT_UNKNOWN;
+    }
+}
+
+static long do_getdents(void *ctx, const struct vfs_getdents_req *rq, struct vfs_getdents_rep *rp)
+{
+    char *buf = (char *)rp->buf;
+    struct vfs_client *c;
+    struct vfs_file *f;
+    struct vfs_node *n;
+    const char *name;
+    uint64_t len;
+    long r;
+
+    if ((r = file_of(ctx, rq->fd, &c, &f)) < 0)
+        return r;
+    if (!ramfs_is_dir(f->node))
+        return -E_NOTDIR;
+    while (ramfs_dirent(f->node, f->offset, &name, &len, &n)) {
+        uint64_t reclen = (VFS_DIRENT_HEADER + len + 1 + 7) & ~7ull;
+        struct vfs_dirent *d = (struct vfs_dirent *)(buf + rp->bytes);
+
+        if (reclen > VFS_DENTS_BYTES - rp->bytes)
+            break;
+        d->ino = n->ino;
+        d->reclen = (uint16_t)reclen;
+        d->type = dtype(n);
+        memcpy(d->name, name, len);
+        d->name[len] = '\0';
+        rp->bytes += reclen;
+        rp->count++;
+        f->offset++;
+    }
+    return 0;
+}
+
+/* ---- descriptors ---- */
+
+static long do_dup(void *ctx, const struct vfs_dup_req *rq, struct vfs_dup_rep *rp)
+{
+    struct vfs_client *c;
+    struct vfs_file *f;
+    long r;
+
+    if ((r = file_of(ctx, rq->fd, &c, &f)) < 0)
+        return r;
+    if (rq->flags & ~(uint64_t)VFS_FD_CLOEXEC)
+        return -E_INVAL;
+    if ((r = fdt_install(c, f, rq->min, (uint8_t)rq->flags)) < 0)
+        return r;
+    rp->fd = (uint64_t)r;
+    return 0;
+}
+
+static long do_dup2(void *ctx, const struct vfs_dup2_req *rq, struct vfs_dup2_rep *rp)
+{
+    struct vfs_client *c;
+    long r;
+
+    if ((r = client_of(ctx, &c)) < 0 || (r = fdt_dup2(&vfs_fdt, c, rq->fd, rq->fd2)) < 0)
+        return r;
+    rp->fd = (uint64_t)r;
+    return 0;
+}
+
+static long do_fcntl(void *ctx, const struct vfs_fcntl_req *rq, struct vfs_fcntl_rep *rp)
+{
+    const uint32_t settable = VFS_O_APPEND | VFS_O_NONBLOCK;
+    struct vfs_client *c;
+    struct vfs_file *f;
+    long r;
+
+    if ((r = file_of(ctx, rq->fd, &c, &f)) < 0)
+        return r;
+    switch (rq->cmd) {
+    case VFS_F_GETFD:
+        rp->value = c->fd_flags[rq->fd];
+        return 0;
+    case VFS_F_SETFD:
+        if (rq->arg & ~(uint64_t)VFS_FD_CLOEXEC)
+            return -E_INVAL;
+        c->fd_flags[rq->fd] = (uint8_t)rq->arg;
+        return 0;
+    case VFS_F_GETFL:
+        rp->value = f->flags;
+        return 0;
+    case VFS_F_SETFL:
+        if (rq->arg & ~(uint64_t)VFS_O_ALL)
+            return -E_INVAL;
+        f->flags = (f->flags & ~settable) | ((uint32_t)rq->arg & settable);
+        return 0;
+    default:
+        return -E_INVAL;
+    }
+}
+
+/* ---- the name space ---- */
+
+static long do_mkdir(void *ctx, const struct vfs_mkdir_req *rq, struct vfs_mkdir_rep *rp)
+{
+    struct vfs_client *c;
+    struct path_last last;
+    struct vfs_node *n;
+    long r;
+
+    (void)rp;
+    if ((r = client_of(ctx, &c)) < 0 || (r = check_path(&rq->path)) < 0)
+        return r;
+    if (rq->mode & ~(uint64_t)VFS_S_PERM)
+        return -E_INVAL;
+    if ((r = path_parent(&vfs_fs, c->cwd, rq->path.bytes, rq->path.len, &last)) < 0)
+        return r;
+    return ramfs_create(&vfs_fs, last.dir, last.name, last.len, VFS_S_IFDIR | (uint32_t)rq->mode, 0, &n);
+}
+
+/* The parent and the node a path to be removed names. */
+static long removal(void *ctx, const vfs_path_t *path, struct path_last *last, struct vfs_node **n)
+{
+    struct vfs_client *c;
+    long r;
+
+    if ((r = client_of(ctx, &c)) < 0 || (r = check_path(path)) < 0 ||
+        (r = path_parent(&vfs_fs, c->cwd, path->bytes, path->len, last)) < 0)
+        return r;
+    return path_step(&vfs_fs, last->dir, last->name, last->len, n);
+}
+
+static long do_unlink(void *ctx, const struct vfs_unlink_req *rq, struct vfs_unlink_rep *rp)
+{
+    struct path_last last;
+    struct vfs_node *n;
+    long r;
+
+    (void)rp;
+    if ((r = removal(ctx, &rq->path, &last, &n)) < 0)
+        return r;
+    if (ramfs_is_dir(n))
+        return -E_ISDIR;
+    if (last.trailing_slash)
+        return -E_NOTDIR;
+    if (n->rdev)
+        return -E_PERM;
+    return ramfs_remove(&vfs_fs, last.dir, last.name, last.len, false);
+}
+
+static long do_rmdir(void *ctx, const struct vfs_rmdir_req *rq, struct vfs_rmdir_rep *rp)
+{
+    struct path_last last;
+    struct vfs_node *n;
+    long r;
+
+    (void)rp;
+    if ((r = removal(ctx, &rq->path, &last, &n)) < 0)
+        return r;
+    if (!ramfs_is_dir(n))
+        return -E_NOTDIR;
+    if (n == vfs_fs.root)
+        return -E_BUSY;
+    if (is_name(&last, "."))
+        return -E_INVAL;
+    if (is_name(&last, ".."))
+        return -E_NOTEMPTY;
+    return ramfs_remove(&vfs_fs, last.dir, last.name, last.len, true);
+}
+
+static long do_chdir(void *ctx, const struct vfs_chdir_req *rq, struct vfs_chdir_rep *rp)
+{
+    struct vfs_client *c;
+    struct vfs_node *n;
+    long r;
+
+    (void)rp;
+    if ((r = client_of(ctx, &c)) < 0 || (r = check_path(&rq->path)) < 0 ||
+        (r = path_lookup(&vfs_fs, c->cwd, rq->path.bytes, rq->path.len, &n)) < 0)
+        return r;
+    if (!ramfs_is_dir(n))
+        return -E_NOTDIR;
+    fdt_chdir(&vfs_fdt, c, n);
+    return 0;
+}
+
+static long do_getcwd(void *ctx, const struct vfs_getcwd_req *rq, struct vfs_getcwd_rep *rp)
+{
+    struct vfs_client *c;
+    long r;
+
+    (void)rq;
+    if ((r = client_of(ctx, &c)) < 0 ||
+        (r = ramfs_path(&vfs_fs, c->cwd, rp->path.bytes, sizeof(rp->path.bytes))) < 0)
+        return r;
+    rp->path.len = (uint64_t)r;
+    return 0;
+}
+
+static long do_exit(void *ctx, const struct vfs_exit_req *rq, struct vfs_exit_rep *rp)
+{
+    struct vfs_request *req = ctx;
+    struct vfs_client *c;
+
+    (void)rq;
+    (void)rp;
+    if (req->ncaps)
+        return -E_RANGE;
+    if ((c = fdt_client(&vfs_fdt, req->badge, false)))
+        fdt_client_drop(&vfs_fdt, c);
+    return 0;
+}
+
+const struct vfs_handlers vfs_ops = {
+    .vfs_open = do_open,
+    .vfs_close = do_close,
+    .vfs_read = do_read,
+    .vfs_write = do_write,
+    .vfs_lseek = do_lseek,
+    .vfs_fstat = do_fstat,
+    .vfs_stat = do_stat,
+    .vfs_getdents = do_getdents,
+    .vfs_dup = do_dup,
+    .vfs_dup2 = do_dup2,
+    .vfs_fcntl = do_fcntl,
+    .vfs_isatty = do_isatty,
+    .vfs_mkdir = do_mkdir,
+    .vfs_unlink = do_unlink,
+    .vfs_rmdir = do_rmdir,
+    .vfs_chdir = do_chdir,
+    .vfs_getcwd = do_getcwd,
+    .vfs_ftruncate = do_ftruncate,
+    .vfs_exit = do_exit,
+};

@@ -1,0 +1,23 @@
+/* The request handlers of the vfs protocol (include/agora/proto/vfs.h), over one file system and one descriptor table. */
+#ifndef VFS_OPS_H
+#define VFS_OPS_H
+
+#include <stdint.h>
+
+#include <agora/proto/vfs.h>
+
+#include "fdtable.h"
+#include "ramfs.h"
+
+/* One request as the handlers see it (the void *ctx of the dispatch table). */
+struct vfs_request {
+    uint64_t badge;                 /* the caller's names badge: its identity */
+    unsigned ncaps;                 /* capabilities that came with it (none are taken) */
+};
+
+/* The state the handlers work on (main.c sets it up). */
+extern struct ramfs vfs_fs;
+extern struct fdtable vfs_fdt;
+extern const struct vfs_handlers vfs_ops;
+
+#endif
