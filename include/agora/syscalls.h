@@ -25,6 +25,9 @@
  * - SYS_POOL_SPLIT takes pages + 1 from the parent (one for the sub-pool itself); when
  *   the sub-pool's last capability and last charged object are gone, what it has left
  *   returns to the parent. A task given only a sub-pool can never use more than it.
+ * - SYS_THREAD_START_REGS takes every general register, rip and rflags from the struct;
+ *   of rflags only the arithmetic flags (CF PF AF ZF SF OF, DF) are taken, interrupts stay
+ *   enabled; rip must be a user address (-E_FAULT). -E_STATE unless the thread is inactive.
  * - Deferred replies: SYS_REPLY_SAVE moves the duty to answer the current caller into a
  *   reply capability (OBJ_REPLY, rights write|copy|grant), so the server can receive other
  *   messages first; SYS_REPLY_TO answers through it exactly as SYS_REPLY would and then
@@ -87,7 +90,8 @@
     X(SYS_REPLY_SAVE,     40, "(dst): keep the duty to answer the current caller as a one-shot reply capability") \
     X(SYS_REPLY_TO,       41, "(reply, info, mr0..mr3): answer through a saved reply capability; info in rsi") \
     X(SYS_TASK_UNWATCH,   42, "(task, notification): cancel SYS_TASK_WATCH with that notification; -E_NOCAP if none") \
-    X(SYS_POOL_SPLIT,     43, "(pool, pages, dst): a sub-pool (quota) of pages from pool; they return when it goes")
+    X(SYS_POOL_SPLIT,     43, "(pool, pages, dst): a sub-pool (quota) of pages from pool; they return when it goes") \
+    X(SYS_THREAD_START_REGS, 44, "(thread, const struct agora_regs *): run an inactive thread with all these registers (fork)")
 
 enum agora_syscall {
 #define AGORA_SYSCALL_ENUM(name, num, doc) name = num,

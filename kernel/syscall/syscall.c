@@ -285,6 +285,31 @@ static long handle_SYS_THREAD_START(trap_frame_t *f)
     return 0;
 }
 
+#define RFLAGS_USER_ARITH 0xCD5ull   /* CF PF AF ZF SF DF OF */
+
+static long handle_SYS_THREAD_START_REGS(trap_frame_t *f)
+{
+    cap_t *thc;
+    struct agora_regs r;
+    LOOKUP(A0, OBJ_THREAD, RIGHT_MANAGE, &thc);
+    thread_t *th = (thread_t *)thc->obj;
+    int err = copy_from_user(cur_task()->root, &r, A1, sizeof r);
+    if (err)
+        return err;
+    if (th->state != TS_INACTIVE)
+        return -E_STATE;
+    if (!user_range_ok(r.rip, 1) || r.rsp > USER_TOP)
+        return -E_FAULT;
+    thread_start(th, r.rip, r.rsp, r.rdi);
+    trap_frame_t *tf = th->frame;
+    tf->rax = r.rax; tf->rbx = r.rbx; tf->rcx = r.rcx; tf->rdx = r.rdx;
+    tf->rsi = r.rsi; tf->rbp = r.rbp;
+    tf->r8 = r.r8; tf->r9 = r.r9; tf->r10 = r.r10; tf->r11 = r.r11;
+    tf->r12 = r.r12; tf->r13 = r.r13; tf->r14 = r.r14; tf->r15 = r.r15;
+    tf->rflags = (tf->rflags & ~RFLAGS_USER_ARITH) | (r.rflags & RFLAGS_USER_ARITH);
+    return 0;
+}
+
 static long handle_SYS_THREAD_EXIT(trap_frame_t *f)
 {
     (void)f;

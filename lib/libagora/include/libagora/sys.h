@@ -18,7 +18,7 @@
  * The stubs treat every argument register as clobbered, not only rcx and r11: IPC calls
  * return words in them, and the kernel is then free to leave the same exit path on all calls.
  */
-_Static_assert(SYS_COUNT == 44, "a system call was added: give it a stub in libagora/sys.h");
+_Static_assert(SYS_COUNT == 45, "a system call was added: give it a stub in libagora/sys.h");
 
 static inline long agora_syscall6(long n, long a0, long a1, long a2, long a3, long a4, long a5)
 {
@@ -78,6 +78,8 @@ static inline long sys_thread_setup(uint64_t thread, uint64_t ipc_buffer, uint64
 /* arg arrives in the new thread's rdi. */
 static inline long sys_thread_start(uint64_t thread, uint64_t rip, uint64_t rsp, uint64_t arg)
 { return AGORA_SC4(SYS_THREAD_START, thread, rip, rsp, arg); }
+static inline long sys_thread_start_regs(uint64_t thread, const struct agora_regs *regs)
+{ return AGORA_SC2(SYS_THREAD_START_REGS, thread, regs); }
 /* Returns only on failure. */
 static inline long sys_thread_exit(void) { return AGORA_SC0(SYS_THREAD_EXIT); }
 static inline long sys_thread_regs(uint64_t thread, struct agora_regs *out)
