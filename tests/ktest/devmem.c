@@ -44,3 +44,16 @@ KTEST(device_memory_refuses_ram_and_kernel_devices)
     KTEST_EQ(sys_cap_info(m), -E_NOCAP);   /* nothing was created by any of these */
     return true;
 }
+
+/* Halting needs the machine capability with the manage right and a known code; nothing halts here. */
+KTEST(machine_halt_bad_arguments)
+{
+    uint64_t weak = ktest_slot();
+    KTEST_EQ(sys_machine_halt(CAP_INIT_POOL, 0), -E_TYPE);
+    KTEST_EQ(sys_machine_halt(ktest_slot(), 0), -E_NOCAP);
+    KTEST_OK(sys_cap_copy(CAP_INIT_MACHINE, weak, RIGHT_COPY, 0));
+    KTEST_EQ(sys_machine_halt(weak, 0), -E_PERM);
+    KTEST_EQ(sys_machine_halt(CAP_INIT_MACHINE, 3), -E_INVAL);
+    KTEST_EQ(sys_machine_halt(CAP_INIT_MACHINE, ~0ull), -E_INVAL);
+    return true;
+}
