@@ -157,11 +157,33 @@ $(eval $(call USER_PROGRAM,names-test-svc,tests/names-test/svc))
 $(eval $(call USER_PROGRAM,vfs,servers/vfs))
 $(eval $(call USER_PROGRAM,serial,drivers/serial))
 $(eval $(call USER_PROGRAM,serial-test,tests/serial-test))
+$(eval $(call USER_PROGRAM,tty,servers/tty))
+$(eval $(call USER_PROGRAM,tty-test,tests/tty-test))
 
 # POSIX programs (newlib, posix/runtime, tools/agora-cc): posix/posix.mk.
 include posix/posix.mk
 $(eval $(call POSIX_PROGRAM,posix-hello,tests/posix-hello))
 $(eval $(call POSIX_PROGRAM,posix-files,tests/posix-files))
+$(eval $(call POSIX_PROGRAM,posix-proc,tests/posix-proc))
+$(eval $(call POSIX_PROGRAM,posix-proc-exec,tests/posix-proc/exec))
+
+# pm, the process manager (servers/pm): its ELF loader uses the kernel's ELF checks.
+$(eval $(call USER_PROGRAM,pm,servers/pm))
+$(USER_OBJ_pm): USER_EXTRA_CFLAGS := -Ikernel
+
+# dash, Debian's /bin/sh, from Debian's source package (userland/ports/dash/README.md).
+# `make dash` fails when it cannot build; `make user` builds it too but only reports a
+# missing source (no network and nothing cached: build.sh exits 2), so the tests that need
+# it are skipped rather than failed.
+.PHONY: dash dash-optional
+dash: $(POSIX_CRT0) $(LIBPOSIX) $(ELFCHECK)
+	$(Q)userland/ports/dash/build.sh
+	$(Q)$(ELFCHECK) $(UBUILD)/dash.elf
+dash-optional: $(POSIX_CRT0) $(LIBPOSIX) $(ELFCHECK)
+	$(Q)rc=0; userland/ports/dash/build.sh || rc=$$?; \
+	if [ $$rc = 2 ]; then echo "dash: no Debian source: not built, its tests are skipped" >&2; \
+	elif [ $$rc != 0 ]; then exit $$rc; else $(ELFCHECK) $(UBUILD)/dash.elf; fi
+user: dash-optional
 
 # The root file system's boot image (images/README.md): a cpio newc archive for vfs.
 ROOTFS_CPIO := $(UBUILD)/rootfs.cpio
@@ -171,6 +193,19 @@ $(ROOTFS_CPIO): $(shell find images/rootfs) Makefile
 	$(Q)cd images/rootfs && find . ! -name .keep | LC_ALL=C sort | \
 		cpio -o -H newc -R 0:0 --quiet > $(abspath $@).tmp && mv $(abspath $@).tmp $(abspath $@)
 user: $(ROOTFS_CPIO)
+
+# The root image for the process tests: images/rootfs plus POSIX programs in /bin, which pm
+# loads through vfs (tests/system/cases/posix-proc.test boots it as rootfs.cpio).
+POSIX_ROOTFS_BIN  := posix-proc posix-proc-exec
+POSIX_ROOTFS_CPIO := $(UBUILD)/posix-rootfs.cpio
+$(POSIX_ROOTFS_CPIO): $(shell find images/rootfs) $(POSIX_ROOTFS_BIN:%=$(UBUILD)/%.elf) Makefile
+	@echo "  CPIO    $@"
+	$(Q)rm -rf $@.d && mkdir -p $@.d/bin && cp -R images/rootfs/. $@.d/ && \
+		for p in $(POSIX_ROOTFS_BIN); do cp $(UBUILD)/$$p.elf $@.d/bin/$$p; done && \
+		cd $@.d && find . ! -name .keep | LC_ALL=C sort | \
+		cpio -o -H newc -R 0:0 --quiet > $(abspath $@).tmp && mv $(abspath $@).tmp $(abspath $@)
+	$(Q)rm -rf $@.d
+user: $(POSIX_ROOTFS_CPIO)
 
 user: $(USER_ELVES)
 

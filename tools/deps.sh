@@ -17,6 +17,10 @@ libcunit1-dev:/usr/include/CUnit/Basic.h
 gawk:awk
 newlib-source:/usr/src/newlib
 cpio:cpio
+dpkg-dev:dpkg-source
+autoconf:autoreconf
+automake:automake
+patch:patch
 "
 
 missing=""

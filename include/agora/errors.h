@@ -31,7 +31,9 @@
     X(E_NFILE,    24, "too many open files in the system")                  \
     X(E_SPIPE,    25, "cannot seek on a pipe or device")                    \
     X(E_NOTTY,    26, "not a terminal")                                     \
-    X(E_FBIG,     27, "file too large")
+    X(E_FBIG,     27, "file too large") \
+    X(E_CHILD,    28, "no such child process") \
+    X(E_SRCH,     29, "no such process")
 
 enum agora_error {
 #define AGORA_ERROR_ENUM(name, num, desc) name = num,

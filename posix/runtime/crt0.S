@@ -1,4 +1,8 @@
-/* POSIX program entry: _start(rdi = the starter's argument) hands over to posix_start (start.c). */
+/*
+ * POSIX program entry: _start hands over to posix_start(rdi, rsp at entry) (start.c). Started
+ * by pm, rdi is PM_START_MAGIC and the entry rsp points at argc, argv, envp as on Linux
+ * (include/agora/proto/pm.h); started by init, rdi is the module index and the stack is empty.
+ */
 
     .text
     .globl _start
@@ -6,6 +10,8 @@
 _start:
     /* The end of the frame-pointer chain, for backtraces. */
     xorl %ebp, %ebp
+    /* Where argc is (pm), before the alignment below moves rsp. */
+    movq %rsp, %rsi
     /* The psABI wants rsp 16-byte aligned at a call; the starter's rsp may be anything. */
     andq $-16, %rsp
     /* rdi, the starter's argument, passes through. */

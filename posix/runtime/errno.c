@@ -37,7 +37,9 @@
     X(E_NFILE,     ENFILE)                                                          \
     X(E_SPIPE,     ESPIPE)                                                          \
     X(E_NOTTY,     ENOTTY)                                                          \
-    X(E_FBIG,      EFBIG)
+    X(E_FBIG,      EFBIG)                                                           \
+    X(E_CHILD,     ECHILD)                                                          \
+    X(E_SRCH,      ESRCH)
 
 static const int errno_of[] = {
 #define POSIX_ERRNO_ENTRY(agora, err) [agora] = (err),

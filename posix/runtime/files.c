@@ -108,6 +108,18 @@ void posix_files_init(void)
     }
 }
 
+/*
+ * A forked child has the parent's slot for vfs, badged with the parent's identity, or rather
+ * not at all (pm copies memory, not capabilities): it asks names again with its own.
+ */
+void posix_files_fork_child(void)
+{
+    uint64_t ep;
+
+    if (vfs_ep)
+        vfs_ep = lookup_vfs(&ep) == 0 ? ep : 0;
+}
+
 /* _exit's part: vfs closes every descriptor (pm will do it once it exists). */
 void posix_files_exit(void)
 {

@@ -1,6 +1,7 @@
 /*
- * The program break: sbrk over a heap region the runtime maps itself, one memory object
- * from the task's pool per growth step, until pm owns address spaces.
+ * The program break: sbrk over a heap region. Under pm, pm maps it (PM_BRK); without pm
+ * (a boot module started by init) the runtime maps it itself, one memory object from the
+ * task's pool per growth step.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -45,6 +46,9 @@ static long heap_grow(uint64_t bytes)
         size = POSIX_HEAP_BASE + POSIX_HEAP_MAX - heap_mapped;
     if (size < bytes)
         return -E_NOMEM;
+    /* Under pm the address space is pm's: it maps the heap (PM_BRK, same base). */
+    if (posix_pm_endpoint())
+        return posix_pm_brk(heap_mapped + bytes, &heap_mapped);
     slot = posix_slot_alloc();
     if (slot < 0)
         return slot;

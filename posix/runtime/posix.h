@@ -26,5 +26,23 @@ void posix_files_init(void);
 void posix_files_exit(void);
 /* files.c: the vfs endpoint's slot; 0 without vfs. */
 uint64_t posix_vfs_endpoint(void);
+/* files.c: in a forked child, reaches vfs again under the child's own identity. */
+void posix_files_fork_child(void);
+
+/* process.c: pm's endpoint (CAP_PM) when the program runs under pm, else 0. */
+uint64_t posix_pm_endpoint(void);
+/* process.c: PM_BRK: maps the heap up to at least end; 0 and the mapped end, or an error. */
+long posix_pm_brk(uint64_t end, uint64_t *mapped);
+/* process.c: ends the process as killed by sig (WIFSIGNALED for its parent); never returns. */
+_Noreturn void posix_exit_signal(int sig);
+
+/*
+ * signal.c: the hook for signals from outside the process. pm's client code calls
+ * posix_signal_post(sig) for each signal pm reports; it runs the action at once unless the
+ * signal is blocked (then it stays pending until unblocked). posix_signal_wait() is weak:
+ * pm's runtime replaces it with a wait for its next signal message (sigsuspend calls it).
+ */
+void posix_signal_post(int sig);
+void posix_signal_wait(void);
 
 #endif

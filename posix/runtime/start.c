@@ -2,6 +2,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include <agora/proto/pm.h>
+
 #include "posix.h"
 
 /*
@@ -19,21 +21,30 @@ extern void __libc_fini_array(void);
 void _init(void) {}
 void _fini(void) {}
 
-_Noreturn void posix_start(uint64_t arg);
+_Noreturn void posix_start(uint64_t arg, uint64_t *sp);
 
 /*
- * arg is the starter's word (init: the module index): it carries nothing for POSIX yet.
- * pm will hand over the real argument vector and environment; until then argv is
- * { program name, NULL } and the environment is empty.
+ * arg is the starter's word. From pm it is PM_START_MAGIC and sp points at argc, then
+ * argv[0..argc-1], NULL, envp..., NULL (include/agora/proto/pm.h), as on Linux. From init
+ * it is the module index and there is nothing on the stack: argv is { program name, NULL }
+ * and the environment is empty.
  */
-_Noreturn void posix_start(uint64_t arg)
+_Noreturn void posix_start(uint64_t arg, uint64_t *sp)
 {
-    static char *argv[2];
+    static char *argv0[2];
+    char **argv = argv0;
+    int argc = 1;
 
-    argv[0] = (char *)(posix_argv0 ? posix_argv0 : "a.out");
-    argv[1] = NULL;
+    if (arg == PM_START_MAGIC) {
+        argc = (int)sp[0];
+        argv = (char **)(sp + 1);
+        environ = argv + argc + 1;
+    } else {
+        argv0[0] = (char *)(posix_argv0 ? posix_argv0 : "a.out");
+        argv0[1] = NULL;
+    }
     posix_files_init();
     atexit(__libc_fini_array);
     __libc_init_array();
-    exit(main(1, argv, environ));
+    exit(main(argc, argv, environ));
 }

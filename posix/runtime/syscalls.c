@@ -2,9 +2,8 @@
  * The system calls newlib is built on (its MISSING_SYSCALL_NAMES set: write, read, open,
  * ...; each also under newlib's porting name with an underscore, _write etc.).
  *
- * Descriptors and files go to vfs (files.c, dirent.c). Here: time is the kernel's clock,
- * exit kills the task; processes belong to the pm server of the POSIX issue, and until it
- * exists those calls fail with ENOSYS (posix/README.md lists each).
+ * Descriptors and files go to vfs (files.c, dirent.c), processes to pm (process.c). Here:
+ * time is the kernel's clock.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,41 +26,7 @@
 /* newlib's porting names: the same function under a second name. */
 #define POSIX_ALIAS(name) __attribute__((alias(#name), copy(name)))
 
-/* ---- processes: pending pm ---- */
-
-void _exit(int status)
-{
-    posix_files_exit();
-    sys_task_kill(CAP_SELF_TASK, (uint64_t)(int64_t)status);
-    sys_thread_exit();
-    for (;;)
-        __asm__ volatile("pause");
-}
-
-pid_t getpid(void)
-{
-    return posix_fail_errno(ENOSYS);
-}
-
-int kill(pid_t pid, int sig)
-{
-    return posix_fail_errno(ENOSYS);
-}
-
-pid_t fork(void)
-{
-    return posix_fail_errno(ENOSYS);
-}
-
-int execve(const char *path, char *const argv[], char *const envp[])
-{
-    return posix_fail_errno(ENOSYS);
-}
-
-pid_t wait(int *status)
-{
-    return posix_fail_errno(ENOSYS);
-}
+/* Processes (_exit, fork, execve, wait, getpid, kill) are in process.c, through pm. */
 
 /* ---- time: the kernel's clock, microseconds since boot (no RTC yet: the epoch is boot) ---- */
 
@@ -95,10 +60,5 @@ clock_t times(struct tms *t)
     return ticks;
 }
 
-pid_t _getpid(void) POSIX_ALIAS(getpid);
-int _kill(pid_t pid, int sig) POSIX_ALIAS(kill);
-pid_t _fork(void) POSIX_ALIAS(fork);
-int _execve(const char *path, char *const argv[], char *const envp[]) POSIX_ALIAS(execve);
-pid_t _wait(int *status) POSIX_ALIAS(wait);
 int _gettimeofday(struct timeval *restrict tv, void *restrict tz) POSIX_ALIAS(gettimeofday);
 clock_t _times(struct tms *t) POSIX_ALIAS(times);

@@ -12,6 +12,7 @@
 #include "console.h"
 #include "data.h"
 #include "devices.h"
+#include "pm.h"
 
 /* The boot module that is started first and receives on the name service's endpoint. */
 #define NAMES_MODULE "names"
@@ -106,7 +107,7 @@ static bool start_module(uint64_t i, uint64_t names_recv)
 {
     const struct agora_boot_module *m = &boot->modules[i];
     uint64_t names_cap = names_recv != CAP_NULL ? names_recv : badged_names_endpoint(i);
-    struct agora_spawn_cap caps[3 + DEVICES_MAX_CAPS + DATA_MAX_CAPS] = {
+    struct agora_spawn_cap caps[3 + DEVICES_MAX_CAPS + DATA_MAX_CAPS + PM_MAX_CAPS] = {
         { CAP_INIT_POOL, CAP_CHILD_POOL, RIGHTS_ALL },
     };
     unsigned ncaps = 1;
@@ -122,6 +123,7 @@ static bool start_module(uint64_t i, uint64_t names_recv)
     unsigned ndevice = devices_caps_for(m->name, sizeof(m->name), &caps[ncaps], device_slots);
     ncaps += ndevice;
     ncaps += data_caps_for(boot, m->name, sizeof(m->name), &caps[ncaps]);
+    ncaps += pm_caps_for(boot, m->name, sizeof(m->name), names_ep, &caps[ncaps]);
 
     struct agora_spawn_args args = {
         .image = m->cap,

@@ -1,4 +1,4 @@
-/* Device nodes (dev.h). The console is the "serial" driver when names has it, else the kernel log. */
+/* Device nodes (dev.h). The console is the "tty" server when names has it, else the "serial" driver, else the kernel log. */
 #include "dev.h"
 
 #include <agora/errors.h>
@@ -11,27 +11,40 @@
 
 #include "path.h"
 
-static uint64_t serial_ep;          /* 0 until names has "serial" */
-
 /*
- * The serial driver's endpoint, looked up on each console access until names has it: vfs
- * may well start before the driver registers. After -E_DEAD the copy is dropped and the
- * next access looks again (a restarted driver registers anew).
+ * The console's endpoint: "tty" (servers/tty: line editing, echo) when names has it, else
+ * "serial" (raw bytes), else none (output to the kernel log, input at end of file). Both
+ * speak the char protocol (include/agora/proto/char.h). vfs may start before either
+ * registers, so until the console is tty every access asks names for "tty" again (one
+ * names round trip; a system without tty pays it per console access) and, with no
+ * console yet, for "serial". After -E_DEAD the copy is dropped and the next access looks
+ * again (a restarted server registers anew).
  */
-static uint64_t serial(void)
+static uint64_t console_ep;         /* 0: none yet */
+static bool console_tty;            /* console_ep is tty's */
+
+static void console_gone(void)
+{
+    sys_cap_delete(console_ep);
+    agora_slot_free(console_ep);
+    console_ep = 0;
+    console_tty = false;
+}
+
+static uint64_t console(void)
 {
     uint64_t slot;
 
-    if (!serial_ep && names_lookup("serial", &slot) == 0)
-        serial_ep = slot;
-    return serial_ep;
-}
-
-static void serial_gone(void)
-{
-    sys_cap_delete(serial_ep);
-    agora_slot_free(serial_ep);
-    serial_ep = 0;
+    if (console_tty)
+        return console_ep;
+    if (names_lookup("tty", &slot) == 0) {
+        if (console_ep)
+            console_gone();
+        console_ep = slot;
+        console_tty = true;
+    } else if (!console_ep && names_lookup("serial", &slot) == 0)
+        console_ep = slot;
+    return console_ep;
 }
 
 static const struct {
@@ -42,6 +55,7 @@ static const struct {
     { "null", VFS_DEV_NULL, VFS_S_IFCHR | 0666 },
     { "zero", VFS_DEV_ZERO, VFS_S_IFCHR | 0666 },
     { "console", VFS_DEV_CONSOLE, VFS_S_IFCHR | 0620 },
+    { "tty", VFS_DEV_CONSOLE, VFS_S_IFCHR | 0666 },     /* the controlling terminal: the console, while there is one */
 };
 
 long dev_setup(struct ramfs *fs)
@@ -66,32 +80,39 @@ long dev_setup(struct ramfs *fs)
 
 static long console_read(void *buf, uint64_t max)
 {
+    struct char_read_req rq = { .max = max < CHAR_IO_MAX ? max : CHAR_IO_MAX, .flags = CHAR_READ_NONBLOCK };
+    struct char_read_rep rp;
     long r;
 
-    if (!serial())
+    if (!console())
         return 0;                   /* no input device: end of file */
     /*
      * Never wait inside vfs (it serves everyone from one thread): -E_AGAIN goes back to the
-     * client, whose runtime retries. TODO: keep the reply (SYS_REPLY_SAVE) and answer when
-     * the driver has bytes, once the tty server owns the console.
+     * client, whose runtime asks again (servers/vfs/README.md: why, and what comes next).
+     * tty answers a line, or len 0 at ^D: end of file.
      */
-    r = chardev_read_nonblock(serial_ep, buf, max);
+    r = char_read_call(console_ep, &rq, &rp, 0);
     if (r == -E_DEAD) {
-        serial_gone();
+        console_gone();
         return 0;
     }
-    return r;
+    if (r < 0)
+        return r;
+    if (rp.len > rq.max)
+        return -E_RANGE;
+    memcpy(buf, rp.bytes, rp.len);
+    return (long)rp.len;
 }
 
 static long console_write(const void *buf, uint64_t count)
 {
     long r;
 
-    if (serial()) {
-        r = chardev_write(serial_ep, buf, count);
+    if (console()) {
+        r = chardev_write(console_ep, buf, count);
         if (r != -E_DEAD)
             return r;
-        serial_gone();
+        console_gone();
     }
     r = sys_debug_puts(buf, count);     /* count <= VFS_IO_MAX, below its limit */
     return r < 0 ? r : (long)count;

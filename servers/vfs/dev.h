@@ -1,4 +1,4 @@
-/* Device nodes inside vfs: /dev/null, /dev/zero, /dev/console (forwarded to the "serial" driver). */
+/* Device nodes inside vfs: /dev/null, /dev/zero, /dev/console and /dev/tty (forwarded to "tty", else "serial"). */
 #ifndef VFS_DEV_H
 #define VFS_DEV_H
 

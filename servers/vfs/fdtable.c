@@ -128,3 +128,29 @@ void fdt_chdir(struct fdtable *t, struct vfs_client *c, struct vfs_node *dir)
     ramfs_unref(t->fs, c->cwd);
     c->cwd = dir;
 }
+
+long fdt_client_fork(struct fdtable *t, struct vfs_client *parent, uint64_t child_badge)
+{
+    struct vfs_client *c;
+
+    if (fdt_client(t, child_badge, false))
+        return -E_EXIST;
+    if (!(c = fdt_client(t, child_badge, true)))
+        return -E_NOMEM;
+    fdt_chdir(t, c, parent->cwd);
+    for (uint64_t fd = 0; fd < VFS_FD_MAX; fd++) {
+        if (!parent->fd[fd])
+            continue;
+        c->fd[fd] = parent->fd[fd];
+        c->fd_flags[fd] = parent->fd_flags[fd];
+        c->fd[fd]->refs++;
+    }
+    return 0;
+}
+
+void fdt_client_exec(struct fdtable *t, struct vfs_client *c)
+{
+    for (uint64_t fd = 0; fd < VFS_FD_MAX; fd++)
+        if (c->fd[fd] && (c->fd_flags[fd] & VFS_FD_CLOEXEC))
+            fdt_close(t, c, fd);
+}

@@ -55,6 +55,14 @@ struct vfs_file *fdt_get(struct vfs_client *c, uint64_t fd);
 long fdt_close(struct fdtable *t, struct vfs_client *c, uint64_t fd);
 /* dup2: fd2 names fd's description (closing what it named); fd2, or -E_BADF. */
 long fdt_dup2(struct fdtable *t, struct vfs_client *c, uint64_t fd, uint64_t fd2);
+/*
+ * fork: a new client child_badge with parent's working directory and a copy of its
+ * descriptors, sharing the open file descriptions (offsets move together). -E_EXIST if
+ * child_badge has a table already, -E_NOMEM if the client table is full.
+ */
+long fdt_client_fork(struct fdtable *t, struct vfs_client *parent, uint64_t child_badge);
+/* exec: closes the descriptors marked close-on-exec. */
+void fdt_client_exec(struct fdtable *t, struct vfs_client *c);
 /* Makes dir the working directory (references moved). */
 void fdt_chdir(struct fdtable *t, struct vfs_client *c, struct vfs_node *dir);
 

@@ -5,6 +5,7 @@
 #include "ops.h"
 
 #include <agora/errors.h>
+#include <agora/proto/pm.h>
 #include <libagora/proto.h>
 #include <libagora/string.h>
 
@@ -523,6 +524,59 @@ static long do_exit(void *ctx, const struct vfs_exit_req *rq, struct vfs_exit_re
     return 0;
 }
 
+/* FORK, EXEC and DROP come from pm alone (proto/pm.h: only it can carry PM_BADGE_SELF). */
+static long from_pm(void *ctx)
+{
+    struct vfs_request *req = ctx;
+
+    if (req->ncaps)
+        return -E_RANGE;
+    return req->badge == PM_BADGE_SELF ? 0 : -E_PERM;
+}
+
+static long do_fork(void *ctx, const struct vfs_fork_req *rq, struct vfs_fork_rep *rp)
+{
+    struct vfs_client *parent;
+    long r;
+
+    (void)rp;
+    if ((r = from_pm(ctx)) < 0)
+        return r;
+    if (rq->parent == rq->child)
+        return -E_INVAL;
+    if (fdt_client(&vfs_fdt, rq->child, false))
+        return -E_EXIST;
+    if (!(parent = fdt_client(&vfs_fdt, rq->parent, true)))
+        return -E_NOMEM;
+    return fdt_client_fork(&vfs_fdt, parent, rq->child);
+}
+
+static long do_exec(void *ctx, const struct vfs_exec_req *rq, struct vfs_exec_rep *rp)
+{
+    struct vfs_client *c;
+    long r;
+
+    (void)rp;
+    if ((r = from_pm(ctx)) < 0)
+        return r;
+    if ((c = fdt_client(&vfs_fdt, rq->client, false)))
+        fdt_client_exec(&vfs_fdt, c);
+    return 0;
+}
+
+static long do_drop(void *ctx, const struct vfs_drop_req *rq, struct vfs_drop_rep *rp)
+{
+    struct vfs_client *c;
+    long r;
+
+    (void)rp;
+    if ((r = from_pm(ctx)) < 0)
+        return r;
+    if ((c = fdt_client(&vfs_fdt, rq->client, false)))
+        fdt_client_drop(&vfs_fdt, c);
+    return 0;
+}
+
 const struct vfs_handlers vfs_ops = {
     .vfs_open = do_open,
     .vfs_close = do_close,
@@ -543,4 +597,7 @@ const struct vfs_handlers vfs_ops = {
     .vfs_getcwd = do_getcwd,
     .vfs_ftruncate = do_ftruncate,
     .vfs_exit = do_exit,
+    .vfs_fork = do_fork,
+    .vfs_exec = do_exec,
+    .vfs_drop = do_drop,
 };

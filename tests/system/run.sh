@@ -9,8 +9,11 @@
 #   reject: extended regex that no serial line may match (any number)
 #   modules: user programs to boot as Multiboot2 modules, space separated names of
 #            build/user/NAME.elf (`make user`), the first as module 0 (init); none by default;
-#            a NAME with a '.' is a data module, build/user/NAME as it is (rootfs.cpio)
+#            a NAME with a '.' is a data module, build/user/NAME as it is (rootfs.cpio);
+#            FILE=NAME boots build/user/FILE under the module name NAME
 #   count: N REGEX   exactly N serial lines match the extended regex (any number of these)
+#   optional: NAME   build/user/NAME.elf is built only when its third-party source could be
+#            fetched (dash: userland/ports); without it the case is skipped, not failed
 # Driving the serial console like a person, in file order, within the case's timeout:
 #   wait: REGEX      until the serial output after the previous wait's match matches
 #                    (the match may end mid-line, e.g. at a prompt)
@@ -35,6 +38,7 @@ if [ $# -gt 0 ]; then cases=("$@"); else cases=("$top"/tests/system/cases/*.test
 
 passed=0
 failed=0
+skipped=0
 
 field() { sed -n "s/^$1: //p" "$2"; }
 
@@ -85,13 +89,22 @@ run_case() {
     log=$out/$name.log
     iso=$out/$name.iso
     : > "$log"
+    for m in $(field optional "$file"); do
+        if [ ! -f "$userdir/$m.elf" ]; then
+            echo "SKIP  $name ($m was not built: its source could not be fetched)"
+            skipped=$((skipped + 1))
+            return
+        fi
+    done
     for m in $(field modules "$file"); do
+        local as=""
+        case $m in *=*) as="=${m##*=}" m=${m%=*} ;; esac   # FILE=NAME: booted under NAME
         case $m in
         *.*) f=$userdir/$m ;;           # data (rootfs.cpio): the file as it is
         *) f=$userdir/$m.elf ;;
         esac
         [ -f "$f" ] || problems+=("no user program or data $f (make user)")
-        modules+=("$f")
+        modules+=("$f$as")
     done
 
     if [ ${#problems[@]} -gt 0 ]; then
@@ -155,5 +168,6 @@ run_case() {
 for c in "${cases[@]}"; do
     run_case "$c"
 done
+[ "$skipped" -eq 0 ] || echo "system: $skipped skipped"
 echo "system: $passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

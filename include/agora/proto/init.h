@@ -23,6 +23,13 @@
  *                      images/rootfs), read right only. Empty for everyone else, and when
  *                      there is no such module. A module whose name has a '.' is data: init
  *                      does not start it (servers/init/data.c).
+ *   CAP_PM_NAMES_MINT  only for the module named "pm": the names endpoint unbadged (write,
+ *                      grant, copy), from which pm badges its processes' identities
+ *                      (include/agora/proto/pm.h). Empty for everyone else.
+ *   CAP_PM_CMDLINE     only for "pm": one page, read only, holding the kernel command line
+ *                      (NUL-terminated), where pm finds posix_init=PATH.
+ * Slot 9 stays empty in every module: pm's processes have pm's endpoint there (CAP_PM), and
+ * the POSIX runtime takes a filled slot 9 to mean it runs under pm.
  */
 #define CAP_CHILD_POOL     3
 #define CAP_NAMES          4
@@ -30,5 +37,7 @@
 #define CAP_DEVICE_IOPORTS 6
 #define CAP_DEVICE_IRQ     7
 #define CAP_VFS_ROOTFS     8
+#define CAP_PM_NAMES_MINT  10
+#define CAP_PM_CMDLINE     11
 
 #endif

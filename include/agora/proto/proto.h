@@ -45,7 +45,9 @@
 #define PROTO_ID_LIST(X)                           \
     X(PROTO_ID_NAMES, 1, "names: the name service") \
     X(PROTO_ID_VFS, 2, "vfs: files, directories, descriptors") \
-    X(PROTO_ID_CHAR, 3, "char: character devices (serial, ...)")
+    X(PROTO_ID_CHAR, 3, "char: character devices (serial, ...)") \
+    X(PROTO_ID_TTY, 4, "tty: terminal modes (the tty server; its data is the char protocol)") \
+    X(PROTO_ID_PM, 5, "pm: POSIX processes (fork, exec, wait, exit, kill, brk)")
 
 enum proto_id {
 #define PROTO_ID_ENUM(name, num, doc) name = num,

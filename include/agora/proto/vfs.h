@@ -37,7 +37,7 @@
  * CLOSE(fd). READ(fd, max) -> count bytes in data (0: end of file); -E_ISDIR on a directory,
  *   -E_BADF if not open for reading, -E_AGAIN from a device with nothing to read yet (the
  *   console): vfs never waits, so a blocking reader asks again (the POSIX runtime polls;
- *   held replies come with the tty server). WRITE(fd, count, data) -> count written; -E_BADF if not
+ *   servers/vfs/README.md says what would replace that). WRITE(fd, count, data) -> count written; -E_BADF if not
  *   open for writing, -E_FBIG past VFS_FILE_MAX. max and count are at most VFS_IO_MAX (else -E_RANGE).
  * LSEEK(fd, offset, whence VFS_SEEK_*) -> the new offset; -E_INVAL (negative result, bad
  *   whence), -E_SPIPE (a device or pipe).
@@ -61,6 +61,14 @@
  *   -E_RANGE if it does not fit VFS_PATH_CAP, -E_NOENT if it was removed.
  * EXIT(): closes all of the caller's descriptors and forgets its table (the POSIX runtime's
  *   _exit sends it; pm will do it for processes that die).
+ * Only from pm (the caller's badge is PM_BADGE_SELF, include/agora/proto/pm.h; anyone else
+ * gets -E_PERM), about the clients (badges) of its processes:
+ * FORK(parent, child): child gets a copy of parent's table and working directory; the
+ *   descriptors share parent's open file descriptions. A parent without a table gets an
+ *   empty one first. -E_EXIST child has a table already; -E_INVAL parent == child;
+ *   -E_NOMEM the client table is full.
+ * EXEC(client): closes client's close-on-exec descriptors (nothing if it has no table).
+ * DROP(client): as that client's EXIT (the process is gone, however it ended).
  */
 #define VFS_PATH_CAP      248
 #define VFS_NAME_MAX      (VFS_PATH_CAP - 1)
@@ -160,7 +168,10 @@ struct vfs_dirent {
     X(VFS_CHDIR,     vfs_chdir,    16, (F(vfs_path_t, path)), ())                              \
     X(VFS_GETCWD,    vfs_getcwd,   17, (), (F(vfs_path_t, path)))                              \
     X(VFS_FTRUNCATE, vfs_ftruncate,18, (F(uint64_t, fd) F(int64_t, length)), ())               \
-    X(VFS_EXIT,      vfs_exit,     19, (), ())
+    X(VFS_EXIT,      vfs_exit,     19, (), ()) \
+    X(VFS_FORK,      vfs_fork,     20, (F(uint64_t, parent) F(uint64_t, child)), ())           \
+    X(VFS_EXEC,      vfs_exec,     21, (F(uint64_t, client)), ())                              \
+    X(VFS_DROP,      vfs_drop,     22, (F(uint64_t, client)), ())
 
 enum vfs_msg {
 #define VFS_MSG_ENUM(label, prefix, num, req, rep) label = PROTO_LABEL(PROTO_ID_VFS, num),

@@ -1,0 +1,694 @@
+/* pm: the process manager. Starts the first POSIX process, serves include/agora/proto/pm.h, handles its processes' faults. */
+#include <agora/errors.h>
+#include <agora/objects.h>
+#include <agora/proto/init.h>
+#include <agora/proto/names.h>
+#include <agora/proto/pm.h>
+#include <agora/proto/vfs.h>
+#include <libagora/names.h>
+#include <libagora/printf.h>
+#include <libagora/proto.h>
+#include <libagora/runtime.h>
+#include <libagora/spawn.h>
+#include <libagora/string.h>
+#include <libagora/sys.h>
+#include <libagora/vfs.h>
+
+#include "image.h"
+#include "proc.h"
+
+#define PAGE 4096ull
+/* Where pm maps the command-line page and an ELF file it reads. */
+#define CMDLINE_VADDR 0x00007a0000000000ull
+#define FILE_VADDR    0x00007b0000000000ull
+#define FILE_MAX      (64ull << 20)
+/* How long pm waits for vfs to register at start. */
+#define VFS_WAIT_TRIES 200
+#define VFS_WAIT_US    10000
+
+/* The result of a handler that must not be answered now (the caller ended, or waits). */
+#define NO_REPLY 1
+
+static struct pm_table table;
+static uint64_t endpoint;            /* pm's endpoint, unbadged: the processes get badged copies */
+static uint64_t names_self;          /* names, badged PM_BADGE_SELF; CAP_NULL: no names */
+static uint64_t vfs_ep;              /* vfs, reached as PM_BADGE_SELF; CAP_NULL: no vfs */
+static char args[PM_ARG_MAX];        /* EXEC's argument and environment strings */
+
+static void delete_slot(uint64_t *slot)
+{
+    if (*slot == CAP_NULL)
+        return;
+    sys_cap_delete(*slot);
+    agora_slot_free(*slot);
+    *slot = CAP_NULL;
+}
+
+/* A copy of src badged badge, with rights, in a new slot; CAP_NULL on failure. */
+static uint64_t badged_copy(uint64_t src, uint64_t rights, uint64_t badge)
+{
+    long slot = agora_slot_alloc();
+
+    if (slot < 0)
+        return CAP_NULL;
+    if (sys_cap_copy(src, (uint64_t)slot, rights, badge) < 0) {
+        agora_slot_free((uint64_t)slot);
+        return CAP_NULL;
+    }
+    return (uint64_t)slot;
+}
+
+/* ---- vfs ---- */
+
+/* VFS_EXEC or VFS_DROP for a process's table; nothing to do without vfs. */
+static void vfs_tell(uint32_t label, uint64_t client)
+{
+    if (vfs_ep == CAP_NULL)
+        return;
+    if (label == VFS_EXEC) {
+        struct vfs_exec_req rq = { .client = client };
+        struct vfs_exec_rep rp;
+
+        vfs_exec_call(vfs_ep, &rq, &rp, 0);
+    } else {
+        struct vfs_drop_req rq = { .client = client };
+        struct vfs_drop_rep rp;
+
+        vfs_drop_call(vfs_ep, &rq, &rp, 0);
+    }
+}
+
+static long vfs_fork(uint64_t parent, uint64_t child)
+{
+    struct vfs_fork_req rq = { .parent = parent, .child = child };
+    struct vfs_fork_rep rp;
+
+    return vfs_ep == CAP_NULL ? 0 : vfs_fork_call(vfs_ep, &rq, &rp, 0);
+}
+
+/* Reads the regular file at path into a new memory object mapped at FILE_VADDR. */
+static long read_file(const char *path, uint64_t *mem, uint64_t *size)
+{
+    struct vfs_open_req orq = { .flags = VFS_O_RDONLY };
+    struct vfs_open_rep orp;
+    struct vfs_fstat_req frq;
+    struct vfs_fstat_rep frp;
+    struct vfs_close_req crq;
+    struct vfs_close_rep crp;
+    long r, slot;
+    uint64_t pages, done = 0;
+
+    *mem = CAP_NULL;
+    if (vfs_ep == CAP_NULL)
+        return -E_NOENT;
+    if ((r = PROTO_STR_SET(orq.path, path)) < 0)
+        return r == -E_RANGE ? -E_NAMETOOLONG : -E_NOENT;
+    if ((r = vfs_open_call(vfs_ep, &orq, &orp, 0)) < 0)
+        return r;
+    frq.fd = crq.fd = orp.fd;
+    if ((r = vfs_fstat_call(vfs_ep, &frq, &frp, 0)) < 0)
+        goto out_close;
+    r = -E_PERM;
+    if ((frp.st.mode & VFS_S_IFMT) != VFS_S_IFREG || frp.st.size == 0 || frp.st.size > FILE_MAX)
+        goto out_close;
+    *size = frp.st.size;
+    pages = (*size + PAGE - 1) / PAGE;
+    if ((slot = agora_slot_alloc()) < 0) {
+        r = slot;
+        goto out_close;
+    }
+    *mem = (uint64_t)slot;
+    if ((r = sys_memory_create(CAP_CHILD_POOL, pages, *mem)) < 0 ||
+        (r = sys_map(CAP_SELF_TASK, *mem, 0, FILE_VADDR, pages, RIGHT_READ | RIGHT_WRITE)) < 0) {
+        agora_slot_free(*mem);
+        *mem = CAP_NULL;
+        goto out_close;
+    }
+    while (done < *size) {
+        struct vfs_read_req rq = { .fd = orp.fd, .max = VFS_IO_MAX };
+        struct vfs_read_rep rp;
+
+        if ((r = vfs_read_call(vfs_ep, &rq, &rp, 0)) < 0)
+            break;
+        if (rp.count == 0 || rp.count > VFS_IO_MAX || rp.count > *size - done) {
+            r = -E_RANGE;           /* the file changed under us */
+            break;
+        }
+        memcpy((uint8_t *)FILE_VADDR + done, rp.data, rp.count);
+        done += rp.count;
+    }
+    if (done == *size)
+        r = 0;
+out_close:
+    vfs_close_call(vfs_ep, &crq, &crp, 0);
+    return r;
+}
+
+static void drop_file(uint64_t *mem, uint64_t size)
+{
+    if (*mem == CAP_NULL)
+        return;
+    sys_unmap(CAP_SELF_TASK, FILE_VADDR, (size + PAGE - 1) / PAGE);
+    delete_slot(mem);
+}
+
+/* ---- images ---- */
+
+/*
+ * A new image of the program at path for p (in p's quota) with the argument strings strs
+ * (argc + envc of them); started only by start_image. On failure nothing is left.
+ */
+static long build_image(struct pm_proc *p, const char *path, const char *strs, uint64_t bytes,
+                        uint64_t argc, uint64_t envc, struct pm_image *img, struct agora_regs *regs)
+{
+    uint64_t file, size = 0, names = CAP_NULL;
+    elf_info_t elf;
+    long r = read_file(path, &file, &size);
+
+    if (r < 0)
+        goto out;
+    if (elf_parse((const void *)FILE_VADDR, size, &elf) < 0 ||
+        !elf_range_free(&elf, AGORA_CHILD_RESERVED_START,
+                        AGORA_CHILD_RESERVED_END - AGORA_CHILD_RESERVED_START)) {
+        r = -E_PERM;
+        goto out;
+    }
+    memset(regs, 0, sizeof(*regs));
+    regs->rip = elf.entry;
+    regs->rdi = PM_START_MAGIC;
+    if ((r = pm_image_create(img, p->pool, p->ep)) < 0 ||
+        (r = pm_image_load(img, p->pool, (const uint8_t *)FILE_VADDR, &elf)) < 0 ||
+        (r = pm_image_stack(img, p->pool, strs, bytes, argc, envc, &regs->rsp)) < 0)
+        goto out_release;
+    if (names_self != CAP_NULL &&
+        (names = badged_copy(CAP_PM_NAMES_MINT, RIGHT_WRITE | RIGHT_GRANT | RIGHT_COPY, p->badge)) == CAP_NULL) {
+        r = -E_NOMEM;
+        goto out_release;
+    }
+    r = pm_image_give(img, names, p->ep);
+    delete_slot(&names);
+    if (r < 0)
+        goto out_release;
+    goto out;
+out_release:
+    pm_image_release(img);
+out:
+    drop_file(&file, size);
+    return r;
+}
+
+static void set_name(struct pm_proc *p, const char *path)
+{
+    size_t n = strlen(path);
+
+    if (n >= sizeof(p->name))
+        path += n - (sizeof(p->name) - 1);
+    memset(p->name, 0, sizeof(p->name));
+    memcpy(p->name, path, strlen(path));
+}
+
+/* ---- ending, waiting ---- */
+
+static void wake_waiter(struct pm_proc *parent);
+
+static const char *describe(int64_t status, char *buf, size_t size)
+{
+    if ((status & 0x7f) == 0)
+        agora_snprintf(buf, size, "exited with status %ld", (long)((status >> 8) & 0xff));
+    else
+        agora_snprintf(buf, size, "ended by signal %ld", (long)(status & 0x7f));
+    return buf;
+}
+
+/* p ends with the wait status: its task and memory go, it stays as a zombie for its parent. */
+static void proc_end(struct pm_proc *p, int64_t status)
+{
+    struct pm_proc *parent;
+    char why[48];
+
+    if (p->state != PM_ALIVE)
+        return;
+    if (p->waiting) {
+        delete_slot(&p->wait_reply);
+        p->waiting = false;
+    }
+    pm_image_release(&p->img);
+    delete_slot(&p->ep);
+    delete_slot(&p->pool);
+    vfs_tell(VFS_DROP, p->badge);
+    p->state = PM_ZOMBIE;
+    p->status = status;
+    agora_printf("pm: pid %ld (%s) %s\n", (long)p->pid, p->name, describe(status, why, sizeof(why)));
+    if (pm_reparent(&table, p->pid) > 0 && (parent = pm_proc_by_pid(&table, 1)))
+        wake_waiter(parent);
+    parent = p->ppid ? pm_proc_by_pid(&table, p->ppid) : 0;
+    if (!parent || parent->state != PM_ALIVE)
+        pm_proc_free(&table, p);     /* no one will wait for it */
+    else
+        wake_waiter(parent);
+}
+
+/* Answers parent's held WAIT if a child it waits for has ended (or none is left). */
+static void wake_waiter(struct pm_proc *parent)
+{
+    struct pm_proc *zombie;
+    struct agora_msg m;
+    struct pm_wait_rep rp = { 0 };
+    long status = 0;
+
+    if (!parent->waiting)
+        return;
+    if (!pm_wait_find(&table, parent->pid, parent->wait_pid, &zombie))
+        status = -E_CHILD;
+    else if (!zombie)
+        return;
+    else {
+        rp.pid = zombie->pid;
+        rp.status = zombie->status;
+        pm_proc_free(&table, zombie);
+    }
+    proto_reply_pack(&m, agora_ipc_buffer(), status, &rp, sizeof(rp), 0);
+    sys_reply_to(parent->wait_reply, &m);
+    agora_slot_free(parent->wait_reply);      /* SYS_REPLY_TO deleted the capability */
+    parent->wait_reply = CAP_NULL;
+    parent->waiting = false;
+}
+
+/* ---- the handlers ---- */
+
+struct pm_call {
+    struct pm_proc *caller;
+};
+
+static long do_fork(void *ctx, const struct pm_fork_req *rq, struct pm_fork_rep *rp)
+{
+    struct pm_proc *p = ((struct pm_call *)ctx)->caller, *c;
+    struct agora_regs regs;
+    uint64_t names = CAP_NULL;
+    long r, slot;
+
+    (void)rq;
+    if (!(c = pm_proc_new(&table, p->pid)))
+        return -E_AGAIN;
+    c->pool = c->ep = CAP_NULL;
+    if ((slot = agora_slot_alloc()) < 0) {
+        r = -E_AGAIN;
+        goto out_free;
+    }
+    if (sys_pool_split(CAP_CHILD_POOL, PM_PROC_PAGES, (uint64_t)slot) < 0) {
+        agora_slot_free((uint64_t)slot);
+        r = -E_AGAIN;
+        goto out_free;
+    }
+    c->pool = (uint64_t)slot;
+    r = -E_NOMEM;
+    if ((c->ep = badged_copy(endpoint, RIGHT_WRITE | RIGHT_GRANT | RIGHT_COPY, c->badge)) == CAP_NULL)
+        goto out_free;
+    if ((r = pm_image_create(&c->img, c->pool, c->ep)) < 0 ||
+        (r = pm_image_copy(&c->img, &p->img, c->pool)) < 0)
+        goto out_release;
+    if (names_self != CAP_NULL &&
+        (names = badged_copy(CAP_PM_NAMES_MINT, RIGHT_WRITE | RIGHT_GRANT | RIGHT_COPY, c->badge)) == CAP_NULL) {
+        r = -E_NOMEM;
+        goto out_release;
+    }
+    r = pm_image_give(&c->img, names, c->ep);
+    delete_slot(&names);
+    if (r < 0 || (r = sys_thread_regs(p->img.thread, &regs)) < 0)
+        goto out_release;
+    if ((r = vfs_fork(p->badge, c->badge)) < 0) {
+        r = r == -E_NOMEM ? -E_AGAIN : r;
+        goto out_release;
+    }
+    /* The child returns from its FORK call as if answered: status 0, one word, pid 0. */
+    regs.rax = 0;
+    regs.rdi = 0;
+    regs.rsi = IPC_INFO(PROTO_STATUS_LABEL(0), sizeof(struct pm_fork_rep) / 8, 0, 0);
+    regs.rdx = 0;
+    regs.r10 = regs.r8 = regs.r9 = 0;
+    if ((r = sys_thread_start_regs(c->img.thread, &regs)) < 0) {
+        vfs_tell(VFS_DROP, c->badge);
+        goto out_release;
+    }
+    memcpy(c->name, p->name, sizeof(c->name));
+    rp->pid = c->pid;
+    return 0;
+
+out_release:
+    pm_image_release(&c->img);
+out_free:
+    delete_slot(&c->ep);
+    delete_slot(&c->pool);
+    pm_proc_free(&table, c);
+    return r;
+}
+
+/* Reads the NUL-terminated string at vaddr of p into dst (room bytes); its length or an error. */
+static long read_string(struct pm_proc *p, uint64_t vaddr, char *dst, uint64_t room)
+{
+    uint64_t len = 0;
+
+    while (len < room) {
+        uint64_t n = PAGE - ((vaddr + len) & (PAGE - 1));
+        long r;
+
+        if (n > room - len)
+            n = room - len;
+        if ((r = pm_image_read(&p->img, vaddr + len, dst + len, n)) < 0)
+            return r;
+        for (uint64_t i = 0; i < n; i++)
+            if (dst[len + i] == '\0')
+                return (long)(len + i);
+        len += n;
+    }
+    return -E_RANGE;
+}
+
+/* Appends the strings of the NULL-terminated vector at vaddr of p to args[*used...]. */
+static long read_vector(struct pm_proc *p, uint64_t vaddr, uint64_t *used, uint64_t *count)
+{
+    for (uint64_t i = 0;; i++) {
+        uint64_t ptr;
+        long r;
+
+        if (vaddr == 0)
+            return 0;               /* a NULL vector is an empty one (as Linux takes it) */
+        if ((r = pm_image_read(&p->img, vaddr + i * 8, &ptr, 8)) < 0)
+            return r;
+        if (ptr == 0)
+            return 0;
+        if (*count >= PM_ARG_COUNT)
+            return -E_RANGE;
+        if ((r = read_string(p, ptr, args + *used, PM_ARG_MAX - *used)) < 0)
+            return r;
+        *used += (uint64_t)r + 1;
+        (*count)++;
+    }
+}
+
+static long do_exec(void *ctx, const struct pm_exec_req *rq, struct pm_exec_rep *rp)
+{
+    struct pm_proc *p = ((struct pm_call *)ctx)->caller;
+    char path[PM_PATH_MAX];
+    struct pm_image img;
+    struct agora_regs regs;
+    uint64_t used = 0, argc = 0, envc = 0;
+    long r;
+
+    (void)rp;
+    if ((r = read_string(p, rq->path, path, sizeof(path))) < 0)
+        return r == -E_RANGE ? -E_NAMETOOLONG : r;
+    if (r == 0)
+        return -E_NOENT;
+    if ((r = read_vector(p, rq->argv, &used, &argc)) < 0 ||
+        (r = read_vector(p, rq->envp, &used, &envc)) < 0)
+        return r;
+    if ((r = build_image(p, path, args, used, argc, envc, &img, &regs)) < 0)
+        return r;
+    /* The point of no return: the old image (and the caller's thread) goes. */
+    pm_image_release(&p->img);
+    p->img = img;
+    vfs_tell(VFS_EXEC, p->badge);
+    set_name(p, path);
+    if ((r = sys_thread_start(p->img.thread, regs.rip, regs.rsp, regs.rdi)) < 0)
+        proc_end(p, pm_status_signaled(PM_SIGKILL));
+    return NO_REPLY;
+}
+
+static long do_exit(void *ctx, const struct pm_exit_req *rq, struct pm_exit_rep *rp)
+{
+    (void)rp;
+    proc_end(((struct pm_call *)ctx)->caller, pm_status_exited(rq->status));
+    return NO_REPLY;
+}
+
+static long do_wait(void *ctx, const struct pm_wait_req *rq, struct pm_wait_rep *rp)
+{
+    struct pm_proc *p = ((struct pm_call *)ctx)->caller, *zombie;
+    long slot;
+
+    if ((rq->options & ~(uint64_t)PM_WNOHANG) || rq->pid == 0 || rq->pid < -1)
+        return -E_INVAL;
+    if (!pm_wait_find(&table, p->pid, rq->pid, &zombie))
+        return -E_CHILD;
+    if (zombie) {
+        rp->pid = zombie->pid;
+        rp->status = zombie->status;
+        pm_proc_free(&table, zombie);
+        return 0;
+    }
+    if (rq->options & PM_WNOHANG)
+        return 0;                   /* pid 0: none has ended yet */
+    if ((slot = agora_slot_alloc()) < 0)
+        return -E_NOMEM;
+    if (sys_reply_save((uint64_t)slot) < 0) {
+        agora_slot_free((uint64_t)slot);
+        return -E_NOMEM;
+    }
+    p->waiting = true;
+    p->wait_pid = rq->pid;
+    p->wait_reply = (uint64_t)slot;
+    return NO_REPLY;
+}
+
+static long do_getpid(void *ctx, const struct pm_getpid_req *rq, struct pm_getpid_rep *rp)
+{
+    struct pm_proc *p = ((struct pm_call *)ctx)->caller;
+
+    (void)rq;
+    rp->pid = p->pid;
+    rp->ppid = p->ppid;
+    return 0;
+}
+
+static bool terminates(int64_t sig)
+{
+    return sig == PM_SIGKILL || sig == PM_SIGTERM || sig == PM_SIGINT || sig == PM_SIGHUP ||
+           sig == PM_SIGQUIT;
+}
+
+static long do_kill(void *ctx, const struct pm_kill_req *rq, struct pm_kill_rep *rp)
+{
+    struct pm_proc *p = ((struct pm_call *)ctx)->caller, *target;
+
+    (void)rp;
+    if (rq->sig < 0 || rq->sig >= PM_NSIG || rq->pid <= 0)
+        return -E_INVAL;
+    if (!(target = pm_proc_by_pid(&table, rq->pid)))
+        return -E_SRCH;
+    if (rq->sig == 0 || target->state != PM_ALIVE)
+        return 0;
+    if (!terminates(rq->sig)) {
+        target->sig_pending |= 1u << rq->sig;
+        return 0;
+    }
+    proc_end(target, pm_status_signaled((int)rq->sig));
+    return target == p ? NO_REPLY : 0;
+}
+
+static long do_brk(void *ctx, const struct pm_brk_req *rq, struct pm_brk_rep *rp)
+{
+    struct pm_proc *p = ((struct pm_call *)ctx)->caller;
+    long r = pm_image_brk(&p->img, p->pool, rq->end);
+
+    if (r < 0)
+        return r;
+    rp->mapped = (uint64_t)r;
+    return 0;
+}
+
+static const struct pm_handlers handlers = {
+    .pm_fork = do_fork,
+    .pm_exec = do_exec,
+    .pm_exit = do_exit,
+    .pm_wait = do_wait,
+    .pm_getpid = do_getpid,
+    .pm_kill = do_kill,
+    .pm_brk = do_brk,
+};
+
+/* A fault of a process's thread (the kernel's message): the process ends with a signal. */
+static void fault(struct pm_proc *p, const struct agora_msg *m)
+{
+    int sig = PM_SIGSEGV;
+
+    if (IPC_LABEL(m->info) == IPC_LABEL_PAGE_FAULT) {
+        agora_printf("pm: pid %ld (%s): page fault at 0x%lx, rip 0x%lx\n", (long)p->pid, p->name,
+                     (unsigned long)m->mr[0], (unsigned long)m->mr[2]);
+    } else {
+        sig = m->mr[0] == 0 ? PM_SIGFPE : m->mr[0] == 13 ? PM_SIGSEGV : PM_SIGILL;
+        agora_printf("pm: pid %ld (%s): exception %lu at rip 0x%lx\n", (long)p->pid, p->name,
+                     (unsigned long)m->mr[0], (unsigned long)m->mr[2]);
+    }
+    proc_end(p, pm_status_signaled(sig));
+}
+
+/* Turns the message in *m into its reply; false when no reply is to be sent. */
+static bool handle(struct agora_msg *m)
+{
+    struct agora_ipc_buffer *b = agora_ipc_buffer();
+    uint64_t in[IPC_MAX_WORDS], out[IPC_MAX_WORDS], in_bytes, out_bytes = 0;
+    struct pm_call call = { pm_proc_by_badge(&table, m->badge) };
+    uint32_t label = IPC_LABEL(m->info);
+    long status;
+
+    if (label == IPC_LABEL_PAGE_FAULT || label == IPC_LABEL_EXCEPTION) {
+        if (call.caller && call.caller->state == PM_ALIVE)
+            fault(call.caller, m);
+        return false;
+    }
+    memset(out, 0, sizeof(out));
+    in_bytes = proto_unpack_any(m, b, in);
+    if (!call.caller || call.caller->state != PM_ALIVE)
+        status = -E_PERM;
+    else if (IPC_CAPS(m->info))
+        status = -E_RANGE;
+    else
+        status = pm_dispatch(&handlers, &call, label, in, in_bytes, out, &out_bytes);
+    if (status == NO_REPLY)
+        return false;
+    proto_reply_pack(m, b, status, out, out_bytes, 0);
+    return true;
+}
+
+/* ---- start ---- */
+
+/* The value of key=... on the command line (copied into out), or false. */
+static bool cmdline_value(const char *key, char *out, size_t size)
+{
+    const char *s = (const char *)CMDLINE_VADDR;
+    size_t klen = strlen(key);
+
+    if (sys_map(CAP_SELF_TASK, CAP_PM_CMDLINE, 0, CMDLINE_VADDR, 1, RIGHT_READ) < 0)
+        return false;
+    for (size_t i = 0; i + klen < PAGE && s[i]; i++) {
+        size_t n = 0;
+
+        if ((i > 0 && s[i - 1] != ' ') || strncmp(s + i, key, klen) != 0 || s[i + klen] != '=')
+            continue;
+        i += klen + 1;
+        while (i + n < PAGE && s[i + n] && s[i + n] != ' ' && n + 1 < size)
+            n++;
+        memcpy(out, s + i, n);
+        out[n] = '\0';
+        return n > 0;
+    }
+    return false;
+}
+
+/* pid 1: the program named by posix_init=PATH, with argv { PATH } and a small environment. */
+static void start_first(void)
+{
+    static const char env[] = "PATH=/bin\0HOME=/\0TERM=vt100";
+    char path[PM_PATH_MAX];
+    struct pm_proc *p;
+    struct pm_image img;
+    struct agora_regs regs;
+    uint64_t used;
+    long r, slot;
+
+    if (!cmdline_value("posix_init", path, sizeof(path))) {
+        agora_printf("pm: no posix_init=PATH on the command line: no first process\n");
+        return;
+    }
+    used = strlen(path) + 1;
+    memcpy(args, path, used);
+    memcpy(args + used, env, sizeof(env));
+    used += sizeof(env);
+    p = pm_proc_new(&table, 0);
+    r = -E_NOMEM;
+    if (!p || (slot = agora_slot_alloc()) < 0)
+        goto fail;
+    p->pool = (uint64_t)slot;
+    if ((r = sys_pool_split(CAP_CHILD_POOL, PM_PROC_PAGES, p->pool)) < 0) {
+        agora_slot_free(p->pool);
+        p->pool = CAP_NULL;
+        goto fail;
+    }
+    r = -E_NOMEM;
+    if ((p->ep = badged_copy(endpoint, RIGHT_WRITE | RIGHT_GRANT | RIGHT_COPY, p->badge)) == CAP_NULL)
+        goto fail;
+    if ((r = build_image(p, path, args, used, 1, 3, &img, &regs)) < 0)
+        goto fail;
+    p->img = img;
+    set_name(p, path);
+    if ((r = sys_thread_start(p->img.thread, regs.rip, regs.rsp, regs.rdi)) < 0)
+        goto fail;
+    agora_printf("pm: started %s as pid %ld\n", path, (long)p->pid);
+    return;
+fail:
+    agora_printf("pm: cannot start %s: %s\n", path, agora_error_name(r));
+    if (p) {
+        pm_image_release(&p->img);
+        delete_slot(&p->ep);
+        delete_slot(&p->pool);
+        pm_proc_free(&table, p);
+    }
+}
+
+/* vfs, looked up as PM_BADGE_SELF (so vfs knows pm), waiting for it to register. */
+static void find_vfs(void)
+{
+    struct names_lookup_req rq;
+    struct names_lookup_rep rp;
+    long r = -E_NOCAP, slot = agora_slot_alloc();
+
+    if (slot < 0 || names_self == CAP_NULL)
+        return;
+    PROTO_STR_SET(rq.name, "vfs");
+    for (int i = 0; i < VFS_WAIT_TRIES && r == -E_NOCAP; i++) {
+        struct proto_caps caps = { .nrecv = 1, .recv = { (uint64_t)slot } };
+
+        r = names_lookup_call(names_self, &rq, &rp, &caps);
+        if (r == 0 && caps.received != NAMES_LOOKUP_REPLY_CAPS)
+            r = -E_RANGE;
+        if (r == -E_NOCAP)
+            sys_sleep(VFS_WAIT_US);
+    }
+    if (r < 0) {
+        agora_printf("pm: no vfs (%s): programs cannot be loaded\n", agora_error_name(r));
+        return;
+    }
+    vfs_ep = (uint64_t)slot;
+}
+
+static long start(void)
+{
+    long slot, r;
+
+    agora_slots_init(AGORA_CHILD_FIRST_FREE_SLOT);
+    pm_table_init(&table);
+    if ((slot = agora_slot_alloc()) < 0)
+        return slot;
+    endpoint = (uint64_t)slot;
+    if ((r = sys_endpoint_create(CAP_CHILD_POOL, endpoint)) < 0)
+        return r;
+    names_self = badged_copy(CAP_PM_NAMES_MINT, RIGHT_WRITE | RIGHT_GRANT | RIGHT_COPY, PM_BADGE_SELF);
+    if (names_self == CAP_NULL)
+        agora_printf("pm: no names endpoint to badge: processes run without names and vfs\n");
+    vfs_ep = CAP_NULL;
+    find_vfs();
+    return 0;
+}
+
+int main(uint64_t arg)
+{
+    struct agora_msg m;
+    long r;
+
+    (void)arg;
+    if ((r = start()) < 0) {
+        agora_printf("pm: cannot start: %s: exiting\n", agora_error_name(r));
+        return 1;
+    }
+    agora_printf("pm: serving (at most %d processes of %d pages each)\n", PM_MAX_PROCS, PM_PROC_PAGES);
+    start_first();
+    r = sys_recv(endpoint, &m);
+    for (;;) {
+        if (r < 0) {
+            agora_printf("pm: receiving failed: %s: exiting\n", agora_error_name(r));
+            return 1;
+        }
+        r = handle(&m) ? sys_reply_recv(endpoint, &m) : sys_recv(endpoint, &m);
+    }
+}
