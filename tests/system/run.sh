@@ -139,15 +139,19 @@ run_case() {
         elif [ -n "$want" ] && [ "$status" != "$want" ]; then
             problems+=("QEMU exit status $status, expected $want")
         fi
+        # Match against a cleaned copy, never a pipe: with pipefail, grep -q leaving early
+        # would kill tr with SIGPIPE and turn a match into a failure.
+        local text=$log.text
+        tr -d '\r' < "$log" > "$text"
         while IFS= read -r re; do
-            tr -d '\r' < "$log" | grep -Eq -- "$re" || problems+=("no line matches: $re")
+            grep -aEq -- "$re" "$text" || problems+=("no line matches: $re")
         done < <(field expect "$file")
         while IFS= read -r re; do
-            tr -d '\r' < "$log" | grep -Eq -- "$re" && problems+=("a line matches: $re")
+            grep -aEq -- "$re" "$text" && problems+=("a line matches: $re")
         done < <(field reject "$file")
         local want_n got_n
         while read -r want_n re; do
-            got_n=$(tr -d '\r' < "$log" | grep -Ec -- "$re")
+            got_n=$(grep -aEc -- "$re" "$text")
             [ "$got_n" = "$want_n" ] || problems+=("$got_n lines match, not $want_n: $re")
         done < <(field count "$file")
         [ -n "$(field expect "$file")" ] || problems+=("the case expects nothing: it could not fail")
