@@ -50,7 +50,7 @@ Q := $(if $(V),,@)
 all: image user
 
 help:
-	@echo "make run          build and boot Agora in QEMU (serial console here; type q to halt)"
+	@echo "make run          build and boot Agora to a shell in QEMU (serial console here; poweroff halts)"
 	@echo "make test         host unit tests and system tests in QEMU"
 	@echo "make image        build $(ISO)"
 	@echo "make user         build the user programs into $(UBUILD)/<name>.elf"
@@ -166,6 +166,9 @@ $(eval $(call POSIX_PROGRAM,posix-hello,tests/posix-hello))
 $(eval $(call POSIX_PROGRAM,posix-files,tests/posix-files))
 $(eval $(call POSIX_PROGRAM,posix-proc,tests/posix-proc))
 $(eval $(call POSIX_PROGRAM,posix-proc-exec,tests/posix-proc/exec))
+$(eval $(call POSIX_PROGRAM,posix-pipe,tests/posix-pipe))
+$(eval $(call POSIX_PROGRAM,posix-pipe-echo,tests/posix-pipe/echo))
+$(eval $(call POSIX_PROGRAM,poweroff,userland/poweroff))
 
 # pm, the process manager (servers/pm): its ELF loader uses the kernel's ELF checks.
 $(eval $(call USER_PROGRAM,pm,servers/pm))
@@ -185,6 +188,21 @@ dash-optional: $(POSIX_CRT0) $(LIBPOSIX) $(ELFCHECK)
 	elif [ $$rc != 0 ]; then exit $$rc; else $(ELFCHECK) $(UBUILD)/dash.elf; fi
 user: dash-optional
 
+# busybox's coreutils, grep and sed from Debian's source package (userland/ports/busybox/README.md):
+# build/user/busybox.elf and the applet list build/user/busybox.applets. `make user` skips it
+# (never fails) when the source cannot be fetched or the build fails; `make busybox` fails.
+.PHONY: busybox busybox-optional
+busybox: $(POSIX_CRT0) $(LIBPOSIX) $(ELFCHECK)
+	$(Q)userland/ports/busybox/build.sh
+	$(Q)$(ELFCHECK) $(UBUILD)/busybox.elf
+busybox-optional: $(POSIX_CRT0) $(LIBPOSIX) $(ELFCHECK)
+	$(Q)rc=0; userland/ports/busybox/build.sh || rc=$$?; \
+	if [ $$rc = 2 ]; then echo "busybox: no Debian source: not built" >&2; \
+	elif [ $$rc != 0 ]; then echo "busybox: build failed (build/ports/busybox/build.log): not built" >&2; \
+		rm -f $(UBUILD)/busybox.elf $(UBUILD)/busybox.applets; \
+	else $(ELFCHECK) $(UBUILD)/busybox.elf; fi
+user: busybox-optional
+
 # The root file system's boot image (images/README.md): a cpio newc archive for vfs.
 ROOTFS_CPIO := $(UBUILD)/rootfs.cpio
 $(ROOTFS_CPIO): $(shell find images/rootfs) Makefile
@@ -196,7 +214,7 @@ user: $(ROOTFS_CPIO)
 
 # The root image for the process tests: images/rootfs plus POSIX programs in /bin, which pm
 # loads through vfs (tests/system/cases/posix-proc.test boots it as rootfs.cpio).
-POSIX_ROOTFS_BIN  := posix-proc posix-proc-exec
+POSIX_ROOTFS_BIN  := posix-proc posix-proc-exec posix-pipe posix-pipe-echo
 POSIX_ROOTFS_CPIO := $(UBUILD)/posix-rootfs.cpio
 $(POSIX_ROOTFS_CPIO): $(shell find images/rootfs) $(POSIX_ROOTFS_BIN:%=$(UBUILD)/%.elf) Makefile
 	@echo "  CPIO    $@"
@@ -207,13 +225,38 @@ $(POSIX_ROOTFS_CPIO): $(shell find images/rootfs) $(POSIX_ROOTFS_BIN:%=$(UBUILD)
 	$(Q)rm -rf $@.d
 user: $(POSIX_ROOTFS_CPIO)
 
+# The normal image's root (make run): images/rootfs, images/system over it (/etc/profile),
+# dash as /bin/sh when it could be built, and our POSIX programs in /bin. tools/mkrootfs.sh
+# rewrites it only when its bytes change, so the ISO is not rebuilt for nothing.
+SYSTEM_ROOTFS_BIN  := poweroff posix-hello
+SYSTEM_ROOTFS_CPIO := $(UBUILD)/system-rootfs.cpio
+$(SYSTEM_ROOTFS_CPIO): $(shell find images/rootfs images/system) \
+		$(SYSTEM_ROOTFS_BIN:%=$(UBUILD)/%.elf) tools/mkrootfs.sh Makefile dash-optional busybox-optional
+	@echo "  CPIO    $@"
+	$(Q)tools/mkrootfs.sh $@ images/rootfs images/system '?$(UBUILD)/dash.elf=bin/sh' \
+		$(foreach p,$(SYSTEM_ROOTFS_BIN),$(UBUILD)/$(p).elf=bin/$(p)) \
+		'?$(UBUILD)/busybox.elf=bin/busybox' applets:$(UBUILD)/busybox.applets
+user: $(SYSTEM_ROOTFS_CPIO)
+
 user: $(USER_ELVES)
 
 image: $(ISO)
 
-# The normal boot: init is module 0.
-$(ISO): $(KERNEL_ELF) $(UBUILD)/init.elf images/grub.cfg tools/mkiso.sh
-	tools/mkiso.sh $(KERNEL_ELF) "" $@ $(UBUILD)/init.elf
+# The normal boot (make run): init, the servers and the root above; pm starts /bin/sh as pid 1,
+# a login shell (posix_login=1: it reads /etc/profile). Without dash (its source could not be
+# fetched) the image is init alone, with init's console (q halts). The system test
+# shell-boot.test boots this ISO (its `iso:` line).
+SYSTEM_MODULES := init names serial tty vfs pm
+SYSTEM_CMDLINE := posix_init=/bin/sh posix_login=1
+$(ISO): $(KERNEL_ELF) $(SYSTEM_MODULES:%=$(UBUILD)/%.elf) $(SYSTEM_ROOTFS_CPIO) images/grub.cfg tools/mkiso.sh
+	$(Q)if [ -f $(UBUILD)/dash.elf ]; then \
+		tools/mkiso.sh $(KERNEL_ELF) "$(SYSTEM_CMDLINE)" $@ $(SYSTEM_MODULES:%=$(UBUILD)/%.elf) \
+			$(SYSTEM_ROOTFS_CPIO)=rootfs.cpio; \
+	else \
+		echo "image: no dash: $@ boots to init's console (q halts)" >&2; \
+		tools/mkiso.sh $(KERNEL_ELF) "" $@ $(UBUILD)/init.elf; \
+	fi
+	@echo "  ISO     $@"
 
 run: deps $(ISO)
 	tools/qemu.sh run $(ISO)
@@ -224,7 +267,7 @@ debug: deps $(ISO)
 unit-test:
 	$(MAKE) -C tests/unit check
 
-system-test: $(KERNEL_ELF) user
+system-test: $(KERNEL_ELF) $(ISO) user
 	tests/system/run.sh $(KERNEL_ELF)
 
 test: deps

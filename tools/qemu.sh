@@ -17,7 +17,7 @@ base="$base -device isa-debug-exit,iobase=0xf4,iosize=0x04"
 
 case "$mode" in
 run)
-    echo "qemu: booting $iso (type q in Agora to halt it, or Ctrl-A X to quit QEMU)"
+    echo "qemu: booting $iso (poweroff at the shell halts it, q at init's console; Ctrl-A X quits QEMU)"
     # shellcheck disable=SC2086
     exec qemu-system-x86_64 $base -nographic ${QEMU_EXTRA:-}
     ;;

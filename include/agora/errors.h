@@ -33,7 +33,8 @@
     X(E_NOTTY,    26, "not a terminal")                                     \
     X(E_FBIG,     27, "file too large") \
     X(E_CHILD,    28, "no such child process") \
-    X(E_SRCH,     29, "no such process")
+    X(E_SRCH,     29, "no such process") \
+    X(E_PIPE,     30, "write to a pipe that no one can read")
 
 enum agora_error {
 #define AGORA_ERROR_ENUM(name, num, desc) name = num,

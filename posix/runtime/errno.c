@@ -39,7 +39,8 @@
     X(E_NOTTY,     ENOTTY)                                                          \
     X(E_FBIG,      EFBIG)                                                           \
     X(E_CHILD,     ECHILD)                                                          \
-    X(E_SRCH,      ESRCH)
+    X(E_SRCH,      ESRCH)                                                           \
+    X(E_PIPE,      EPIPE)
 
 static const int errno_of[] = {
 #define POSIX_ERRNO_ENTRY(agora, err) [agora] = (err),

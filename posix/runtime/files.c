@@ -6,6 +6,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -220,6 +222,40 @@ static _READ_WRITE_RETURN_TYPE log_write(int fd, const char *p, size_t count)
 
 /* ---- data ---- */
 
+static bool nonblocking(int fd);
+
+_Static_assert(PIPE_BUF == VFS_PIPE_BUF, "newlib's PIPE_BUF is the pipe's atomic size");
+
+/*
+ * The first part of a write of VFS_IO_MAX < count <= PIPE_BUF bytes, which must not
+ * interleave with other writers on a pipe: WRITE_PART keeps room for the rest, which the
+ * loop in write() sends next. The count written, or a negated error.
+ */
+static long write_part(int fd, const char *p, size_t count)
+{
+    struct vfs_write_part_req rq = { .fd = (uint64_t)fd, .total = count, .count = VFS_WRITE_PART_MAX };
+    struct vfs_write_part_rep rp;
+    long r;
+
+    memcpy(rq.data, p, VFS_WRITE_PART_MAX);
+    while ((r = vfs_write_part_call(vfs_ep, &rq, &rp, 0)) == -E_AGAIN && !nonblocking(fd))
+        sys_sleep(READ_POLL_US);        /* vfs's waiter table was full */
+    if (r < 0)
+        return r;
+    return rp.count > VFS_WRITE_PART_MAX ? -E_RANGE : (long)rp.count;
+}
+
+/*
+ * A pipe with no reader answers -E_PIPE: SIGPIPE for the writer (pm does not deliver
+ * signals yet, so the runtime raises it on itself), then EPIPE if it did not end the process.
+ */
+static _READ_WRITE_RETURN_TYPE write_failed(long r)
+{
+    if (r == -E_PIPE)
+        raise(SIGPIPE);
+    return posix_fail(r);
+}
+
 _READ_WRITE_RETURN_TYPE write(int fd, const void *buf, size_t count)
 {
     struct vfs_write_req rq;
@@ -231,22 +267,35 @@ _READ_WRITE_RETURN_TYPE write(int fd, const void *buf, size_t count)
         return log_write(fd, p, count);
     if (fd < 0)
         return posix_fail_errno(EBADF);
+    if (count > VFS_IO_MAX && count <= PIPE_BUF) {
+        long r = write_part(fd, p, count);
+
+        if (r < 0)
+            return write_failed(r);
+        done = (size_t)r;
+        if (done < VFS_WRITE_PART_MAX)
+            return (_READ_WRITE_RETURN_TYPE)done;
+    }
     rq.fd = (uint64_t)fd;
-    do {
+    while (done < count || count == 0) {
         size_t n = count - done < VFS_IO_MAX ? count - done : VFS_IO_MAX;
         long r;
 
         rq.count = n;
         memcpy(rq.data, p + done, n);
         r = vfs_write_call(vfs_ep, &rq, &rp, 0);
+        if (r == -E_AGAIN && !nonblocking(fd)) {
+            sys_sleep(READ_POLL_US);    /* vfs's waiter table was full */
+            continue;
+        }
         if (r < 0)
-            return done ? (_READ_WRITE_RETURN_TYPE)done : posix_fail(r);
+            return done ? (_READ_WRITE_RETURN_TYPE)done : write_failed(r);
         if (rp.count > n)
             return posix_fail_errno(EIO);
         done += rp.count;
-        if (rp.count < n)
+        if (rp.count < n || count == 0)
             break;
-    } while (done < count);
+    }
     return (_READ_WRITE_RETURN_TYPE)done;
 }
 
@@ -262,7 +311,9 @@ static bool nonblocking(int fd)
 /*
  * Reads until count bytes, the end of the file, or a short answer (a device gives what it
  * has). A device with nothing yet answers -E_AGAIN; without O_NONBLOCK the read waits by
- * asking again every READ_POLL_US (vfs does not hold replies yet).
+ * asking again every READ_POLL_US (vfs holds no console replies yet). A pipe's first READ
+ * waits in vfs (a held reply); the rest is asked with READ_MORE, which does not wait, so
+ * read returns what has arrived.
  */
 _READ_WRITE_RETURN_TYPE read(int fd, void *buf, size_t count)
 {
@@ -280,7 +331,14 @@ _READ_WRITE_RETURN_TYPE read(int fd, void *buf, size_t count)
         long r;
 
         rq.max = count - done < VFS_IO_MAX ? count - done : VFS_IO_MAX;
-        r = vfs_read_call(vfs_ep, &rq, &rp, 0);
+        if (done == 0) {
+            r = vfs_read_call(vfs_ep, &rq, &rp, 0);
+        } else {
+            _Static_assert(sizeof(struct vfs_read_more_req) == sizeof(rq) &&
+                           sizeof(struct vfs_read_more_rep) == sizeof(rp), "READ_MORE is READ's shape");
+            r = vfs_read_more_call(vfs_ep, (const struct vfs_read_more_req *)&rq,
+                                   (struct vfs_read_more_rep *)&rp, 0);
+        }
         if (r == -E_AGAIN && done == 0 && !nonblocking(fd)) {
             sys_sleep(READ_POLL_US);
             continue;
@@ -349,6 +407,32 @@ int open(const char *path, int flags, ...)
         return posix_fail_errno(err);
     r = vfs_open_call(vfs_ep, &rq, &rp, 0);
     return r < 0 ? posix_fail(r) : (int)rp.fd;
+}
+
+/* pipe2's flags: O_NONBLOCK (on both descriptions), O_CLOEXEC (on both descriptors). */
+int pipe2(int fds[2], int flags)
+{
+    struct vfs_pipe_req rq = { .flags = 0 };
+    struct vfs_pipe_rep rp;
+    long r;
+
+    if (!vfs_ep)
+        return posix_fail_errno(ENOSYS);
+    if (!fds)
+        return posix_fail_errno(EFAULT);
+    if (flags & ~(O_NONBLOCK | O_CLOEXEC))
+        return posix_fail_errno(EINVAL);
+    rq.flags = vfs_flags(flags);
+    if ((r = vfs_pipe_call(vfs_ep, &rq, &rp, 0)) < 0)
+        return posix_fail(r);
+    fds[0] = (int)rp.rfd;
+    fds[1] = (int)rp.wfd;
+    return 0;
+}
+
+int pipe(int fds[2])
+{
+    return pipe2(fds, 0);
 }
 
 int close(int fd)

@@ -1,7 +1,7 @@
 /*
  * The small calls a Unix program expects besides files and processes: identity (one user,
  * root), umask, host name and uname, sysconf, resource limits, process-group and terminal
- * stubs until pm and tty provide them, and a weak ENOSYS pipe until vfs has pipes. Each
+ * stubs until pm and tty provide them (pipes are vfs's: files.c). Each
  * says what it really does; none reports success for work not done.
  */
 #include <errno.h>
@@ -245,10 +245,4 @@ pid_t wait3(int *status, int options, struct rusage *ru)
     if (pid > 0 && ru)
         memset(ru, 0, sizeof *ru);
     return pid;
-}
-
-/* ---- FALLBACK FOR vfs: weak, ENOSYS: pipes are vfs's (files.c); delete once it has them ---- */
-__attribute__((weak)) int pipe(int fds[2])
-{
-    return posix_fail_errno(ENOSYS);
 }

@@ -116,7 +116,8 @@ static bool start_module(uint64_t i, uint64_t names_recv)
         caps[ncaps++] = (struct agora_spawn_cap){ names_cap, CAP_NAMES,
                                                   names_recv != CAP_NULL ? RIGHTS_ALL
                                                                          : RIGHT_WRITE | RIGHT_GRANT | RIGHT_COPY };
-    if (test_mode)
+    /* The machine: every child in test mode; pm always (it powers off: PM_REBOOT, pid 1's end). */
+    if (test_mode || strncmp(m->name, PM_MODULE, sizeof(m->name)) == 0)
         caps[ncaps++] = (struct agora_spawn_cap){ CAP_INIT_MACHINE, CAP_CHILD_MACHINE, RIGHTS_ALL };
     /* A driver's device (devices.c); init's copies go once the child has its own. */
     uint64_t device_slots[DEVICES_MAX_CAPS];

@@ -220,6 +220,22 @@ static const char *describe(int64_t status, char *buf, size_t size)
     return buf;
 }
 
+/*
+ * Ends the machine (ACPI power-off) with the machine capability init gave pm; returns only
+ * when pm has none (-E_PERM then).
+ */
+static long power_off(const char *why)
+{
+    long r;
+
+    if (sys_cap_info(CAP_CHILD_MACHINE) < 0)
+        return -E_PERM;
+    agora_printf("pm: %s: powering off\n", why);
+    agora_flush();
+    r = sys_machine_halt(CAP_CHILD_MACHINE, 0);
+    return r < 0 ? -E_PERM : r;
+}
+
 /* p ends with the wait status: its task and memory go, it stays as a zombie for its parent. */
 static void proc_end(struct pm_proc *p, int64_t status)
 {
@@ -238,7 +254,11 @@ static void proc_end(struct pm_proc *p, int64_t status)
     vfs_tell(VFS_DROP, p->badge);
     p->state = PM_ZOMBIE;
     p->status = status;
-    agora_printf("pm: pid %ld (%s) %s\n", (long)p->pid, p->name, describe(status, why, sizeof(why)));
+    /* A normal exit is the parent's business (the shell shows $?); pid 1 and deaths by signal are logged. */
+    if (p->pid == 1 || (status & 0x7f) != 0)
+        agora_printf("pm: pid %ld (%s) %s\n", (long)p->pid, p->name, describe(status, why, sizeof(why)));
+    if (p->pid == 1)
+        power_off("pid 1 ended");
     if (pm_reparent(&table, p->pid) > 0 && (parent = pm_proc_by_pid(&table, 1)))
         wake_waiter(parent);
     parent = p->ppid ? pm_proc_by_pid(&table, p->ppid) : 0;
@@ -497,6 +517,18 @@ static long do_brk(void *ctx, const struct pm_brk_req *rq, struct pm_brk_rep *rp
     return 0;
 }
 
+static long do_reboot(void *ctx, const struct pm_reboot_req *rq, struct pm_reboot_rep *rp)
+{
+    struct pm_proc *p = ((struct pm_call *)ctx)->caller;
+    char why[64];
+
+    (void)rp;
+    if (rq->how != PM_REBOOT_POWER_OFF && rq->how != PM_REBOOT_HALT)
+        return -E_INVAL;
+    agora_snprintf(why, sizeof(why), "pid %ld (%s) asked", (long)p->pid, p->name);
+    return power_off(why);
+}
+
 static const struct pm_handlers handlers = {
     .pm_fork = do_fork,
     .pm_exec = do_exec,
@@ -505,6 +537,7 @@ static const struct pm_handlers handlers = {
     .pm_getpid = do_getpid,
     .pm_kill = do_kill,
     .pm_brk = do_brk,
+    .pm_reboot = do_reboot,
 };
 
 /* A fault of a process's thread (the kernel's message): the process ends with a signal. */
@@ -556,11 +589,13 @@ static bool handle(struct agora_msg *m)
 /* The value of key=... on the command line (copied into out), or false. */
 static bool cmdline_value(const char *key, char *out, size_t size)
 {
+    static bool mapped;
     const char *s = (const char *)CMDLINE_VADDR;
     size_t klen = strlen(key);
 
-    if (sys_map(CAP_SELF_TASK, CAP_PM_CMDLINE, 0, CMDLINE_VADDR, 1, RIGHT_READ) < 0)
+    if (!mapped && sys_map(CAP_SELF_TASK, CAP_PM_CMDLINE, 0, CMDLINE_VADDR, 1, RIGHT_READ) < 0)
         return false;
+    mapped = true;
     for (size_t i = 0; i + klen < PAGE && s[i]; i++) {
         size_t n = 0;
 
@@ -576,11 +611,15 @@ static bool cmdline_value(const char *key, char *out, size_t size)
     return false;
 }
 
-/* pid 1: the program named by posix_init=PATH, with argv { PATH } and a small environment. */
+/*
+ * pid 1: the program named by posix_init=PATH, with argv { PATH } and a small environment.
+ * With posix_login=1, argv[0] is "-" and PATH's last component ("-sh"), as login(1) starts
+ * a shell: a login shell reads /etc/profile.
+ */
 static void start_first(void)
 {
     static const char env[] = "PATH=/bin\0HOME=/\0TERM=vt100";
-    char path[PM_PATH_MAX];
+    char path[PM_PATH_MAX], login[2];
     struct pm_proc *p;
     struct pm_image img;
     struct agora_regs regs;
@@ -591,8 +630,21 @@ static void start_first(void)
         agora_printf("pm: no posix_init=PATH on the command line: no first process\n");
         return;
     }
-    used = strlen(path) + 1;
-    memcpy(args, path, used);
+    if (cmdline_value("posix_login", login, sizeof(login)) && login[0] == '1') {
+        const char *base = path;
+
+        for (const char *c = path; *c; c++)
+            if (*c == '/' && c[1])
+                base = c + 1;
+
+        args[0] = '-';
+        used = strlen(base) + 1;
+        memcpy(args + 1, base, used);
+        used++;
+    } else {
+        used = strlen(path) + 1;
+        memcpy(args, path, used);
+    }
     memcpy(args + used, env, sizeof(env));
     used += sizeof(env);
     p = pm_proc_new(&table, 0);

@@ -63,6 +63,8 @@ static void file_release(struct fdtable *t, struct vfs_file *f)
 {
     struct vfs_node *n = f->node;
 
+    if (t->release)
+        t->release(t, f);
     memset(f, 0, sizeof(*f));
     t->nfiles--;
     ramfs_unref(t->fs, n);

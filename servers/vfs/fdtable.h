@@ -35,6 +35,8 @@ struct fdtable {
     struct vfs_file files[VFS_MAX_FILES];
     unsigned nfiles;                /* descriptions in use */
     unsigned nclients;
+    /* Called as a description goes, before its node reference is dropped (vfs: pipe_release). */
+    void (*release)(struct fdtable *t, struct vfs_file *f);
 };
 
 void fdt_init(struct fdtable *t, struct ramfs *fs);

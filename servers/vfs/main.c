@@ -15,6 +15,7 @@
 #include "dev.h"
 #include "heap.h"
 #include "ops.h"
+#include "pipe.h"
 
 #define PAGE_SIZE 4096ull
 /* The heap: 1 GiB of address space from 16 TiB, mapped as it grows (heap.h). */
@@ -69,8 +70,32 @@ static void load_rootfs(void)
                  st.error ? ", stopped early: " : "", st.error ? agora_error_name(st.error) : "");
 }
 
-/* Turns the request in *m into its reply, in *m and the IPC buffer. */
-static void handle(struct agora_msg *m)
+/* pipe.h's hooks: answer a saved reply (SYS_REPLY_TO uses the capability up), or drop it. */
+static void pipe_answer(uint64_t reply, long status, const void *rep, uint64_t bytes)
+{
+    struct agora_msg m;
+
+    proto_reply_pack(&m, agora_ipc_buffer(), status, rep, bytes, 0);
+    /* A caller that died meanwhile loses the answer (-E_DEAD); the capability goes either way. */
+    if (sys_reply_to(reply, &m) < 0)
+        sys_cap_delete(reply);
+    agora_slot_free(reply);
+}
+
+static void pipe_discard(uint64_t reply)
+{
+    sys_cap_delete(reply);
+    agora_slot_free(reply);
+}
+
+static const struct pipe_hooks pipe_hooks = { pipe_answer, pipe_discard };
+
+/*
+ * Turns the request in *m into its reply, in *m and the IPC buffer; false when the handler
+ * kept the reply for later (a pipe READ or WRITE that waits). Then answers the waiters the
+ * request made answerable (pipe_run: their replies go out first, through SYS_REPLY_TO).
+ */
+static bool handle(struct agora_msg *m)
 {
     struct agora_ipc_buffer *b = agora_ipc_buffer();
     uint64_t in[IPC_MAX_WORDS], out[IPC_MAX_WORDS];
@@ -82,7 +107,11 @@ static void handle(struct agora_msg *m)
     memset(out, 0, sizeof(out));
     in_bytes = proto_unpack_any(m, b, in);
     status = vfs_dispatch(&vfs_ops, &req, IPC_LABEL(m->info), in, in_bytes, out, &out_bytes);
+    pipe_run();
+    if (req.deferred)
+        return false;
     proto_reply_pack(m, b, status, out, out_bytes, 0);
+    return true;
 }
 
 /* Accept neither capabilities nor memory: a request carrying some fails in the kernel. */
@@ -104,6 +133,8 @@ static long start(void)
     if ((r = ramfs_init(&vfs_fs)) < 0)
         return r;
     fdt_init(&vfs_fdt, &vfs_fs);
+    vfs_fdt.release = pipe_release;
+    pipe_init(&pipe_hooks);
     load_rootfs();
     if ((r = dev_setup(&vfs_fs)) < 0)
         return r;
@@ -134,8 +165,9 @@ int main(uint64_t arg)
             agora_printf("vfs: receiving failed: %s: exiting\n", agora_error_name(r));
             return 1;
         }
-        handle(&m);
+        bool reply = handle(&m);
+
         refuse_caps();
-        r = sys_reply_recv(endpoint, &m);
+        r = reply ? sys_reply_recv(endpoint, &m) : sys_recv(endpoint, &m);
     }
 }

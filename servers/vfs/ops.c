@@ -7,10 +7,13 @@
 #include <agora/errors.h>
 #include <agora/proto/pm.h>
 #include <libagora/proto.h>
+#include <libagora/runtime.h>
 #include <libagora/string.h>
+#include <libagora/sys.h>
 
 #include "dev.h"
 #include "path.h"
+#include "pipe.h"
 
 struct ramfs vfs_fs;
 struct fdtable vfs_fdt;
@@ -152,56 +155,162 @@ static long do_close(void *ctx, const struct vfs_close_req *rq, struct vfs_close
 
 /* ---- data ---- */
 
-static long do_read(void *ctx, const struct vfs_read_req *rq, struct vfs_read_rep *rp)
+/*
+ * A pipe request that has to wait: the reply is saved (SYS_REPLY_SAVE) and answered by
+ * pipe_run when data, room or the end comes (main.c's hooks). A full waiter table, or no
+ * slot for the reply, answers -E_AGAIN: the POSIX runtime then asks again after a while.
+ */
+static long defer(void *ctx, struct vfs_file *f, bool write, const void *data, uint64_t count, uint64_t total)
+{
+    struct vfs_request *req = ctx;
+    long slot;
+
+    if (!pipe_can_wait() || (slot = agora_slot_alloc()) < 0)
+        return -E_AGAIN;
+    if (sys_reply_save((uint64_t)slot) < 0) {
+        agora_slot_free((uint64_t)slot);
+        return -E_AGAIN;
+    }
+    pipe_wait(f, write, req->badge, (uint64_t)slot, data, count, total);   /* room checked */
+    req->deferred = true;
+    return 0;
+}
+
+static long read_fd(void *ctx, uint64_t fd, uint64_t max, struct vfs_read_rep *rp, bool wait)
 {
     struct vfs_client *c;
     struct vfs_file *f;
     long r;
 
-    if ((r = file_of(ctx, rq->fd, &c, &f)) < 0)
+    if ((r = file_of(ctx, fd, &c, &f)) < 0)
         return r;
     if (!can_read(f))
         return -E_BADF;
-    if (rq->max > VFS_IO_MAX)
+    if (max > VFS_IO_MAX)
         return -E_RANGE;
     if (ramfs_is_dir(f->node))
         return -E_ISDIR;
-    if (is_dev(f->node)) {
-        if ((r = dev_read(f->node, rp->data, rq->max)) < 0)
+    if (pipe_is(f->node)) {
+        r = pipe_read(f, rp->data, max);
+        if (r == -E_AGAIN && wait && !(f->flags & VFS_O_NONBLOCK))
+            return defer(ctx, f, false, 0, max, 0);
+        if (r < 0)
             return r;
         rp->count = (uint64_t)r;
         return 0;
     }
-    rp->count = ramfs_read(f->node, f->offset, rp->data, rq->max);
+    if (is_dev(f->node)) {
+        if ((r = dev_read(f->node, rp->data, max)) < 0)
+            return r;
+        rp->count = (uint64_t)r;
+        return 0;
+    }
+    rp->count = ramfs_read(f->node, f->offset, rp->data, max);
     f->offset += rp->count;
     f->node->atime = vfs_fs.now;
     return 0;
 }
 
-static long do_write(void *ctx, const struct vfs_write_req *rq, struct vfs_write_rep *rp)
+static long do_read(void *ctx, const struct vfs_read_req *rq, struct vfs_read_rep *rp)
 {
+    return read_fd(ctx, rq->fd, rq->max, rp, true);
+}
+
+static long do_read_more(void *ctx, const struct vfs_read_more_req *rq, struct vfs_read_more_rep *rp)
+{
+    _Static_assert(sizeof(struct vfs_read_more_rep) == sizeof(struct vfs_read_rep), "READ_MORE answers as READ");
+    return read_fd(ctx, rq->fd, rq->max, (struct vfs_read_rep *)rp, false);
+}
+
+/* WRITE (total 0) and WRITE_PART. */
+static long write_fd(void *ctx, uint64_t fd, const char *data, uint64_t count, uint64_t total, uint64_t *written)
+{
+    struct vfs_request *req = ctx;
     struct vfs_client *c;
     struct vfs_file *f;
     uint64_t off;
     long r;
 
-    if ((r = file_of(ctx, rq->fd, &c, &f)) < 0)
+    if ((r = file_of(ctx, fd, &c, &f)) < 0)
         return r;
     if (!can_write(f))
         return -E_BADF;
-    if (rq->count > VFS_IO_MAX)
+    if (count > VFS_IO_MAX)
         return -E_RANGE;
-    if (is_dev(f->node)) {
-        if ((r = dev_write(f->node, rq->data, rq->count)) < 0)
+    if (pipe_is(f->node)) {
+        r = pipe_write(f, req->badge, data, count, total);
+        if (r == -E_AGAIN && !(f->flags & VFS_O_NONBLOCK))
+            return defer(ctx, f, true, data, count, total);
+        if (r < 0)
             return r;
-        rp->count = (uint64_t)r;
+        *written = (uint64_t)r;
+        return 0;
+    }
+    if (is_dev(f->node)) {
+        if ((r = dev_write(f->node, data, count)) < 0)
+            return r;
+        *written = (uint64_t)r;
         return 0;
     }
     off = (f->flags & VFS_O_APPEND) ? f->node->size : f->offset;
-    if ((r = ramfs_write(&vfs_fs, f->node, off, rq->data, rq->count)) < 0)
+    if ((r = ramfs_write(&vfs_fs, f->node, off, data, count)) < 0)
         return r;
     f->offset = off + (uint64_t)r;
-    rp->count = (uint64_t)r;
+    *written = (uint64_t)r;
+    return 0;
+}
+
+static long do_write(void *ctx, const struct vfs_write_req *rq, struct vfs_write_rep *rp)
+{
+    return write_fd(ctx, rq->fd, rq->data, rq->count, 0, &rp->count);
+}
+
+static long do_write_part(void *ctx, const struct vfs_write_part_req *rq, struct vfs_write_part_rep *rp)
+{
+    if (rq->count > VFS_WRITE_PART_MAX || rq->count >= rq->total || rq->total > VFS_PIPE_BUF)
+        return -E_INVAL;
+    return write_fd(ctx, rq->fd, rq->data, rq->count, rq->total, &rp->count);
+}
+
+/* PIPE: two descriptions of a new pipe node, installed at the two lowest free descriptors. */
+static long do_pipe(void *ctx, const struct vfs_pipe_req *rq, struct vfs_pipe_rep *rp)
+{
+    uint8_t fd_flags = (rq->flags & VFS_O_CLOEXEC) ? VFS_FD_CLOEXEC : 0;
+    uint32_t status = (uint32_t)(rq->flags & VFS_O_NONBLOCK);
+    struct vfs_file *rf, *wf;
+    struct vfs_client *c;
+    struct vfs_node *n;
+    long r, rfd, wfd;
+
+    if ((r = client_of(ctx, &c)) < 0)
+        return r;
+    if (rq->flags & ~(uint64_t)(VFS_O_NONBLOCK | VFS_O_CLOEXEC))
+        return -E_INVAL;
+    if ((r = pipe_new(&vfs_fs, &n)) < 0)
+        return r;
+    if (!(rf = fdt_file_new(&vfs_fdt, n, VFS_O_RDONLY | status))) {
+        ramfs_ref(n);
+        ramfs_unref(&vfs_fs, n);    /* frees it */
+        return -E_NFILE;
+    }
+    pipe_opened(rf);
+    if (!(wf = fdt_file_new(&vfs_fdt, n, VFS_O_WRONLY | status))) {
+        fdt_file_discard(&vfs_fdt, rf);
+        return -E_NFILE;
+    }
+    pipe_opened(wf);
+    if ((rfd = fdt_install(c, rf, 0, fd_flags)) < 0) {
+        fdt_file_discard(&vfs_fdt, wf);
+        fdt_file_discard(&vfs_fdt, rf);
+        return rfd;
+    }
+    if ((wfd = fdt_install(c, wf, 0, fd_flags)) < 0) {
+        fdt_file_discard(&vfs_fdt, wf);
+        fdt_close(&vfs_fdt, c, (uint64_t)rfd);
+        return wfd;
+    }
+    rp->rfd = (uint64_t)rfd;
+    rp->wfd = (uint64_t)wfd;
     return 0;
 }
 
@@ -214,7 +323,7 @@ static long do_lseek(void *ctx, const struct vfs_lseek_req *rq, struct vfs_lseek
 
     if ((r = file_of(ctx, rq->fd, &c, &f)) < 0)
         return r;
-    if (is_dev(f->node) && !dev_seekable(f->node))
+    if ((is_dev(f->node) && !dev_seekable(f->node)) || pipe_is(f->node))
         return -E_SPIPE;
     switch (rq->whence) {
     case VFS_SEEK_SET:
@@ -257,7 +366,7 @@ static void fill_stat(const struct vfs_node *n, struct vfs_stat *st)
 {
     st->ino = n->ino;
     st->mode = n->mode;
-    st->nlink = n->nlink;
+    st->nlink = pipe_is(n) ? 1 : n->nlink;
     st->size = ramfs_is_reg(n) ? n->size : ramfs_is_dir(n) ? n->nentries : 0;
     st->rdev = n->rdev;
     st->blksize = 4096;
@@ -519,8 +628,10 @@ static long do_exit(void *ctx, const struct vfs_exit_req *rq, struct vfs_exit_re
     (void)rp;
     if (req->ncaps)
         return -E_RANGE;
-    if ((c = fdt_client(&vfs_fdt, req->badge, false)))
+    if ((c = fdt_client(&vfs_fdt, req->badge, false))) {
+        pipe_client_gone(c);
         fdt_client_drop(&vfs_fdt, c);
+    }
     return 0;
 }
 
@@ -572,8 +683,10 @@ static long do_drop(void *ctx, const struct vfs_drop_req *rq, struct vfs_drop_re
     (void)rp;
     if ((r = from_pm(ctx)) < 0)
         return r;
-    if ((c = fdt_client(&vfs_fdt, rq->client, false)))
+    if ((c = fdt_client(&vfs_fdt, rq->client, false))) {
+        pipe_client_gone(c);
         fdt_client_drop(&vfs_fdt, c);
+    }
     return 0;
 }
 
@@ -600,4 +713,7 @@ const struct vfs_handlers vfs_ops = {
     .vfs_fork = do_fork,
     .vfs_exec = do_exec,
     .vfs_drop = do_drop,
+    .vfs_pipe = do_pipe,
+    .vfs_read_more = do_read_more,
+    .vfs_write_part = do_write_part,
 };

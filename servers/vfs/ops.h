@@ -2,6 +2,7 @@
 #ifndef VFS_OPS_H
 #define VFS_OPS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <agora/proto/vfs.h>
@@ -13,6 +14,7 @@
 struct vfs_request {
     uint64_t badge;                 /* the caller's names badge: its identity */
     unsigned ncaps;                 /* capabilities that came with it (none are taken) */
+    bool deferred;                  /* set by a handler that saved the reply (pipe.h): send none now */
 };
 
 /* The state the handlers work on (main.c sets it up). */

@@ -25,6 +25,8 @@ static void node_free(struct ramfs *fs, struct vfs_node *n)
 {
     if (n->cap)
         vfs_free(n->data);
+    if (n->pipe)
+        vfs_free(n->pipe);
     vfs_free(n);
     fs->nodes--;
 }
@@ -171,6 +173,11 @@ long ramfs_remove(struct ramfs *fs, struct vfs_node *dir, const char *name, uint
 void ramfs_ref(struct vfs_node *n)
 {
     n->refs++;
+}
+
+struct vfs_node *ramfs_anon(struct ramfs *fs, uint32_t mode)
+{
+    return node_new(fs, mode, 0);
 }
 
 void ramfs_unref(struct ramfs *fs, struct vfs_node *n)

@@ -36,6 +36,8 @@ struct vfs_node {
     /* Directories: */
     struct ramfs_entry *entries;
     uint64_t nentries;
+    /* Pipes (pipe.h): the buffer and its ends, heap memory freed with the node. */
+    struct vfs_pipe *pipe;
 };
 
 struct ramfs {
@@ -73,6 +75,9 @@ long ramfs_create(struct ramfs *fs, struct vfs_node *dir, const char *name, uint
  * not (unlink): -E_NOENT, -E_ISDIR, -E_NOTDIR, -E_NOTEMPTY.
  */
 long ramfs_remove(struct ramfs *fs, struct vfs_node *dir, const char *name, uint64_t len, bool want_dir);
+
+/* A node in no directory (a pipe's), freed when its last reference goes: NULL if out of memory. */
+struct vfs_node *ramfs_anon(struct ramfs *fs, uint32_t mode);
 
 void ramfs_ref(struct vfs_node *n);
 /* Drops a reference; frees the node if nothing names or holds it any more. */

@@ -14,6 +14,8 @@
 #   count: N REGEX   exactly N serial lines match the extended regex (any number of these)
 #   optional: NAME   build/user/NAME.elf is built only when its third-party source could be
 #            fetched (dash: userland/ports); without it the case is skipped, not failed
+#   iso: FILE        boot build/FILE as it is (agora.iso: the image `make run` boots, with
+#            its own modules and command line) instead of one made from modules: and cmdline:
 # Driving the serial console like a person, in file order, within the case's timeout:
 #   wait: REGEX      until the serial output after the previous wait's match matches
 #                    (the match may end mid-line, e.g. at a prompt)
@@ -107,9 +109,17 @@ run_case() {
         modules+=("$f$as")
     done
 
+    local given_iso
+    given_iso=$(field iso "$file")
+    if [ -n "$given_iso" ]; then
+        iso=$top/build/$given_iso
+        [ -f "$iso" ] || problems+=("no image $iso (make image)")
+        [ -z "$(field modules "$file")$cmdline" ] || problems+=("iso: with modules: or cmdline:")
+    fi
+
     if [ ${#problems[@]} -gt 0 ]; then
         :
-    elif ! "$top/tools/mkiso.sh" "$kernel" "$cmdline" "$iso" "${modules[@]}"; then
+    elif [ -z "$given_iso" ] && ! "$top/tools/mkiso.sh" "$kernel" "$cmdline" "$iso" "${modules[@]}"; then
         problems+=("could not build the ISO")
     else
         local start=$SECONDS

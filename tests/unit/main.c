@@ -17,6 +17,7 @@ static int (*const suite_registrations[])(void) = {
     test_proto_register,
     test_names_register,
     test_vfs_register,
+    test_pipe_register,
     test_tty_register,
     test_pm_register,
 };

@@ -14,6 +14,7 @@ int test_pagetable_register(void);
 int test_proto_register(void);
 int test_names_register(void);
 int test_vfs_register(void);
+int test_pipe_register(void);
 int test_tty_register(void);
 int test_pm_register(void);
 

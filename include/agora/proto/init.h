@@ -10,9 +10,10 @@
  *   CAP_NAMES          the name service's endpoint: send-only (write, grant, copy), badged
  *                      with the child's boot-module index + 1; in names itself, the
  *                      receive side (all rights). Empty when no module is named "names".
- *   CAP_CHILD_MACHINE  the machine (SYS_MACHINE_HALT), only when the kernel command line
- *                      has test=...: a test program ends the run with its verdict. Empty
- *                      otherwise.
+ *   CAP_CHILD_MACHINE  the machine (SYS_MACHINE_HALT): for the module named "pm" always
+ *                      (PM_REBOOT, the end of pid 1: proto/pm.h); for every child when the
+ *                      kernel command line has test=... (a test program ends the run with its
+ *                      verdict). Empty otherwise.
  *   CAP_DEVICE_IOPORTS the I/O-port range of the device a driver drives, all rights; only
  *                      for the driver modules of init's device table (servers/init/devices.c:
  *                      "serial" gets COM1's ports 0x3F8-0x3FF). Empty for everyone else.

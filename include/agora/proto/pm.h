@@ -1,4 +1,4 @@
-/* The process-manager protocol (servers/pm): POSIX processes, their identities, fork, exec, wait, exit, kill, brk. */
+/* The process-manager protocol (servers/pm): POSIX processes, their identities, fork, exec, wait, exit, kill, brk, reboot. */
 #ifndef AGORA_PROTO_PM_H
 #define AGORA_PROTO_PM_H
 
@@ -76,6 +76,11 @@
  * BRK(end) -> mapped: makes [PM_HEAP_BASE, end) usable (read-write) in the caller and
  *   returns the end of what is mapped (>= end: pm maps in steps of PM_HEAP_STEP). end below
  *   the mapped end changes nothing (the pages stay). -E_NOMEM: beyond PM_HEAP_MAX or the quota.
+ * REBOOT(how): PM_REBOOT_POWER_OFF or PM_REBOOT_HALT: pm halts the machine (SYS_MACHINE_HALT
+ *   with code 0: ACPI power-off, which ends QEMU); no reply comes. Any process may ask (one
+ *   user, root). pm holds the machine for this: init gives it to the module named "pm" at
+ *   CAP_CHILD_MACHINE (proto/init.h). pm also powers off when pid 1 ends. -E_PERM: pm has no
+ *   machine; -E_INVAL: another how (there is no reset yet). posix/runtime: reboot(2).
  */
 #define CAP_PM          9
 #define PM_BADGE_SELF   (1ull << 32)
@@ -93,6 +98,9 @@
 #define PM_HEAP_STEP    (256 * 1024ull)
 
 #define PM_WNOHANG      1
+
+#define PM_REBOOT_HALT       1
+#define PM_REBOOT_POWER_OFF  2
 
 /* The signal numbers pm knows (newlib's, which are Linux's for these). */
 #define PM_SIGHUP   1
@@ -113,7 +121,8 @@
       (F(int64_t, pid) F(int64_t, status)))                                                     \
     X(PM_GETPID, pm_getpid, 5, (), (F(int64_t, pid) F(int64_t, ppid)))                          \
     X(PM_KILL,   pm_kill,   6, (F(int64_t, pid) F(int64_t, sig)), ())                           \
-    X(PM_BRK,    pm_brk,    7, (F(uint64_t, end)), (F(uint64_t, mapped)))
+    X(PM_BRK,    pm_brk,    7, (F(uint64_t, end)), (F(uint64_t, mapped)))                      \
+    X(PM_REBOOT, pm_reboot, 8, (F(uint64_t, how)), ())
 
 enum pm_msg {
 #define PM_MSG_ENUM(label, prefix, num, req, rep) label = PROTO_LABEL(PROTO_ID_PM, num),

@@ -142,6 +142,31 @@ struct vfs_dirent {
 #define VFS_DEV_ZERO    2
 #define VFS_DEV_CONSOLE 3
 
+/*
+ * Pipes (servers/vfs/pipe.c). Appended messages:
+ * PIPE(flags VFS_O_NONBLOCK, VFS_O_CLOEXEC) -> rfd, wfd: a new pipe, its read end (O_RDONLY)
+ *   and write end (O_WRONLY), each its own open file description, at the two lowest free
+ *   descriptors. -E_INVAL (other flags), -E_MFILE, -E_NFILE, -E_NOMEM.
+ *   A pipe holds VFS_PIPE_CAP bytes. READ of an empty pipe waits while a write end is open
+ *   (vfs holds the reply) and answers 0 (end of file) once none is; with O_NONBLOCK it
+ *   answers -E_AGAIN instead of waiting. WRITE waits for room for all of its count bytes
+ *   (count <= VFS_IO_MAX < VFS_PIPE_BUF: every WRITE is atomic), -E_AGAIN with O_NONBLOCK;
+ *   -E_PIPE when no read end is open (also to writers waiting when the last one closes).
+ *   Waiters are served in arrival order. LSEEK: -E_SPIPE; FSTAT: VFS_S_IFIFO.
+ * READ_MORE(fd, max): READ that never waits: a pipe with nothing in it answers -E_AGAIN (0
+ *   at end of file). A client reading more than VFS_IO_MAX bytes asks for the rest with it,
+ *   so read() returns what has arrived instead of waiting for the whole count.
+ * WRITE_PART(fd, total, count, data): the first count bytes (count < total <= VFS_PIPE_BUF,
+ *   count <= VFS_WRITE_PART_MAX) of a write of total bytes that must not interleave with
+ *   other writers (a write of up to PIPE_BUF bytes that does not fit one WRITE). On a pipe
+ *   it waits (or -E_AGAIN) for room for all total bytes, then keeps the rest of that room
+ *   for the caller: its next WRITEs to the pipe, up to total - count bytes, go first and
+ *   never wait. Elsewhere it is a WRITE of count bytes. -E_INVAL (count, total).
+ */
+#define VFS_PIPE_CAP       4096
+#define VFS_PIPE_BUF       512            /* PIPE_BUF: writes up to this size are atomic */
+#define VFS_WRITE_PART_MAX (VFS_IO_MAX - 8)
+
 #define VFS_MSG_LIST(X, F)                                                                     \
     X(VFS_OPEN,      vfs_open,      1, (F(uint64_t, flags) F(uint64_t, mode) F(vfs_path_t, path)), \
       (F(uint64_t, fd)))                                                                       \
@@ -171,7 +196,13 @@ struct vfs_dirent {
     X(VFS_EXIT,      vfs_exit,     19, (), ()) \
     X(VFS_FORK,      vfs_fork,     20, (F(uint64_t, parent) F(uint64_t, child)), ())           \
     X(VFS_EXEC,      vfs_exec,     21, (F(uint64_t, client)), ())                              \
-    X(VFS_DROP,      vfs_drop,     22, (F(uint64_t, client)), ())
+    X(VFS_DROP,      vfs_drop,     22, (F(uint64_t, client)), ())                              \
+    X(VFS_PIPE,      vfs_pipe,     23, (F(uint64_t, flags)), (F(uint64_t, rfd) F(uint64_t, wfd))) \
+    X(VFS_READ_MORE, vfs_read_more,24, (F(uint64_t, fd) F(uint64_t, max)),                     \
+      (F(uint64_t, count) F(char, data[VFS_IO_MAX])))                                          \
+    X(VFS_WRITE_PART, vfs_write_part, 25,                                                      \
+      (F(uint64_t, fd) F(uint64_t, total) F(uint64_t, count) F(char, data[VFS_WRITE_PART_MAX])), \
+      (F(uint64_t, count)))
 
 enum vfs_msg {
 #define VFS_MSG_ENUM(label, prefix, num, req, rep) label = PROTO_LABEL(PROTO_ID_VFS, num),
