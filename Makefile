@@ -159,6 +159,7 @@ $(eval $(call USER_PROGRAM,serial,drivers/serial))
 $(eval $(call USER_PROGRAM,serial-test,tests/serial-test))
 $(eval $(call USER_PROGRAM,tty,servers/tty))
 $(eval $(call USER_PROGRAM,tty-test,tests/tty-test))
+$(eval $(call USER_PROGRAM,server-fuzz,tests/server-fuzz))
 
 # POSIX programs (newlib, posix/runtime, tools/agora-cc): posix/posix.mk.
 include posix/posix.mk
@@ -169,6 +170,8 @@ $(eval $(call POSIX_PROGRAM,posix-proc-exec,tests/posix-proc/exec))
 $(eval $(call POSIX_PROGRAM,posix-pipe,tests/posix-pipe))
 $(eval $(call POSIX_PROGRAM,posix-pipe-echo,tests/posix-pipe/echo))
 $(eval $(call POSIX_PROGRAM,poweroff,userland/poweroff))
+$(eval $(call POSIX_PROGRAM,posix-bench,tests/posix-bench))
+$(eval $(call POSIX_PROGRAM,posix-bench-true,tests/posix-bench/true))
 
 # pm, the process manager (servers/pm): its ELF loader uses the kernel's ELF checks.
 $(eval $(call USER_PROGRAM,pm,servers/pm))
@@ -225,6 +228,19 @@ $(POSIX_ROOTFS_CPIO): $(shell find images/rootfs) $(POSIX_ROOTFS_BIN:%=$(UBUILD)
 	$(Q)rm -rf $@.d
 user: $(POSIX_ROOTFS_CPIO)
 
+# The root image make bench boots with pm (tools/bench.sh): images/rootfs plus
+# /bin/posix-bench (pid 1) and /bin/posix-bench-true (what it execs).
+BENCH_ROOTFS_BIN  := posix-bench posix-bench-true
+BENCH_ROOTFS_CPIO := $(UBUILD)/posix-bench-rootfs.cpio
+$(BENCH_ROOTFS_CPIO): $(shell find images/rootfs) $(BENCH_ROOTFS_BIN:%=$(UBUILD)/%.elf) Makefile
+	@echo "  CPIO    $@"
+	$(Q)rm -rf $@.d && mkdir -p $@.d/bin && cp -R images/rootfs/. $@.d/ && \
+		for p in $(BENCH_ROOTFS_BIN); do cp $(UBUILD)/$$p.elf $@.d/bin/$$p; done && \
+		cd $@.d && find . ! -name .keep | LC_ALL=C sort | \
+		cpio -o -H newc -R 0:0 --quiet > $(abspath $@).tmp && mv $(abspath $@).tmp $(abspath $@)
+	$(Q)rm -rf $@.d
+user: $(BENCH_ROOTFS_CPIO)
+
 # The normal image's root (make run): images/rootfs, images/system over it (/etc/profile),
 # dash as /bin/sh when it could be built, and our POSIX programs in /bin. tools/mkrootfs.sh
 # rewrites it only when its bytes change, so the ISO is not rebuilt for nothing.
@@ -274,7 +290,8 @@ test: deps
 	@$(MAKE) --no-print-directory $(KERNEL_ELF) $(ISO) user
 	@tests/run-all.sh $(KERNEL_ELF)
 
-bench: deps $(KERNEL_ELF) $(UBUILD)/kbench.elf $(UBUILD)/kbench-peer.elf
+bench: deps $(KERNEL_ELF) $(UBUILD)/kbench.elf $(UBUILD)/kbench-peer.elf $(ISO) \
+		$(BENCH_ROOTFS_CPIO) $(UBUILD)/init.elf $(UBUILD)/names.elf $(UBUILD)/vfs.elf $(UBUILD)/pm.elf
 	tools/bench.sh $(KERNEL_ELF)
 
 clean:

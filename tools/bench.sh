@@ -9,6 +9,14 @@
 #   time under TCG, the median of the runs, as <name>_wall.
 # - Boot time: wall time from starting QEMU (TCG) to the kernel's first serial line and to
 #   the first timer tick, through SeaBIOS and GRUB, the median of BENCH_RUNS (default 5).
+# - posix-bench (tests/posix-bench) runs as pid 1 under pm (init, names, vfs, pm and a root
+#   with /bin/posix-bench and /bin/posix-bench-true): getpid's IPC to pm, a pipe round trip
+#   between two processes, fork+exit+wait, fork+exec+wait. It prints raw TSC ticks per
+#   operation; under icount (run twice at once, checked to be equal) a tick is an
+#   instruction; without icount (BENCH_WALL_RUNS runs, the median) ticks become ns through
+#   the TSC rate in the kernel's "timer: ... TSC N MHz" line, as <name>_wall.
+# - boot_to_shell_prompt_wall: wall time from starting QEMU on build/agora.iso (make run's
+#   image) to dash's first "# " prompt, the median of BENCH_WALL_RUNS.
 # Messages other than figures go to stderr.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -89,4 +97,107 @@ for _ in $(seq "$runs"); do
 done
 echo "bench: boot_to_banner_wall $(median < "$out/banner.ms") ms"
 echo "bench: boot_to_first_second_tick_wall $(median < "$out/tick.ms") ms"
+
+# ---- posix-bench ----
+
+# Per name (in first-seen order) of the "bench:" lines on stdin, the median value.
+median_per_name() {
+    awk '$1 == "bench:" { if (!($2 in n)) order[++k] = $2; v[$2, ++n[$2]] = $3; unit[$2] = $4 }
+         END {
+             for (i = 1; i <= k; i++) {
+                 name = order[i]; c = n[name]
+                 for (a = 1; a <= c; a++) s[a] = v[name, a]
+                 for (a = 2; a <= c; a++)
+                     for (b = a; b > 1 && s[b - 1] + 0 > s[b] + 0; b--) { t = s[b]; s[b] = s[b - 1]; s[b - 1] = t }
+                 print "bench:", name, s[int((c + 1) / 2)], unit[name]
+             }
+         }'
+}
+
+# run_posix_bench LOG [QEMU flags]: boots posix.iso; prints its "bench: NAME TICKS tsc"
+# lines; fails unless it ended well (pm powers off when pid 1 exits: QEMU status 0).
+run_posix_bench() {
+    local log=$1 status
+    QEMU_EXTRA="${2:-}" "$top/tools/qemu.sh" test "$out/posix.iso" "$log" 300
+    status=$?
+    if [ "$status" != 0 ] || ! tr -d '\r' < "$log" | grep -q '^posix-bench: done$'; then
+        echo "bench.sh: posix-bench${2:+ ($2)} ended with QEMU status $status, or not done; its log:" >&2
+        tr -d '\r' < "$log" | tail -n 20 | sed 's/^/  | /' >&2
+        return 1
+    fi
+    tr -d '\r' < "$log" | grep '^bench: '
+}
+
+if "$top/tools/mkiso.sh" "$kernel" "posix_init=/bin/posix-bench" "$out/posix.iso" \
+        "$userdir/init.elf" "$userdir/names.elf" "$userdir/vfs.elf" "$userdir/pm.elf" \
+        "$userdir/posix-bench-rootfs.cpio=rootfs.cpio"; then
+    # Instruction counts do not depend on the host's load: both icount runs at once.
+    run_posix_bench "$out/posix-icount-1.log" "$icount" > "$out/posix-icount-1.txt" & p1=$!
+    run_posix_bench "$out/posix-icount-2.log" "$icount" > "$out/posix-icount-2.txt" & p2=$!
+    if wait "$p1" && wait "$p2"; then
+        sed 's/ tsc$/ instructions/' "$out/posix-icount-1.txt"
+        if ! cmp -s "$out/posix-icount-1.txt" "$out/posix-icount-2.txt"; then
+            echo "bench.sh: the two posix-bench icount runs differ (the first is printed):" >&2
+            diff "$out/posix-icount-1.txt" "$out/posix-icount-2.txt" >&2
+        fi
+    else
+        failed=1
+    fi
+
+    : > "$out/posix-wall.txt"
+    for i in $(seq "$wall_runs"); do
+        log=$out/posix-wall-$i.log
+        if run_posix_bench "$log" > "$out/posix-wall-$i.txt"; then
+            # "timer: ... TSC 2100.381 MHz": ns = ticks * 1000 / MHz.
+            mhz=$(tr -d '\r' < "$log" | sed -n 's/.*timer: .* TSC \([0-9.]*\) MHz.*/\1/p' | head -n 1)
+            awk -v mhz="$mhz" '{ printf "bench: %s_wall %d ns\n", $2, $3 * 1000 / mhz + 0.5 }' \
+                "$out/posix-wall-$i.txt" >> "$out/posix-wall.txt"
+        else
+            failed=1
+        fi
+    done
+    median_per_name < "$out/posix-wall.txt"
+else
+    failed=1
+fi
+
+# ---- boot to the shell's prompt ----
+
+# The wall time to dash's first "# " prompt after the motd on make run's image. (No icount
+# figure: the prompt carries no TSC stamp, and most of the instructions before it are the
+# kernel's 150 ms timer calibration and GRUB's.)
+if [ -f "$top/build/agora.iso" ] && [ -f "$userdir/dash.elf" ]; then
+    : > "$out/prompt.ms"
+    fifo=$out/prompt.fifo
+    for _ in $(seq "$wall_runs"); do
+        rm -f "$fifo" && mkfifo "$fifo"
+        start=$(date +%s%N)
+        qemu-system-x86_64 -machine pc -cpu max -m 256M -no-reboot -display none -monitor none \
+            -cdrom "$top/build/agora.iso" -boot d -serial stdio </dev/null > "$fifo" 2>/dev/null &
+        qpid=$!
+        # Chunks end at spaces: the prompt "# " ends one as "\n#".
+        welcome=
+        while IFS= read -r -d ' ' chunk; do
+            case $chunk in *Welcome*) welcome=1 ;; esac
+            if [ -n "$welcome" ]; then
+                case $chunk in
+                    *$'\n#' | '#')
+                        echo $((($(date +%s%N) - start) / 1000000)) >> "$out/prompt.ms"
+                        break ;;
+                esac
+            fi
+        done < <(timeout 60 cat "$fifo")
+        kill "$qpid" 2>/dev/null
+        wait "$qpid" 2>/dev/null
+    done
+    rm -f "$fifo"
+    if [ -s "$out/prompt.ms" ]; then
+        echo "bench: boot_to_shell_prompt_wall $(median < "$out/prompt.ms") ms"
+    else
+        echo "bench.sh: build/agora.iso never showed a shell prompt" >&2
+        failed=1
+    fi
+else
+    echo "bench.sh: no build/agora.iso with dash: boot_to_shell_prompt_wall skipped" >&2
+fi
 exit "$failed"

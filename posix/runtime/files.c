@@ -634,6 +634,25 @@ int chdir(const char *path)
     PATH_CALL(vfs_chdir, path, );
 }
 
+/*
+ * vfs's RENAME. newlib's own rename (stdio/rename.c) calls _rename_r, which newlib (built
+ * without HAVE_RENAME) makes link + unlink, never _rename: this one replaces it.
+ */
+int rename(const char *old, const char *new)
+{
+    struct vfs_rename_req rq;
+    struct vfs_rename_rep rp;
+    int err;
+    long r;
+
+    if (!vfs_ep)
+        return posix_fail_errno(ENOSYS);
+    if ((err = put_path(&rq.from, old)) || (err = put_path(&rq.to, new)))
+        return posix_fail_errno(err);
+    r = vfs_rename_call(vfs_ep, &rq, &rp, 0);
+    return r < 0 ? posix_fail(r) : 0;
+}
+
 /* Hard links are not there yet. */
 int link(const char *old, const char *new)
 {

@@ -565,9 +565,15 @@ static bool handle(struct agora_msg *m)
     uint32_t label = IPC_LABEL(m->info);
     long status;
 
-    if (label == IPC_LABEL_PAGE_FAULT || label == IPC_LABEL_EXCEPTION) {
-        if (call.caller && call.caller->state == PM_ALIVE)
-            fault(call.caller, m);
+    /*
+     * A fault of a live process's thread ends it (no reply). The same label from anyone
+     * else (a forged call by a task that is not one of pm's processes, or a late fault of
+     * a process already gone) gets -E_PERM below, as every other request of theirs: no
+     * reply would leave the caller waiting for good.
+     */
+    if ((label == IPC_LABEL_PAGE_FAULT || label == IPC_LABEL_EXCEPTION) && call.caller &&
+        call.caller->state == PM_ALIVE) {
+        fault(call.caller, m);
         return false;
     }
     memset(out, 0, sizeof(out));
@@ -582,6 +588,20 @@ static bool handle(struct agora_msg *m)
         return false;
     proto_reply_pack(m, b, status, out, out_bytes, 0);
     return true;
+}
+
+/*
+ * No request takes capabilities or memory: offer no slot and no window, so the kernel
+ * fails a call carrying some (-E_NOWINDOW). pm's own calls (proto_call) set the slots they
+ * need; without this, the receive slot of the last LOOKUP would stay offered.
+ */
+static void refuse_caps(void)
+{
+    struct agora_ipc_buffer *b = agora_ipc_buffer();
+
+    for (unsigned i = 0; i < IPC_MAX_CAPS; i++)
+        b->recv_cap_slots[i] = 0;
+    b->recv_window_pages = 0;
 }
 
 /* ---- start ---- */
@@ -720,6 +740,9 @@ static long start(void)
         agora_printf("pm: no names endpoint to badge: processes run without names and vfs\n");
     vfs_ep = CAP_NULL;
     find_vfs();
+    /* Reachable through names too (a badged copy per client: unknown ones get -E_PERM). */
+    if ((r = names_register("pm", endpoint)) < 0)
+        agora_printf("pm: cannot register with names: %s\n", agora_error_name(r));
     return 0;
 }
 
@@ -735,12 +758,16 @@ int main(uint64_t arg)
     }
     agora_printf("pm: serving (at most %d processes of %d pages each)\n", PM_MAX_PROCS, PM_PROC_PAGES);
     start_first();
+    refuse_caps();
     r = sys_recv(endpoint, &m);
     for (;;) {
         if (r < 0) {
             agora_printf("pm: receiving failed: %s: exiting\n", agora_error_name(r));
             return 1;
         }
-        r = handle(&m) ? sys_reply_recv(endpoint, &m) : sys_recv(endpoint, &m);
+        bool reply = handle(&m);
+
+        refuse_caps();
+        r = reply ? sys_reply_recv(endpoint, &m) : sys_recv(endpoint, &m);
     }
 }

@@ -590,6 +590,35 @@ static long do_rmdir(void *ctx, const struct vfs_rmdir_req *rq, struct vfs_rmdir
     return ramfs_remove(&vfs_fs, last.dir, last.name, last.len, true);
 }
 
+/*
+ * RENAME: both paths resolved and checked (trailing slashes, "." and "..", device nodes)
+ * here, the tree's rules (types, emptiness, loops) in ramfs_rename, which changes nothing
+ * unless all of them hold.
+ */
+static long do_rename(void *ctx, const struct vfs_rename_req *rq, struct vfs_rename_rep *rp)
+{
+    struct path_last from, to;
+    struct vfs_client *c;
+    struct vfs_node *n, *old;
+    long r;
+
+    (void)rp;
+    if ((r = client_of(ctx, &c)) < 0 || (r = check_path(&rq->from)) < 0 || (r = check_path(&rq->to)) < 0)
+        return r;
+    if ((r = path_parent(&vfs_fs, c->cwd, rq->from.bytes, rq->from.len, &from)) < 0 ||
+        (r = path_step(&vfs_fs, from.dir, from.name, from.len, &n)) < 0)
+        return r;
+    if ((r = path_parent(&vfs_fs, c->cwd, rq->to.bytes, rq->to.len, &to)) < 0)
+        return r;
+    if ((from.trailing_slash || to.trailing_slash) && !ramfs_is_dir(n))
+        return -E_NOTDIR;
+    if (is_name(&from, ".") || is_name(&from, "..") || is_name(&to, ".") || is_name(&to, ".."))
+        return -E_INVAL;
+    if (n->rdev || (path_step(&vfs_fs, to.dir, to.name, to.len, &old) == 0 && old != n && old->rdev))
+        return -E_PERM;
+    return ramfs_rename(&vfs_fs, from.dir, from.name, from.len, to.dir, to.name, to.len);
+}
+
 static long do_chdir(void *ctx, const struct vfs_chdir_req *rq, struct vfs_chdir_rep *rp)
 {
     struct vfs_client *c;
@@ -716,4 +745,5 @@ const struct vfs_handlers vfs_ops = {
     .vfs_pipe = do_pipe,
     .vfs_read_more = do_read_more,
     .vfs_write_part = do_write_part,
+    .vfs_rename = do_rename,
 };

@@ -170,6 +170,92 @@ long ramfs_remove(struct ramfs *fs, struct vfs_node *dir, const char *name, uint
     return 0;
 }
 
+/* dir's entry name (the link pointing at it, to unlink it), or NULL. */
+static struct ramfs_entry **entry_link(struct vfs_node *dir, const char *name, uint64_t len)
+{
+    struct ramfs_entry **p;
+
+    for (p = &dir->entries; *p; p = &(*p)->next)
+        if ((*p)->len == len && memcmp((*p)->name, name, len) == 0)
+            return p;
+    return 0;
+}
+
+long ramfs_rename(struct ramfs *fs, struct vfs_node *odir, const char *oname, uint64_t olen,
+                  struct vfs_node *ndir, const char *nname, uint64_t nlen)
+{
+    struct ramfs_entry **op, **np, *e = 0, **tail;
+    struct vfs_node *n, *old = 0;
+
+    if (!ramfs_is_dir(odir) || !ramfs_is_dir(ndir))
+        return -E_NOTDIR;
+    if (!(op = entry_link(odir, oname, olen)))
+        return -E_NOENT;
+    n = (*op)->node;
+    if (nlen == 0 || is_dot_or_dotdot(nname, nlen))
+        return -E_INVAL;
+    if (nlen > VFS_NAME_MAX)
+        return -E_NAMETOOLONG;
+    for (uint64_t i = 0; i < nlen; i++)
+        if (nname[i] == '/' || nname[i] == '\0')
+            return -E_INVAL;
+    if (!ndir->parent)
+        return -E_NOENT;
+    if ((np = entry_link(ndir, nname, nlen)))
+        old = (*np)->node;
+    if (old == n)
+        return 0;
+    if (ramfs_is_dir(n))
+        for (struct vfs_node *d = ndir; d; d = d == fs->root ? 0 : d->parent)
+            if (d == n)
+                return -E_INVAL;
+    if (old && ramfs_is_dir(n) && !ramfs_is_dir(old))
+        return -E_NOTDIR;
+    if (old && !ramfs_is_dir(n) && ramfs_is_dir(old))
+        return -E_ISDIR;
+    if (old && old->entries)
+        return -E_NOTEMPTY;
+    if (!old) {
+        if (!(e = vfs_alloc(sizeof(*e) + nlen + 1)))
+            return -E_NOMEM;
+        memcpy(e->name, nname, nlen);
+        e->name[nlen] = '\0';
+        e->len = nlen;
+    }
+    /* Cannot fail from here. The new name first: op stays valid (a different entry). */
+    if (old) {
+        (*np)->node = n;
+        if (ramfs_is_dir(old)) {
+            old->nlink = 0;
+            old->parent = 0;
+            ndir->nlink--;
+        } else {
+            old->nlink--;
+            old->ctime = fs->now;
+        }
+    } else {
+        e->node = n;
+        for (tail = &ndir->entries; *tail; tail = &(*tail)->next)
+            ;
+        *tail = e;
+        ndir->nentries++;
+    }
+    e = *op;
+    *op = e->next;
+    vfs_free(e);
+    odir->nentries--;
+    if (ramfs_is_dir(n) && odir != ndir) {
+        odir->nlink--;
+        ndir->nlink++;
+        n->parent = ndir;
+    }
+    n->ctime = fs->now;
+    odir->mtime = odir->ctime = ndir->mtime = ndir->ctime = fs->now;
+    if (old)
+        maybe_free(fs, old);
+    return 0;
+}
+
 void ramfs_ref(struct vfs_node *n)
 {
     n->refs++;

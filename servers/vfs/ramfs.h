@@ -76,6 +76,18 @@ long ramfs_create(struct ramfs *fs, struct vfs_node *dir, const char *name, uint
  */
 long ramfs_remove(struct ramfs *fs, struct vfs_node *dir, const char *name, uint64_t len, bool want_dir);
 
+/*
+ * Renames odir's entry oname to nname in ndir, in one step: ndir's entry nname, if there
+ * is one, then names the node instead (the node it named loses that name, as by
+ * ramfs_remove). Checks everything before changing anything: -E_NOENT (no oname, or ndir
+ * removed), -E_INVAL (nname empty, "." or "..", or with '/' or NUL; a directory into
+ * itself or below), -E_NAMETOOLONG, -E_NOTDIR (odir or ndir not a directory; a directory
+ * onto a file), -E_ISDIR (a file onto a directory), -E_NOTEMPTY (onto a directory with
+ * entries), -E_NOMEM. Both names one node: 0, nothing changes.
+ */
+long ramfs_rename(struct ramfs *fs, struct vfs_node *odir, const char *oname, uint64_t olen,
+                  struct vfs_node *ndir, const char *nname, uint64_t nlen);
+
 /* A node in no directory (a pipe's), freed when its last reference goes: NULL if out of memory. */
 struct vfs_node *ramfs_anon(struct ramfs *fs, uint32_t mode);
 

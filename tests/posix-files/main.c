@@ -1,7 +1,7 @@
 /*
  * posix-files: the file calls of the POSIX runtime on the vfs server, with good and bad
  * arguments: open/close/read/write/lseek/ftruncate, stat/fstat/lstat, isatty, mkdir/rmdir/
- * unlink, opendir/readdir, chdir/getcwd, dup/dup2/fcntl, the device nodes, stdio on files,
+ * unlink, rename, opendir/readdir, chdir/getcwd, dup/dup2/fcntl, the device nodes, stdio on files,
  * the files of the boot image (images/rootfs), and a line from standard input. Each group prints one "ok" line, each
  * failed check a FAIL line; the last line is "posix-files: N passed, N failed" and the
  * exit status is 0 only if nothing failed (system test posix-files.test).
@@ -275,6 +275,94 @@ static void test_directories(void)
     FAILS(unlink("/dev/null"), EACCES);
 }
 
+/* A new file holding text. */
+static int put(const char *path, const char *text)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int ok = fd >= 0 && write(fd, text, strlen(text)) == (ssize_t)strlen(text);
+
+    return (fd >= 0 && close(fd) == 0 && ok) ? 0 : -1;
+}
+
+/* Whether path holds exactly text. */
+static int holds(const char *path, const char *text)
+{
+    char buf[64];
+    int fd = open(path, O_RDONLY);
+    ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf) : -1;
+
+    if (fd >= 0)
+        close(fd);
+    return n == (ssize_t)strlen(text) && memcmp(buf, text, (size_t)n) == 0;
+}
+
+static void test_rename(void)
+{
+    char buf[256];
+    struct stat st, st2;
+    int fd;
+
+    CHECK(mkdir("/tmp/r", 0755) == 0 && mkdir("/tmp/r/a", 0755) == 0 && mkdir("/tmp/r/b", 0755) == 0);
+    /* Files: in one directory, across directories, onto an existing file. */
+    CHECK(put("/tmp/r/a/f", "one") == 0 && stat("/tmp/r/a/f", &st) == 0);
+    CHECK(rename("/tmp/r/a/f", "/tmp/r/a/g") == 0);
+    FAILS(stat("/tmp/r/a/f", &st2), ENOENT);
+    CHECK(stat("/tmp/r/a/g", &st2) == 0 && st2.st_ino == st.st_ino && holds("/tmp/r/a/g", "one"));
+    CHECK(rename("/tmp/r/a/g", "/tmp/r/b/h") == 0 && holds("/tmp/r/b/h", "one"));
+    FAILS(stat("/tmp/r/a/g", &st2), ENOENT);
+    CHECK(put("/tmp/r/a/x", "two") == 0);
+    fd = open("/tmp/r/b/h", O_RDONLY);              /* the replaced file stays open */
+    CHECK(fd >= 0 && rename("/tmp/r/a/x", "/tmp/r/b/h") == 0 && holds("/tmp/r/b/h", "two"));
+    CHECK(read(fd, buf, sizeof buf) == 3 && memcmp(buf, "one", 3) == 0 && close(fd) == 0);
+    FAILS(stat("/tmp/r/a/x", &st2), ENOENT);
+    /* An open descriptor follows its file. */
+    fd = open("/tmp/r/b/h", O_RDWR | O_APPEND);
+    CHECK(fd >= 0 && rename("/tmp/r/b/h", "/tmp/r/h") == 0);
+    CHECK(write(fd, "!", 1) == 1 && fstat(fd, &st) == 0 && st.st_size == 4 && holds("/tmp/r/h", "two!"));
+    CHECK(close(fd) == 0);
+    /* Onto itself: nothing happens. */
+    CHECK(rename("/tmp/r/h", "/tmp/r/h") == 0 && rename("/tmp/r/h", "/tmp/r/../r//h") == 0 && holds("/tmp/r/h", "two!"));
+    CHECK(rename("/tmp/r/a", "/tmp/r/a") == 0 && rename("/tmp/r/a", "/tmp/r/a/") == 0);
+    /* Directories, with their contents; a working directory inside moves too. */
+    CHECK(put("/tmp/r/a/in", "x") == 0 && chdir("/tmp/r/a") == 0);
+    CHECK(rename("/tmp/r/a", "/tmp/r/b/a2") == 0 && holds("/tmp/r/b/a2/in", "x") && holds("in", "x"));
+    CHECK(getcwd(buf, sizeof buf) && strcmp(buf, "/tmp/r/b/a2") == 0 && chdir("/") == 0);
+    CHECK(stat("/tmp/r/b", &st) == 0 && st.st_nlink == 3 && stat("/tmp/r", &st) == 0 && st.st_nlink == 3);
+    CHECK(stat("/tmp/r/b/a2/..", &st) == 0 && stat("/tmp/r/b", &st2) == 0 && st.st_ino == st2.st_ino);
+    CHECK(rename("/tmp/r/b/a2", "/tmp/r/a/") == 0 && stat("/tmp/r/a/in", &st) == 0);
+    /* Onto an empty directory: replaced; onto one with entries: ENOTEMPTY. */
+    CHECK(mkdir("/tmp/r/e", 0755) == 0 && rename("/tmp/r/a", "/tmp/r/e") == 0 && holds("/tmp/r/e/in", "x"));
+    FAILS(stat("/tmp/r/a", &st), ENOENT);
+    CHECK(mkdir("/tmp/r/a", 0755) == 0);
+    FAILS(rename("/tmp/r/a", "/tmp/r/e"), ENOTEMPTY);
+    CHECK(stat("/tmp/r/a", &st) == 0 && holds("/tmp/r/e/in", "x"));
+    /* Type mismatches. */
+    FAILS(rename("/tmp/r/h", "/tmp/r/a"), EISDIR);
+    FAILS(rename("/tmp/r/a", "/tmp/r/h"), ENOTDIR);
+    FAILS(rename("/tmp/r/h/", "/tmp/r/h2"), ENOTDIR);
+    FAILS(rename("/tmp/r/h", "/tmp/r/h2/"), ENOTDIR);
+    /* A directory into itself or below it. */
+    FAILS(rename("/tmp/r/e", "/tmp/r/e/sub"), EINVAL);
+    CHECK(mkdir("/tmp/r/e/d", 0755) == 0);
+    FAILS(rename("/tmp/r/e", "/tmp/r/e/d/sub"), EINVAL);
+    FAILS(rename("/tmp/r", "/tmp/r/e/d/sub"), EINVAL);
+    FAILS(rename("/tmp/r/e/.", "/tmp/r/x"), EINVAL);
+    FAILS(rename("/tmp/r/e", "/tmp/r/a/.."), EINVAL);
+    FAILS(rename("/", "/tmp/r/x"), EINVAL);
+    /* Missing source, missing target directory, a file in the target's path. */
+    FAILS(rename("/tmp/r/none", "/tmp/r/x"), ENOENT);
+    FAILS(rename("/tmp/r/h", "/tmp/r/none/x"), ENOENT);
+    FAILS(rename("/tmp/r/h", "/tmp/r/h/x"), ENOTDIR);
+    FAILS(rename("", "/tmp/r/x"), ENOENT);
+    FAILS(rename("/tmp/r/h", ""), ENOENT);
+    FAILS(rename("/dev/null", "/tmp/r/null"), EACCES);
+    CHECK(holds("/tmp/r/h", "two!"));
+    /* Relative paths, and stdio's name for it. */
+    CHECK(chdir("/tmp/r") == 0 && rename("h", "a/h") == 0 && holds("/tmp/r/a/h", "two!") && chdir("/") == 0);
+    CHECK(rmdir("/tmp/r/e/d") == 0 && unlink("/tmp/r/e/in") == 0 && rmdir("/tmp/r/e") == 0);
+    CHECK(unlink("/tmp/r/a/h") == 0 && rmdir("/tmp/r/a") == 0 && rmdir("/tmp/r/b") == 0 && rmdir("/tmp/r") == 0);
+}
+
 static void test_working_directory(void)
 {
     char buf[256], small[4], *p;
@@ -445,6 +533,7 @@ int main(void)
     group(test_image_copy_on_write, "writing a file of the image");
     group(test_directories, "mkdir, readdir, rmdir, unlink");
     group(test_working_directory, "chdir, getcwd, relative paths");
+    group(test_rename, "rename");
     group(test_dup, "dup, dup2 share the offset");
     group(test_fcntl, "fcntl");
     group(test_devices, "/dev/null, /dev/zero, /dev/console");

@@ -243,6 +243,77 @@ static void test_ramfs_refs(void)
     done();
 }
 
+static void test_ramfs_rename(void)
+{
+    struct vfs_node *a, *b, *sub, *f, *g, *n;
+    const char *name;
+    uint64_t len;
+
+    fresh();
+    a = mk(fs.root, "a", VFS_S_IFDIR | 0755);
+    b = mk(fs.root, "b", VFS_S_IFDIR | 0755);
+    f = mk(a, "f", VFS_S_IFREG | 0644);
+    g = mk(b, "g", VFS_S_IFREG | 0644);
+    /* A file: within a directory, across, onto itself. */
+    CU_ASSERT_EQUAL(ramfs_rename(&fs, a, "f", 1, a, "f2", 2), 0);
+    CU_ASSERT_PTR_NULL(ramfs_lookup(a, "f", 1));
+    CU_ASSERT_PTR_EQUAL(ramfs_lookup(a, "f2", 2), f);
+    CU_ASSERT_EQUAL(a->nentries, 1);
+    CU_ASSERT_EQUAL(ramfs_rename(&fs, a, "f2", 2, a, "f2", 2), 0);
+    CU_ASSERT_EQUAL(ramfs_rename(&fs, a, "f2", 2, b, "f", 1), 0);
+    CU_ASSERT_EQUAL(a->nentries, 0);
+    CU_ASSERT_EQUAL(b->nentries, 2);
+    CU_ASSERT_EQUAL(f->nlink, 1);
+    /* Onto a file: that one goes (freed, nothing holds it); held, it stays for its holder. */
+    ramfs_ref(g);
+    CU_ASSERT_EQUAL(ramfs_rename(&fs, b, "f", 1, b, "g", 1), 0);
+    CU_ASSERT_PTR_EQUAL(ramfs_lookup(b, "g", 1), f);
+    CU_ASSERT_EQUAL(b->nentries, 1);
+    CU_ASSERT_EQUAL(g->nlink, 0);
+    CU_ASSERT_EQUAL(fs.nodes, 5);
+    ramfs_unref(&fs, g);
+    CU_ASSERT_EQUAL(fs.nodes, 4);
+    /* Directories: across (link counts and ".." follow), onto an empty one, not a full one. */
+    sub = mk(a, "sub", VFS_S_IFDIR | 0755);
+    CU_ASSERT_EQUAL(a->nlink, 3);
+    CU_ASSERT_EQUAL(ramfs_rename(&fs, a, "sub", 3, b, "s", 1), 0);
+    CU_ASSERT_EQUAL(a->nlink, 2);
+    CU_ASSERT_EQUAL(b->nlink, 3);
+    CU_ASSERT_PTR_EQUAL(sub->parent, b);
+    CU_ASSERT(ramfs_dirent(sub, 1, &name, &len, &n) && n == b);
+    mk(fs.root, "e", VFS_S_IFDIR | 0755);
+    CU_ASSERT_EQUAL(fs.root->nlink, 5);
+    CU_ASSERT_EQUAL(ramfs_rename(&fs, b, "s", 1, fs.root, "e", 1), 0);      /* e is freed */
+    CU_ASSERT_PTR_EQUAL(ramfs_lookup(fs.root, "e", 1), sub);
+    CU_ASSERT_EQUAL(fs.root->nlink, 5);
+    CU_ASSERT_EQUAL(b->nlink, 2);
+    CU_ASSERT_EQUAL(fs.nodes, 5);
+    mk(sub, "x", VFS_S_IFREG | 0644);
+    CU_ASSERT_EQUAL(ramfs_rename(&fs, fs.root, "a", 1, fs.root, "e", 1), -E_NOTEMPTY);
+    /* Refused, and nothing changed. */
+    CU_ASSERT_EQUAL(ramfs_rename(&fs, fs.root, "a", 1, b, "g", 1), -E_NOTDIR);
+    CU_ASSERT_EQUAL(ramfs_rename(&fs, b, "g", 1, fs.root, "a", 1), -E_ISDIR);
+    CU_ASSERT_EQUAL(ramfs_rename(&fs, fs.root, "e", 1, sub, "y", 1), -E_INVAL);
+    CU_ASSERT_EQUAL(ramfs_rename(&fs, fs.root, "b", 1, b, "y", 1), -E_INVAL);
+    mk(sub, "deep", VFS_S_IFDIR | 0755);
+    CU_ASSERT_EQUAL(ramfs_rename(&fs, fs.root, "e", 1, ramfs_lookup(sub, "deep", 4), "y", 1), -E_INVAL);
+    CU_ASSERT_EQUAL(ramfs_rename(&fs, b, "none", 4, b, "y", 1), -E_NOENT);
+    CU_ASSERT_EQUAL(ramfs_rename(&fs, b, "g", 1, b, "", 0), -E_INVAL);
+    CU_ASSERT_EQUAL(ramfs_rename(&fs, b, "g", 1, b, "..", 2), -E_INVAL);
+    CU_ASSERT_EQUAL(ramfs_rename(&fs, b, "g", 1, b, "a/b", 3), -E_INVAL);
+    CU_ASSERT_EQUAL(ramfs_rename(&fs, b, "g", 1, b, "y", VFS_NAME_MAX + 1), -E_NAMETOOLONG);
+    CU_ASSERT_EQUAL(ramfs_rename(&fs, b, "g", 1, f, "y", 1), -E_NOTDIR);
+    CU_ASSERT_PTR_EQUAL(ramfs_lookup(b, "g", 1), f);
+    CU_ASSERT_EQUAL(fs.root->nlink, 5);
+    CU_ASSERT_EQUAL(fs.nodes, 7);
+    /* Into a removed directory: -E_NOENT. */
+    ramfs_ref(a);
+    CU_ASSERT_EQUAL(ramfs_remove(&fs, fs.root, "a", 1, true), 0);
+    CU_ASSERT_EQUAL(ramfs_rename(&fs, b, "g", 1, a, "g", 1), -E_NOENT);
+    ramfs_unref(&fs, a);
+    done();
+}
+
 static void test_ramfs_path(void)
 {
     struct vfs_node *a, *b;
@@ -645,6 +716,7 @@ int test_vfs_register(void)
     if (!CU_add_test(s, "heap", test_heap) || !CU_add_test(s, "heap grow fails", test_heap_grow_fails) ||
         !CU_add_test(s, "ramfs tree", test_ramfs_tree) || !CU_add_test(s, "ramfs data", test_ramfs_data) ||
         !CU_add_test(s, "ramfs references", test_ramfs_refs) ||
+        !CU_add_test(s, "ramfs rename", test_ramfs_rename) ||
         !CU_add_test(s, "ramfs path", test_ramfs_path) ||
         !CU_add_test(s, "path lookup", test_path_lookup) ||
         !CU_add_test(s, "cpio good archive", test_cpio_good) ||

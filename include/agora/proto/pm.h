@@ -11,6 +11,9 @@
  * pm creates every POSIX process's task, loads its ELF, owns its memory (text and data
  * segments, stack, heap) and keeps the process tree. A process talks to pm through the
  * endpoint in its slot CAP_PM; the badge of that endpoint is the process's identity.
+ * pm also registers "pm" with names: a lookup yields a copy badged with the caller's names
+ * badge, which for a process is that same identity (and for anyone else, no process:
+ * -E_PERM to every request).
  *
  * Identities (badges). init badges the names endpoint of each boot module with module
  * index + 1 (small numbers). pm gets from init an unbadged send-only copy of the names

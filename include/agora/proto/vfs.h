@@ -18,7 +18,7 @@
  *   VFS_PATH_CAP   a path is a bounded string (proto.h) of at most VFS_PATH_CAP - 1 = 247
  *                  bytes; so is every name in it. Longer: the client says ENAMETOOLONG
  *                  without asking (a server that gets one anyway answers -E_NAMETOOLONG).
- *                  Two paths (a later RENAME) still fit a message.
+ *                  Two paths (RENAME) still fit a message.
  *   VFS_IO_MAX     bytes per READ or WRITE (496); a client loops for more.
  *   VFS_FD_MAX     descriptors per client (0 .. VFS_FD_MAX - 1).
  * Relative paths start at the client's working directory (CHDIR), absolute ones at the
@@ -167,6 +167,17 @@ struct vfs_dirent {
 #define VFS_PIPE_BUF       512            /* PIPE_BUF: writes up to this size are atomic */
 #define VFS_WRITE_PART_MAX (VFS_IO_MAX - 8)
 
+/*
+ * Appended: RENAME(from, to): the entry from becomes to, in one step (POSIX rename): a file or
+ *   directory, within a directory or across directories. An existing to is replaced: a
+ *   file by a file, an empty directory by a directory; open descriptors of the renamed
+ *   node keep working (of a replaced one too, as after UNLINK). from and to naming the same
+ *   node: 0 and nothing changes. -E_NOENT (from missing, a component of to missing, or to's
+ *   directory removed), -E_INVAL (to inside the directory from, or a last component "." or
+ *   ".."), -E_ISDIR (a directory to for a file), -E_NOTDIR (a file to for a directory, or a
+ *   trailing slash on a file), -E_NOTEMPTY (to a directory with entries), -E_PERM (a
+ *   device node either side).
+ */
 #define VFS_MSG_LIST(X, F)                                                                     \
     X(VFS_OPEN,      vfs_open,      1, (F(uint64_t, flags) F(uint64_t, mode) F(vfs_path_t, path)), \
       (F(uint64_t, fd)))                                                                       \
@@ -202,7 +213,8 @@ struct vfs_dirent {
       (F(uint64_t, count) F(char, data[VFS_IO_MAX])))                                          \
     X(VFS_WRITE_PART, vfs_write_part, 25,                                                      \
       (F(uint64_t, fd) F(uint64_t, total) F(uint64_t, count) F(char, data[VFS_WRITE_PART_MAX])), \
-      (F(uint64_t, count)))
+      (F(uint64_t, count)))                                                                    \
+    X(VFS_RENAME,    vfs_rename,   26, (F(vfs_path_t, from) F(vfs_path_t, to)), ())
 
 enum vfs_msg {
 #define VFS_MSG_ENUM(label, prefix, num, req, rep) label = PROTO_LABEL(PROTO_ID_VFS, num),

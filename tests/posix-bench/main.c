@@ -1,0 +1,152 @@
+/*
+ * posix-bench: micro-benchmarks of the POSIX layer, run as pid 1 under pm
+ * (tools/bench.sh, `make bench`; booted like tests/posix-proc with
+ * posix_init=/bin/posix-bench). Each figure is the median over batches of operations,
+ * timed with rdtsc, divided by the batch's size, printed as raw TSC ticks:
+ *   bench: NAME TICKS tsc
+ * bench.sh turns them into instructions (under QEMU -icount shift=0 one tick is one guest
+ * instruction) or ns (without icount, through the TSC rate in the kernel's log). The last
+ * line is "posix-bench: done" or "posix-bench: FAIL ..."; then pid 1 exits and pm powers
+ * the machine off.
+ *   posix_getpid            the PM_GETPID call to pm and its reply, through getppid(): the
+ *                           runtime's getpid() asks pm once and then answers from memory
+ *   posix_pipe_round_trip   one byte to a child through a pipe and one byte back
+ *   posix_fork_exit_wait    fork, the child _exit(0)s, waitpid
+ *   posix_fork_exec_wait    fork, the child execs /bin/posix-bench-true, waitpid
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define MAX_BATCHES 64
+
+static uint64_t samples[MAX_BATCHES];
+static int failed;
+
+static inline uint64_t rdtsc(void)
+{
+    uint32_t lo, hi;
+
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return ((uint64_t)hi << 32) | lo;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+static void fail(const char *what)
+{
+    printf("posix-bench: FAIL %s (errno %d)\n", what, errno);
+    fflush(stdout);
+    exit(1);
+}
+
+/* Runs op() `warmup` times untimed, then `batches` batches of `batch`; prints the median. */
+static void bench(const char *name, void (*op)(void), int warmup, int batches, int batch)
+{
+    for (int i = 0; i < warmup; i++)
+        op();
+    for (int b = 0; b < batches; b++) {
+        uint64_t t0 = rdtsc();
+        for (int i = 0; i < batch; i++)
+            op();
+        samples[b] = (rdtsc() - t0) / (uint64_t)batch;
+    }
+    qsort(samples, (size_t)batches, sizeof samples[0], cmp_u64);
+    printf("bench: %s %llu tsc\n", name, (unsigned long long)samples[(batches - 1) / 2]);
+    fflush(stdout);
+}
+
+static void op_getpid(void)
+{
+    if (getppid() != 0)
+        fail("getppid");
+}
+
+/* The pipe round trip: parent -> to_child -> child (echo) -> to_parent -> parent. */
+static int to_child[2], to_parent[2];
+
+static void op_pipe(void)
+{
+    char c = 'x';
+
+    if (write(to_child[1], &c, 1) != 1 || read(to_parent[0], &c, 1) != 1 || c != 'x')
+        fail("pipe round trip");
+}
+
+static void wait_ok(pid_t pid)
+{
+    int status;
+
+    if (pid < 0)
+        fail("fork");
+    if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        fail("waitpid");
+}
+
+static void op_fork_exit(void)
+{
+    pid_t pid = fork();
+
+    if (pid == 0)
+        _exit(0);
+    wait_ok(pid);
+}
+
+static void op_fork_exec(void)
+{
+    pid_t pid = fork();
+
+    if (pid == 0) {
+        char *argv[] = { "posix-bench-true", NULL };
+        char *envp[] = { NULL };
+
+        execve("/bin/posix-bench-true", argv, envp);
+        _exit(127);
+    }
+    wait_ok(pid);
+}
+
+int main(void)
+{
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    printf("posix-bench: pid %d\n", (int)getpid());
+
+    bench("posix_getpid", op_getpid, 200, 21, 100);
+
+    if (pipe(to_child) || pipe(to_parent))
+        fail("pipe");
+    pid_t echo = fork();
+    if (echo == 0) {
+        char c;
+
+        close(to_child[1]);
+        close(to_parent[0]);
+        while (read(to_child[0], &c, 1) == 1)
+            if (write(to_parent[1], &c, 1) != 1)
+                _exit(1);
+        _exit(0);
+    }
+    if (echo < 0)
+        fail("fork");
+    close(to_child[0]);
+    close(to_parent[1]);
+    bench("posix_pipe_round_trip", op_pipe, 50, 21, 20);
+    close(to_child[1]);
+    wait_ok(echo);
+    close(to_parent[0]);
+
+    bench("posix_fork_exit_wait", op_fork_exit, 2, 11, 1);
+    bench("posix_fork_exec_wait", op_fork_exec, 2, 11, 1);
+
+    printf("posix-bench: done\n");
+    return failed;
+}
