@@ -21,46 +21,9 @@ host_cc=${AGORA_HOST_CC:-gcc}
 
 say() { echo "busybox: $*" >&2; }
 
-# Root or sudo for apt's configuration; empty when neither (then only the cache can help).
-sudo_cmd() {
-    if [ "$(id -u)" = 0 ]; then "$@"
-    elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo "$@"
-    else return 1
-    fi
-}
+. "$top/userland/ports/debian-source.sh"
 
-# apt-get source needs a deb-src entry (as in userland/ports/dash/build.sh).
-ensure_deb_src() {
-    local codename f=/etc/apt/sources.list.d/agora-src.sources
-    if grep -Eqs '^[[:space:]]*deb-src[[:space:]]|^Types:.*deb-src' \
-            /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources; then
-        return 0
-    fi
-    codename=$(. /etc/os-release 2>/dev/null && echo "${VERSION_CODENAME:-}")
-    [ -n "$codename" ] || { say "cannot tell the Debian release (/etc/os-release)"; return 1; }
-    say "adding a deb-src entry for $codename main ($f) and updating apt's lists"
-    printf 'Types: deb-src\nURIs: http://deb.debian.org/debian\nSuites: %s\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
-        "$codename" | sudo_cmd tee "$f" >/dev/null || { say "need root (or sudo) to add $f"; return 1; }
-    sudo_cmd apt-get update -qq || { say "apt-get update failed"; return 1; }
-}
-
-# The newest .dsc in the cache, fetching the source first if there is none.
-fetch() {
-    local dsc
-    dsc=$(ls -1 "$cache"/busybox_*.dsc 2>/dev/null | sort -V | tail -n 1)
-    if [ -z "$dsc" ]; then
-        ensure_deb_src || return 2
-        mkdir -p "$cache"
-        say "fetching Debian's source package into $cache"
-        (cd "$cache" && apt-get source --download-only busybox) >&2 || {
-            say "apt-get source busybox failed (no network?)"; return 2; }
-        dsc=$(ls -1 "$cache"/busybox_*.dsc 2>/dev/null | sort -V | tail -n 1)
-        [ -n "$dsc" ] || return 2
-    fi
-    echo "$dsc"
-}
-
-dsc=$(fetch) || exit 2
+dsc=$(debsrc_fetch busybox "$cache") || exit 2
 [ "${1:-}" = --fetch ] && exit 0
 
 for tool in dpkg-source patch; do
