@@ -60,12 +60,15 @@ run_steps() {
         sleep) sleep "$value" ;;
         wait)
             hit=""
+            local last=""
             while :; do
                 hit=$(serial_text "$log" | tail -c +$((consumed + 1)) |
                       LC_ALL=C grep -Eob -m1 -- "$value" | head -n 1)
-                [ -n "$hit" ] && break
+                [ -n "$hit" ] || [ -n "$last" ] && break
+                # QEMU may have written the line just before it exited: look once more.
                 if [ "$SECONDS" -ge "$deadline" ] || ! kill -0 "$qpid" 2>/dev/null; then
-                    break
+                    last=1
+                    continue
                 fi
                 sleep 0.05
             done
