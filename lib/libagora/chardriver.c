@@ -298,10 +298,7 @@ long chardriver_serve(struct chardriver *d)
     struct agora_msg m;
     long r;
 
-    /* No capabilities and no memory accepted: a request carrying some fails in the kernel. */
-    for (unsigned i = 0; i < IPC_MAX_CAPS; i++)
-        b->recv_cap_slots[i] = 0;
-    b->recv_window_pages = 0;
+    agora_ipc_accept_nothing(b);
     if ((r = names_register(d->name, d->ep)) < 0) {
         agora_printf("%s: cannot register with names: %s\n", d->name, agora_error_name(r));
         return r;

@@ -590,20 +590,6 @@ static bool handle(struct agora_msg *m)
     return true;
 }
 
-/*
- * No request takes capabilities or memory: offer no slot and no window, so the kernel
- * fails a call carrying some (-E_NOWINDOW). pm's own calls (proto_call) set the slots they
- * need; without this, the receive slot of the last LOOKUP would stay offered.
- */
-static void refuse_caps(void)
-{
-    struct agora_ipc_buffer *b = agora_ipc_buffer();
-
-    for (unsigned i = 0; i < IPC_MAX_CAPS; i++)
-        b->recv_cap_slots[i] = 0;
-    b->recv_window_pages = 0;
-}
-
 /* ---- start ---- */
 
 /* The value of key=... on the command line (copied into out), or false. */
@@ -758,7 +744,7 @@ int main(uint64_t arg)
     }
     agora_printf("pm: serving (at most %d processes of %d pages each)\n", PM_MAX_PROCS, PM_PROC_PAGES);
     start_first();
-    refuse_caps();
+    agora_ipc_accept_nothing(agora_ipc_buffer());
     r = sys_recv(endpoint, &m);
     for (;;) {
         if (r < 0) {
@@ -767,7 +753,7 @@ int main(uint64_t arg)
         }
         bool reply = handle(&m);
 
-        refuse_caps();
+        agora_ipc_accept_nothing(agora_ipc_buffer());
         r = reply ? sys_reply_recv(endpoint, &m) : sys_recv(endpoint, &m);
     }
 }

@@ -328,10 +328,7 @@ int main(uint64_t arg)
         agora_printf("tty: cannot start on \"%s\": %s: exiting\n", DEVICE_NAME, agora_error_name(r));
         return 1;
     }
-    /* No capabilities and no memory accepted: a request carrying some fails in the kernel. */
-    for (unsigned i = 0; i < IPC_MAX_CAPS; i++)
-        b->recv_cap_slots[i] = 0;
-    b->recv_window_pages = 0;
+    agora_ipc_accept_nothing(b);
     agora_printf("tty: serving on \"%s\"\n", DEVICE_NAME);
     r = sys_recv(endpoint, &m);
     for (;;) {

@@ -114,16 +114,6 @@ static bool handle(struct agora_msg *m)
     return true;
 }
 
-/* Accept neither capabilities nor memory: a request carrying some fails in the kernel. */
-static void refuse_caps(void)
-{
-    struct agora_ipc_buffer *b = agora_ipc_buffer();
-
-    for (unsigned i = 0; i < IPC_MAX_CAPS; i++)
-        b->recv_cap_slots[i] = 0;
-    b->recv_window_pages = 0;
-}
-
 static long start(void)
 {
     long slot, r;
@@ -158,7 +148,7 @@ int main(uint64_t arg)
     }
     agora_printf("vfs: serving (%lu nodes, %lu bytes of heap)\n", (unsigned long)vfs_fs.nodes,
                  (unsigned long)vfs_heap.in_use);
-    refuse_caps();
+    agora_ipc_accept_nothing(agora_ipc_buffer());
     r = sys_recv(endpoint, &m);
     for (;;) {
         if (r < 0) {
@@ -167,7 +157,7 @@ int main(uint64_t arg)
         }
         bool reply = handle(&m);
 
-        refuse_caps();
+        agora_ipc_accept_nothing(agora_ipc_buffer());
         r = reply ? sys_reply_recv(endpoint, &m) : sys_recv(endpoint, &m);
     }
 }

@@ -32,6 +32,18 @@ noreturn void agora_exit(int status);
 struct agora_ipc_buffer *agora_ipc_buffer(void);
 void agora_set_ipc_buffer(struct agora_ipc_buffer *buf);
 
+/*
+ * Offers no capability slot and no memory window for the next receive or call reply, so
+ * the kernel fails a message carrying either (-E_NOWINDOW). Servers that take neither
+ * call it before receiving; their own calls set the slots they need.
+ */
+static inline void agora_ipc_accept_nothing(struct agora_ipc_buffer *b)
+{
+    for (unsigned i = 0; i < IPC_MAX_CAPS; i++)
+        b->recv_cap_slots[i] = 0;
+    b->recv_window_pages = 0;
+}
+
 /* "E_NOCAP" etc. for a negated (or positive) error code; "E_?" for unknown ones. */
 const char *agora_error_name(long err);
 /* The description of an error code from <agora/errors.h>. */
