@@ -34,7 +34,8 @@
     X(E_FBIG,     27, "file too large") \
     X(E_CHILD,    28, "no such child process") \
     X(E_SRCH,     29, "no such process") \
-    X(E_PIPE,     30, "write to a pipe that no one can read")
+    X(E_PIPE,     30, "write to a pipe that no one can read") \
+    X(E_INTR,     31, "interrupted")
 
 enum agora_error {
 #define AGORA_ERROR_ENUM(name, num, desc) name = num,

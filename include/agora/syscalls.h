@@ -28,6 +28,23 @@
  * - SYS_THREAD_START_REGS takes every general register, rip and rflags from the struct;
  *   of rflags only the arithmetic flags (CF PF AF ZF SF OF, DF) are taken, interrupts stay
  *   enabled; rip must be a user address (-E_FAULT). -E_STATE unless the thread is inactive.
+ * - SYS_THREAD_SUSPEND (RIGHT_MANAGE) sets a thread's stop flag: it runs no more user code
+ *   until SYS_THREAD_RESUME. -E_STATE for the caller itself or a thread never started,
+ *   -E_DEAD for a dead one, -E_INVAL for a how other than 0 or THREAD_SUSPEND_INTERRUPT;
+ *   suspending again is allowed (how applies again). A blocked thread stays in its call,
+ *   which can still complete while it is stopped (a message or reply arrives, the
+ *   notification is signalled, the sleep ends): the result waits in its registers. With
+ *   THREAD_SUSPEND_INTERRUPT a receive, a notification wait, a sleep, or a send or call
+ *   whose message nobody took yet ends at once with -E_INTR; waiting for a reply (the
+ *   message was delivered) and fault messages are never interrupted. Returns 0 when the
+ *   stopped thread's registers are final (it was in user mode, or its call completed or
+ *   was interrupted: rax holds the result), 1 while it still waits in a call (they may
+ *   not be changed then: suspend again later to see 0).
+ * - SYS_THREAD_RESUME (RIGHT_MANAGE) clears the flag: -E_STATE if it was not suspended,
+ *   -E_DEAD for a dead thread. A ready thread runs again, a blocked one waits on. With
+ *   regs (not 0) it first loads them as SYS_THREAD_START_REGS does (-E_FAULT as there,
+ *   and for a bad pointer); that needs the thread stopped with final registers, else
+ *   -E_STATE. SYS_THREAD_REGS reads a suspended thread's registers.
  * - Deferred replies: SYS_REPLY_SAVE moves the duty to answer the current caller into a
  *   reply capability (OBJ_REPLY, rights write|copy|grant), so the server can receive other
  *   messages first; SYS_REPLY_TO answers through it exactly as SYS_REPLY would and then
@@ -91,7 +108,9 @@
     X(SYS_REPLY_TO,       41, "(reply, info, mr0..mr3): answer through a saved reply capability; info in rsi") \
     X(SYS_TASK_UNWATCH,   42, "(task, notification): cancel SYS_TASK_WATCH with that notification; -E_NOCAP if none") \
     X(SYS_POOL_SPLIT,     43, "(pool, pages, dst): a sub-pool (quota) of pages from pool; they return when it goes") \
-    X(SYS_THREAD_START_REGS, 44, "(thread, const struct agora_regs *): run an inactive thread with all these registers (fork)")
+    X(SYS_THREAD_START_REGS, 44, "(thread, const struct agora_regs *): run an inactive thread with all these registers (fork)") \
+    X(SYS_THREAD_SUSPEND, 45, "(thread, how): stop it until resumed; 1 while it still waits in a call, else 0") \
+    X(SYS_THREAD_RESUME,  46, "(thread, const struct agora_regs *regs_or_0): let a suspended thread go on")
 
 enum agora_syscall {
 #define AGORA_SYSCALL_ENUM(name, num, doc) name = num,
@@ -99,5 +118,8 @@ enum agora_syscall {
 #undef AGORA_SYSCALL_ENUM
     SYS_COUNT
 };
+
+/* SYS_THREAD_SUSPEND's how: also end a wait in which nothing was delivered yet (-E_INTR). */
+#define THREAD_SUSPEND_INTERRUPT 1
 
 #endif

@@ -561,7 +561,8 @@ bool ipc_send_fault(uint32_t label, const uint64_t words[4], uint64_t fault_addr
     return true;
 }
 
-/* ---- fast paths: register-only messages between threads that can hand over directly ---- */
+/* ---- fast paths: register-only messages between threads that can hand over directly ----
+ * (sched_switch_to parks a suspended partner instead of running it) */
 
 /* Label, up to four words, nothing else. */
 static bool simple_message(uint64_t info)

@@ -39,14 +39,14 @@ void notification_signal(notification_t *n, uint64_t bits)
     }
 }
 
-long notification_wait(notification_t *n)
+void notification_wait(notification_t *n)
 {
-    if (n->word) {
-        long w = (long)n->word;
-        n->word = 0;
-        return w;
-    }
     thread_t *cur = sched_current();
+    if (n->word) {
+        thread_set_result(cur, (long)n->word);
+        n->word = 0;
+        return;
+    }
     cur->q_next = 0;
     thread_t **pp = &n->waiters;
     while (*pp)
@@ -54,7 +54,6 @@ long notification_wait(notification_t *n)
     *pp = cur;
     cur->blocked_ntfn = n;
     sched_block(TS_BLOCKED_NOTIFY);
-    return (long)cur->frame->rax;
 }
 
 uint64_t notification_poll(notification_t *n)

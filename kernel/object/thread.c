@@ -55,35 +55,41 @@ void thread_start(thread_t *t, uint64_t rip, uint64_t rsp, uint64_t arg)
     sched_make_ready(t);
 }
 
-void thread_kill(thread_t *t)
+/* Takes t off the queue of the wait it is in (send, receive, notification, sleep); false if none. */
+static bool leave_wait_queue(thread_t *t)
 {
     switch (t->state) {
-    case TS_READY:
-        sched_remove(t);
-        break;
     case TS_BLOCKED_SEND:
     case TS_BLOCKED_RECV:
         /* Already taken off the queue when its endpoint is being closed. */
         if (t->blocked_ep)
             endpoint_dequeue(t->blocked_ep, t);
-        break;
+        return true;
     case TS_BLOCKED_NOTIFY:
         if (t->blocked_ntfn)
             notification_dequeue(t->blocked_ntfn, t);
-        break;
+        return true;
     case TS_SLEEPING:
         sched_cancel_sleep(t);
-        break;
-    case TS_BLOCKED_REPLY:
+        return true;
+    default:
+        return false;
+    }
+}
+
+void thread_kill(thread_t *t)
+{
+    if (t->state == TS_READY && !t->suspended) {
+        sched_remove(t);
+    } else if (t->state == TS_BLOCKED_REPLY) {
         if (t->callee && t->callee->caller == t)
             t->callee->caller = 0;
         t->callee = 0;
         if (t->saved_reply)
             t->saved_reply->caller = 0;
         t->saved_reply = 0;
-        break;
-    default:
-        break;
+    } else {
+        leave_wait_queue(t);
     }
     /* Whoever called us waits for a reply that will never come. */
     if (t->caller) {
@@ -103,6 +109,26 @@ void thread_kill(thread_t *t)
         t->fault_ep = 0;
     }
     t->state = TS_DEAD;
+}
+
+int thread_suspend(thread_t *t, bool interrupt)
+{
+    if (t->state == TS_READY && !t->suspended)
+        sched_remove(t);
+    t->suspended = true;
+    /* A fault message, taken or not, is never interrupted: the instruction must complete. */
+    if (interrupt && !t->in_fault && leave_wait_queue(t)) {
+        thread_set_result(t, -E_INTR);
+        sched_make_ready(t);   /* parked: it is suspended */
+    }
+    return t->state == TS_READY ? 0 : 1;
+}
+
+void thread_resume(thread_t *t)
+{
+    t->suspended = false;
+    if (t->state == TS_READY)
+        sched_make_ready(t);
 }
 
 void thread_destroy(thread_t *t)

@@ -40,6 +40,7 @@ typedef struct thread {
     thread_state_t state;
     uint8_t priority;
     uint8_t slice_left;
+    bool suspended;                 /* SYS_THREAD_SUSPEND: TS_READY then means parked, on no queue */
     struct thread *q_next, *q_prev; /* run queue, endpoint queue or sleep list */
     uint64_t wake_tick;
 
@@ -73,6 +74,13 @@ thread_t *thread_create(struct task *task);
 void thread_start(thread_t *t, uint64_t rip, uint64_t rsp, uint64_t arg);
 /* Takes the thread out of every queue, wakes whoever waits on it with -E_DEAD, marks it dead. */
 void thread_kill(thread_t *t);
+/*
+ * Stops a started, live thread other than the current one; interrupt ends a wait in which
+ * nothing was delivered yet with -E_INTR. 1 while it still waits in a call, else 0.
+ */
+int thread_suspend(thread_t *t, bool interrupt);
+/* Clears the stop: a ready thread is queued to run again, a blocked one waits on. */
+void thread_resume(thread_t *t);
 void thread_destroy(thread_t *t);
 
 static inline bool thread_stack_intact(const thread_t *t)

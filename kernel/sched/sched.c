@@ -27,6 +27,10 @@ void sched_make_ready(thread_t *t)
     KASSERT(t->state != TS_DEAD);
     unsigned p = t->priority;
     t->state = TS_READY;
+    if (t->suspended) {
+        t->q_next = t->q_prev = 0;   /* parked until thread_resume */
+        return;
+    }
     t->q_next = 0;
     t->q_prev = rq_tail[p];
     if (rq_tail[p])
@@ -56,6 +60,14 @@ void sched_remove(thread_t *t)
     t->q_next = t->q_prev = 0;
     if (!rq_head[p])
         rq_bitmap[p / 64] &= ~(1ull << (p % 64));
+}
+
+bool sched_queued(const thread_t *t)
+{
+    for (const thread_t *q = rq_head[t->priority]; q; q = q->q_next)
+        if (q == t)
+            return true;
+    return false;
 }
 
 static thread_t *pick_next(void)
@@ -128,6 +140,12 @@ void sched_block(thread_state_t state)
 
 void sched_switch_to(thread_t *next)
 {
+    if (next->suspended) {
+        /* It may not run: park it, and whoever is best runs instead. */
+        sched_make_ready(next);
+        sched_schedule();
+        return;
+    }
     thread_t *cur = sched_current();
     if (cur->state == TS_READY && cur != &idle_thread)
         sched_make_ready(cur);

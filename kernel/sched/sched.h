@@ -9,10 +9,12 @@
 void sched_init(void);
 thread_t *sched_current(void);
 
-/* Puts a thread on its run queue (state TS_READY). */
+/* Puts a thread on its run queue (state TS_READY); a suspended one is parked on none. */
 void sched_make_ready(thread_t *t);
 /* Takes a ready thread off its run queue. */
 void sched_remove(thread_t *t);
+/* Whether t is on its run queue (for the consistency check). */
+bool sched_queued(const thread_t *t);
 
 /* The current thread blocks in `state` (already queued where it waits); runs something else. */
 void sched_block(thread_state_t state);
@@ -20,7 +22,8 @@ void sched_block(thread_state_t state);
 void sched_yield(void);
 /* Picks the best ready thread and switches to it (if the current one is still ready, it competes). */
 void sched_schedule(void);
-/* Switches to `next` directly (IPC handoff); the current thread must not be ready-queued twice. */
+/* Switches to `next` directly (IPC handoff); the current thread must not be ready-queued twice.
+ * A suspended `next` is parked instead, and the scheduler picks who runs. */
 void sched_switch_to(thread_t *next);
 
 /* The current thread sleeps for ticks timer ticks. */

@@ -1,6 +1,7 @@
 /*
  * Consistency check: the frame bitmap's count matches its bits, every user mapping's
- * page-table entry points at its memory object's frame, and that frame is allocated.
+ * page-table entry points at its memory object's frame, and that frame is allocated;
+ * every thread that may run is on its run queue and no other is (a suspended one never).
  */
 #include "syscall/kcheck.h"
 #include "arch/x86_64/mm/paging.h"
@@ -10,6 +11,7 @@
 #include "mm/pmm.h"
 #include "object/memory.h"
 #include "object/task.h"
+#include "sched/sched.h"
 
 static uint64_t check_task_mappings(task_t *t, uint64_t *count)
 {
@@ -53,6 +55,12 @@ void kcheck_collect(struct agora_kernel_stats *out)
             out->threads++;
             if (!thread_stack_intact(th)) {
                 log_line("kcheck", "thread %lu: kernel stack overflowed", (unsigned long)th->id);
+                out->check_errors++;
+            }
+            bool runnable = th->state == TS_READY && !th->suspended && th != sched_current();
+            if (sched_queued(th) != runnable) {
+                log_line("kcheck", "thread %lu (state %d%s) %s on a run queue", (unsigned long)th->id,
+                         th->state, th->suspended ? ", suspended" : "", runnable ? "not" : "wrongly");
                 out->check_errors++;
             }
         }

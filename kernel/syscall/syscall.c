@@ -25,7 +25,11 @@
 #include "mm/pmm.h"
 #include "mm/vspace.h"
 
-/* Returned by handlers that left their result in the frame themselves (IPC). */
+/*
+ * Returned by handlers that left their result in the frame themselves (IPC). Every handler
+ * that may switch away does so, before it switches: a thread suspended meanwhile may get
+ * new registers (SYS_THREAD_RESUME) that nothing may overwrite when it comes back.
+ */
 #define KEEP_FRAME ((long)0x7FFFFFFFFFFFFFFF)
 
 #define A0 (f->rdi)
@@ -88,9 +92,9 @@ static long handle_SYS_DEBUG_PUTS(trap_frame_t *f)
 
 static long handle_SYS_YIELD(trap_frame_t *f)
 {
-    (void)f;
+    f->rax = 0;
     sched_yield();
-    return 0;
+    return KEEP_FRAME;
 }
 
 static long handle_SYS_SLEEP(trap_frame_t *f)
@@ -102,7 +106,7 @@ static long handle_SYS_SLEEP(trap_frame_t *f)
     if (ticks == 0)
         return 0;
     sched_sleep(ticks);
-    return 0;
+    return KEEP_FRAME;   /* 0 from the timer, or -E_INTR */
 }
 
 static long handle_SYS_CLOCK(trap_frame_t *f)
@@ -287,26 +291,76 @@ static long handle_SYS_THREAD_START(trap_frame_t *f)
 
 #define RFLAGS_USER_ARITH 0xCD5ull   /* CF PF AF ZF SF DF OF */
 
+/* A register state for another thread, from user memory: -E_FAULT for a bad pointer, a rip
+ * outside user space or an rsp above USER_TOP. */
+static int regs_from_user(uint64_t uaddr, struct agora_regs *r)
+{
+    int err = copy_from_user(cur_task()->root, r, uaddr, sizeof *r);
+    if (err)
+        return err;
+    return user_range_ok(r->rip, 1) && r->rsp <= USER_TOP ? 0 : -E_FAULT;
+}
+
+/* Every general register, rip, rsp and the arithmetic flags; segments and IF stay the kernel's. */
+static void regs_to_frame(trap_frame_t *tf, const struct agora_regs *r)
+{
+    tf->rax = r->rax; tf->rbx = r->rbx; tf->rcx = r->rcx; tf->rdx = r->rdx;
+    tf->rsi = r->rsi; tf->rdi = r->rdi; tf->rbp = r->rbp; tf->rsp = r->rsp;
+    tf->r8 = r->r8; tf->r9 = r->r9; tf->r10 = r->r10; tf->r11 = r->r11;
+    tf->r12 = r->r12; tf->r13 = r->r13; tf->r14 = r->r14; tf->r15 = r->r15;
+    tf->rip = r->rip;
+    tf->rflags = (tf->rflags & ~RFLAGS_USER_ARITH) | (r->rflags & RFLAGS_USER_ARITH);
+}
+
 static long handle_SYS_THREAD_START_REGS(trap_frame_t *f)
 {
     cap_t *thc;
     struct agora_regs r;
     LOOKUP(A0, OBJ_THREAD, RIGHT_MANAGE, &thc);
     thread_t *th = (thread_t *)thc->obj;
-    int err = copy_from_user(cur_task()->root, &r, A1, sizeof r);
+    int err = regs_from_user(A1, &r);
     if (err)
         return err;
     if (th->state != TS_INACTIVE)
         return -E_STATE;
-    if (!user_range_ok(r.rip, 1) || r.rsp > USER_TOP)
-        return -E_FAULT;
     thread_start(th, r.rip, r.rsp, r.rdi);
-    trap_frame_t *tf = th->frame;
-    tf->rax = r.rax; tf->rbx = r.rbx; tf->rcx = r.rcx; tf->rdx = r.rdx;
-    tf->rsi = r.rsi; tf->rbp = r.rbp;
-    tf->r8 = r.r8; tf->r9 = r.r9; tf->r10 = r.r10; tf->r11 = r.r11;
-    tf->r12 = r.r12; tf->r13 = r.r13; tf->r14 = r.r14; tf->r15 = r.r15;
-    tf->rflags = (tf->rflags & ~RFLAGS_USER_ARITH) | (r.rflags & RFLAGS_USER_ARITH);
+    regs_to_frame(th->frame, &r);
+    return 0;
+}
+
+static long handle_SYS_THREAD_SUSPEND(trap_frame_t *f)
+{
+    cap_t *thc;
+    LOOKUP(A0, OBJ_THREAD, RIGHT_MANAGE, &thc);
+    thread_t *th = (thread_t *)thc->obj;
+    if (A1 != 0 && A1 != THREAD_SUSPEND_INTERRUPT)
+        return -E_INVAL;
+    if (th->state == TS_DEAD)
+        return -E_DEAD;
+    if (th == sched_current() || th->state == TS_INACTIVE)
+        return -E_STATE;
+    return thread_suspend(th, A1 == THREAD_SUSPEND_INTERRUPT);
+}
+
+static long handle_SYS_THREAD_RESUME(trap_frame_t *f)
+{
+    cap_t *thc;
+    struct agora_regs r;
+    LOOKUP(A0, OBJ_THREAD, RIGHT_MANAGE, &thc);
+    thread_t *th = (thread_t *)thc->obj;
+    if (A1) {
+        int err = regs_from_user(A1, &r);
+        if (err)
+            return err;
+    }
+    if (th->state == TS_DEAD)
+        return -E_DEAD;
+    /* New registers only where the old ones are final: not in the middle of a call. */
+    if (!th->suspended || (A1 && th->state != TS_READY))
+        return -E_STATE;
+    if (A1)
+        regs_to_frame(th->frame, &r);
+    thread_resume(th);
     return 0;
 }
 
@@ -432,7 +486,6 @@ static long handle_SYS_REPLY_TO(trap_frame_t *f)
     if (err)
         return err;
     cap_delete(c);   /* one shot: after the delete, nothing can answer twice */
-    sched_preempt_point();
     return 0;
 }
 
@@ -441,15 +494,15 @@ static long handle_SYS_SIGNAL(trap_frame_t *f)
     cap_t *c;
     LOOKUP(A0, OBJ_NOTIFICATION, RIGHT_WRITE, &c);
     notification_signal((notification_t *)c->obj, c->badge ? c->badge : 1);
-    sched_preempt_point();
-    return 0;
+    return 0;   /* the dispatcher switches if the signal woke a higher priority */
 }
 
 static long handle_SYS_WAIT(trap_frame_t *f)
 {
     cap_t *c;
     LOOKUP(A0, OBJ_NOTIFICATION, RIGHT_READ, &c);
-    return notification_wait((notification_t *)c->obj);
+    notification_wait((notification_t *)c->obj);
+    return KEEP_FRAME;
 }
 
 static long handle_SYS_POLL(trap_frame_t *f)

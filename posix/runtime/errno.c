@@ -40,7 +40,8 @@
     X(E_FBIG,      EFBIG)                                                           \
     X(E_CHILD,     ECHILD)                                                          \
     X(E_SRCH,      ESRCH)                                                           \
-    X(E_PIPE,      EPIPE)
+    X(E_PIPE,      EPIPE)                                                           \
+    X(E_INTR,      EINTR)
 
 static const int errno_of[] = {
 #define POSIX_ERRNO_ENTRY(agora, err) [agora] = (err),

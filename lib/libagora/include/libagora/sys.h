@@ -18,7 +18,7 @@
  * The stubs treat every argument register as clobbered, not only rcx and r11: IPC calls
  * return words in them, and the kernel is then free to leave the same exit path on all calls.
  */
-_Static_assert(SYS_COUNT == 45, "a system call was added: give it a stub in libagora/sys.h");
+_Static_assert(SYS_COUNT == 47, "a system call was added: give it a stub in libagora/sys.h");
 
 static inline long agora_syscall6(long n, long a0, long a1, long a2, long a3, long a4, long a5)
 {
@@ -84,6 +84,15 @@ static inline long sys_thread_start_regs(uint64_t thread, const struct agora_reg
 static inline long sys_thread_exit(void) { return AGORA_SC0(SYS_THREAD_EXIT); }
 static inline long sys_thread_regs(uint64_t thread, struct agora_regs *out)
 { return AGORA_SC2(SYS_THREAD_REGS, thread, out); }
+/*
+ * Stops a thread until sys_thread_resume; how is 0 or THREAD_SUSPEND_INTERRUPT (a wait in
+ * which nothing arrived yet ends with -E_INTR). 0: its registers are final and may be read
+ * and replaced; 1: it still waits in a call (see <agora/syscalls.h>).
+ */
+static inline long sys_thread_suspend(uint64_t thread, uint64_t how) { return AGORA_SC2(SYS_THREAD_SUSPEND, thread, how); }
+/* Lets a suspended thread go on; regs (or NULL) replaces its registers first. */
+static inline long sys_thread_resume(uint64_t thread, const struct agora_regs *regs)
+{ return AGORA_SC2(SYS_THREAD_RESUME, thread, regs); }
 
 /* ---- endpoints and IPC ---- */
 static inline long sys_endpoint_create(uint64_t pool, uint64_t dst) { return AGORA_SC2(SYS_ENDPOINT_CREATE, pool, dst); }
