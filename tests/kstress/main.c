@@ -28,6 +28,8 @@
 #define DEFAULT_KILL_EVERY 1000     /* operations between kills, on average */
 #define WARMUP_OPS         2000
 #define MAX_DEAD_OPS       300      /* a killed worker stays dead for up to this many operations */
+#define SUSPEND_EVERY      50       /* messages between suspensions of a client thread, on average */
+#define MAX_SUSPENDED_OPS  40       /* a suspended worker stays stopped for up to this many operations */
 #define PROGRESS_EVERY     20000
 #define MAX_REPORTS        10       /* failure lines printed in full */
 
@@ -49,10 +51,14 @@ typedef struct worker {
     uint64_t ep;                /* our root capability of its endpoint (CAP_NULL: none yet) */
     uint64_t respawn_at;        /* while dead: the operation count at which it comes back */
     uint64_t client_rip, server_rip;
+    bool suspended;             /* its client thread is stopped (SYS_THREAD_SUSPEND) */
+    bool may_intr;              /* suspended with THREAD_SUSPEND_INTERRUPT since its last report */
+    uint64_t resume_at;         /* while suspended: the operation count at which it goes on */
 } worker_t;
 
 typedef struct counts {
     uint64_t ops, kills, spawns, dead, vanished, skipped, recoveries, failures;
+    uint64_t suspends, in_call, intr_waits, interrupted;
     uint64_t per_op[KS_OP_COUNT];
 } counts_t;
 
@@ -290,6 +296,8 @@ static void kill_worker(worker_t *w)
     agora_child_release(&w->child);
     w->live = false;
     w->hello = false;
+    w->suspended = false;
+    w->may_intr = false;
     w->respawn_at = st.ops + rng_below(MAX_DEAD_OPS + 1);
 }
 
@@ -326,6 +334,79 @@ static void respawn_due(void)
     for (unsigned i = 0; i < opt.workers; i++)
         if (!workers[i].live && st.ops >= workers[i].respawn_at)
             spawn_worker(&workers[i]);
+}
+
+/*
+ * Stops a random worker's client thread for a while, half the time interrupting the wait
+ * it is in: a call to a peer not yet taken then fails with -E_INTR (counted like -E_DEAD),
+ * one to us is made again. Two client threads always run, so work keeps coming.
+ */
+static void maybe_suspend(void)
+{
+    unsigned running = 0, pick;
+
+    if (rng_below(SUSPEND_EVERY) != 0)
+        return;
+    for (unsigned i = 0; i < opt.workers; i++)
+        running += workers[i].live && workers[i].hello && !workers[i].suspended;
+    if (running < 3)
+        return;
+    pick = (unsigned)rng_below(running);
+    for (unsigned i = 0; i < opt.workers; i++) {
+        worker_t *w = &workers[i];
+
+        if (w->live && w->hello && !w->suspended && pick-- == 0) {
+            uint64_t how = rng_below(2) ? THREAD_SUSPEND_INTERRUPT : 0;
+            long r = sys_thread_suspend(w->child.thread, how);
+
+            if (r != 0 && r != 1) {
+                fail("suspending worker %u: %s", i, agora_error_name(r));
+                return;
+            }
+            st.in_call += r == 1;
+            if (r == 0 && how) {
+                struct agora_regs regs;
+
+                /* (In user mode rax could hold the same value: a figure for the report only.) */
+                st.intr_waits += sys_thread_regs(w->child.thread, &regs) == 0 && (long)regs.rax == -E_INTR;
+            }
+            w->suspended = true;
+            w->may_intr |= how != 0;
+            w->resume_at = st.ops + 1 + rng_below(MAX_SUSPENDED_OPS);
+            st.suspends++;
+            return;
+        }
+    }
+}
+
+/* Lets it go on; when its registers are final, half the time with them read and given back. */
+static void resume_worker(worker_t *w)
+{
+    struct agora_regs regs;
+    long r = sys_thread_suspend(w->child.thread, 0);
+
+    if (r == 0 && rng_below(2)) {
+        r = sys_thread_regs(w->child.thread, &regs);
+        if (r >= 0)
+            r = sys_thread_resume(w->child.thread, &regs);
+    } else if (r >= 0) {
+        r = sys_thread_resume(w->child.thread, NULL);
+    }
+    if (r < 0)
+        fail("resuming worker %u: %s", (unsigned)(w - workers), agora_error_name(r));
+    w->suspended = false;
+}
+
+/* Resumes the workers whose time came, and all of them when fewer than two others run. */
+static void resume_due(void)
+{
+    unsigned running = 0;
+
+    for (unsigned i = 0; i < opt.workers; i++)
+        running += workers[i].live && !workers[i].suspended;
+    for (unsigned i = 0; i < opt.workers; i++)
+        if (workers[i].live && workers[i].suspended && (running < 2 || st.ops >= workers[i].resume_at))
+            resume_worker(&workers[i]);
 }
 
 /* Kills every worker and drops every capability of theirs. */
@@ -369,6 +450,9 @@ static void account(const worker_t *w, uint64_t op, long result)
     }
     if (result == -E_DEAD && calls_a_peer((unsigned)op)) {
         st.dead++;
+        expected = true;
+    } else if (result == -E_INTR && calls_a_peer((unsigned)op) && w->may_intr) {
+        st.interrupted++;
         expected = true;
     } else if (result == KS_RES_VANISHED && op == KS_OP_FETCH) {
         st.vanished++;
@@ -444,11 +528,14 @@ static bool handle(struct agora_msg *m)
         w->hello = true;
     } else if (IPC_LABEL(m->info) == KS_LABEL_DONE) {
         account(w, m->mr[0], (long)m->mr[1]);
+        w->may_intr = false;
     } else {
         fail("worker %u sent label %x", id, IPC_LABEL(m->info));
     }
     maybe_kill();
     respawn_due();
+    maybe_suspend();
+    resume_due();
     if (!w->live || w->arg != arg)
         return false;           /* we just killed it (and maybe respawned it): nobody waits */
     next_order(m);
@@ -676,6 +763,7 @@ int main(uint64_t arg)
     take_snapshot(&warm);
     memset(&st.per_op, 0, sizeof(st.per_op));
     st.ops = st.kills = st.spawns = st.dead = st.vanished = st.skipped = st.recoveries = 0;
+    st.suspends = st.in_call = st.intr_waits = st.interrupted = 0;
     heap_peak = warm.k.heap_bytes;
 
     run(opt.ops);
@@ -691,6 +779,9 @@ int main(uint64_t arg)
     for (unsigned op = 0; op < KS_OP_COUNT; op++)
         agora_printf(" %s %lu", op_names[op], (unsigned long)st.per_op[op]);
     agora_printf(" (%lu skipped)\n", (unsigned long)st.skipped);
+    agora_printf("kstress: %lu client threads suspended (%lu waiting in a call, %lu waits interrupted); "
+                 "%lu calls to a peer failed -E_INTR\n", (unsigned long)st.suspends, (unsigned long)st.in_call,
+                 (unsigned long)st.intr_waits, (unsigned long)st.interrupted);
     if (st.ops < opt.ops)
         fail("only %lu of %lu operations ran", (unsigned long)st.ops, (unsigned long)opt.ops);
     compare(&first, &warm, &end, warm_peak);

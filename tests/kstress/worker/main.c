@@ -650,6 +650,8 @@ static noreturn void client_loop(void)
         long r = sys_call(KS_CAP_COORD, &client_msg);
         uint64_t op;
 
+        if (r == -E_INTR)
+            continue;       /* interrupted (SYS_THREAD_SUSPEND) before the coordinator took it: again */
         if (r < 0 || IPC_LABEL(client_msg.info) != KS_LABEL_DO) {
             say("the coordinator answered %ld, label %x", r, IPC_LABEL(client_msg.info));
             agora_exit(1);
