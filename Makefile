@@ -166,10 +166,12 @@ include posix/posix.mk
 $(eval $(call POSIX_PROGRAM,posix-hello,tests/posix-hello))
 $(eval $(call POSIX_PROGRAM,posix-files,tests/posix-files))
 $(eval $(call POSIX_PROGRAM,posix-proc,tests/posix-proc))
+$(eval $(call POSIX_PROGRAM,posix-signal,tests/posix-signal))
 $(eval $(call POSIX_PROGRAM,posix-proc-exec,tests/posix-proc/exec))
 $(eval $(call POSIX_PROGRAM,posix-pipe,tests/posix-pipe))
 $(eval $(call POSIX_PROGRAM,posix-pipe-echo,tests/posix-pipe/echo))
 $(eval $(call POSIX_PROGRAM,poweroff,userland/poweroff))
+$(eval $(call POSIX_PROGRAM,ps,userland/ps))
 $(eval $(call POSIX_PROGRAM,posix-bench,tests/posix-bench))
 $(eval $(call POSIX_PROGRAM,posix-bench-true,tests/posix-bench/true))
 
@@ -217,7 +219,7 @@ user: $(ROOTFS_CPIO)
 
 # The root image for the process tests: images/rootfs plus POSIX programs in /bin, which pm
 # loads through vfs (tests/system/cases/posix-proc.test boots it as rootfs.cpio).
-POSIX_ROOTFS_BIN  := posix-proc posix-proc-exec posix-pipe posix-pipe-echo
+POSIX_ROOTFS_BIN  := posix-proc posix-proc-exec posix-signal posix-pipe posix-pipe-echo
 POSIX_ROOTFS_CPIO := $(UBUILD)/posix-rootfs.cpio
 $(POSIX_ROOTFS_CPIO): $(shell find images/rootfs) $(POSIX_ROOTFS_BIN:%=$(UBUILD)/%.elf) Makefile
 	@echo "  CPIO    $@"
@@ -244,7 +246,7 @@ user: $(BENCH_ROOTFS_CPIO)
 # The normal image's root (make run): images/rootfs, images/system over it (/etc/profile),
 # dash as /bin/sh when it could be built, and our POSIX programs in /bin. tools/mkrootfs.sh
 # rewrites it only when its bytes change, so the ISO is not rebuilt for nothing.
-SYSTEM_ROOTFS_BIN  := poweroff posix-hello
+SYSTEM_ROOTFS_BIN  := poweroff ps posix-hello
 SYSTEM_ROOTFS_CPIO := $(UBUILD)/system-rootfs.cpio
 $(SYSTEM_ROOTFS_CPIO): $(shell find images/rootfs images/system) \
 		$(SYSTEM_ROOTFS_BIN:%=$(UBUILD)/%.elf) tools/mkrootfs.sh Makefile dash-optional busybox-optional

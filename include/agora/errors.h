@@ -35,7 +35,8 @@
     X(E_CHILD,    28, "no such child process") \
     X(E_SRCH,     29, "no such process") \
     X(E_PIPE,     30, "write to a pipe that no one can read") \
-    X(E_INTR,     31, "interrupted")
+    X(E_INTR,     31, "interrupted") \
+    X(E_ACCES,    32, "permission denied")
 
 enum agora_error {
 #define AGORA_ERROR_ENUM(name, num, desc) name = num,

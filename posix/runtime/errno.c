@@ -41,7 +41,8 @@
     X(E_CHILD,     ECHILD)                                                          \
     X(E_SRCH,      ESRCH)                                                           \
     X(E_PIPE,      EPIPE)                                                           \
-    X(E_INTR,      EINTR)
+    X(E_INTR,      EINTR)                                                           \
+    X(E_ACCES,     EACCES)
 
 static const int errno_of[] = {
 #define POSIX_ERRNO_ENTRY(agora, err) [agora] = (err),

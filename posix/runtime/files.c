@@ -238,8 +238,12 @@ static long write_part(int fd, const char *p, size_t count)
     long r;
 
     memcpy(rq.data, p, VFS_WRITE_PART_MAX);
-    while ((r = vfs_write_part_call(vfs_ep, &rq, &rp, 0)) == -E_AGAIN && !nonblocking(fd))
+    for (;;) {
+        POSIX_RESTARTING(r, vfs_write_part_call(vfs_ep, &rq, &rp, 0));
+        if (r != -E_AGAIN || nonblocking(fd))
+            break;
         sys_sleep(READ_POLL_US);        /* vfs's waiter table was full */
+    }
     if (r < 0)
         return r;
     return rp.count > VFS_WRITE_PART_MAX ? -E_RANGE : (long)rp.count;
@@ -283,7 +287,7 @@ _READ_WRITE_RETURN_TYPE write(int fd, const void *buf, size_t count)
 
         rq.count = n;
         memcpy(rq.data, p + done, n);
-        r = vfs_write_call(vfs_ep, &rq, &rp, 0);
+        POSIX_RESTARTING(r, vfs_write_call(vfs_ep, &rq, &rp, 0));
         if (r == -E_AGAIN && !nonblocking(fd)) {
             sys_sleep(READ_POLL_US);    /* vfs's waiter table was full */
             continue;
@@ -332,7 +336,7 @@ _READ_WRITE_RETURN_TYPE read(int fd, void *buf, size_t count)
 
         rq.max = count - done < VFS_IO_MAX ? count - done : VFS_IO_MAX;
         if (done == 0) {
-            r = vfs_read_call(vfs_ep, &rq, &rp, 0);
+            POSIX_RESTARTING(r, vfs_read_call(vfs_ep, &rq, &rp, 0));
         } else {
             _Static_assert(sizeof(struct vfs_read_more_req) == sizeof(rq) &&
                            sizeof(struct vfs_read_more_rep) == sizeof(rp), "READ_MORE is READ's shape");

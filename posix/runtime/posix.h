@@ -4,6 +4,8 @@
 
 #include <stdint.h>
 
+#include <agora/errors.h>
+
 /* The errno value for an Agora error code (negated or not); EIO for one it does not know. */
 int posix_errno(long agora_err);
 
@@ -37,12 +39,28 @@ long posix_pm_brk(uint64_t end, uint64_t *mapped);
 _Noreturn void posix_exit_signal(int sig);
 
 /*
- * signal.c: the hook for signals from outside the process. pm's client code calls
- * posix_signal_post(sig) for each signal pm reports; it runs the action at once unless the
- * signal is blocked (then it stays pending until unblocked). posix_signal_wait() is weak:
- * pm's runtime replaces it with a wait for its next signal message (sigsuspend calls it).
+ * signal.c: posix_signal_post(sig) runs sig's action now unless it is blocked (then it
+ * stays pending until unblocked): raise, kill of itself, and signals pm reports.
+ * posix_signals_init() (at start) takes from pm what exec kept: the ignored signals.
  */
 void posix_signal_post(int sig);
-void posix_signal_wait(void);
+void posix_signals_init(void);
+/* signal.c: how many handlers have run so far in this process. */
+unsigned long posix_signal_handlers_run(void);
+/* process.c: asks pm to carry out sig's default action here (a stop; returns after SIGCONT). */
+void posix_pm_signal_self(int sig);
+
+/*
+ * r = call, repeated while it answers -E_INTR and no handler ran meanwhile: pm interrupts
+ * a waiting call to run a handler, and one that the process has blocked does not run (a
+ * handler that ran makes the call fail with EINTR, as without SA_RESTART).
+ */
+#define POSIX_RESTARTING(r, call)                                           \
+    do {                                                                    \
+        unsigned long posix_handlers_before_ = posix_signal_handlers_run(); \
+        (r) = (call);                                                       \
+        if ((r) != -E_INTR || posix_signal_handlers_run() != posix_handlers_before_) \
+            break;                                                          \
+    } while (1)
 
 #endif

@@ -70,13 +70,10 @@ void _exit(int status)
         __asm__ volatile("pause");
 }
 
+/* pm ends the process with sig (for pid 1, which pm spares, the exit status says it). */
 _Noreturn void posix_exit_signal(int sig)
 {
-    struct pm_kill_req rq = { .pid = getpid(), .sig = sig };
-    struct pm_kill_rep rp;
-
-    if (posix_pm_endpoint() && rq.pid > 0)
-        pm_kill_call(CAP_PM, &rq, &rp, 0);
+    posix_pm_signal_self(sig);
     _exit(128 + sig);
 }
 
@@ -269,13 +266,10 @@ int execlp(const char *file, const char *arg, ...)
 
 /* ---- wait ---- */
 
-/*
- * There are no process groups yet: pid 0 and pid < -1 wait for any child. WUNTRACED and
- * WCONTINUED are accepted and change nothing (no process stops yet).
- */
+/* pid as POSIX (-1 any, 0 the caller's group, < -1 group -pid); WUNTRACED reports stops. */
 pid_t waitpid(pid_t pid, int *status, int options)
 {
-    struct pm_wait_req rq = { .pid = pid < -1 || pid == 0 ? -1 : pid };
+    struct pm_wait_req rq = { .pid = pid };
     struct pm_wait_rep rp;
     long r;
 
@@ -283,8 +277,9 @@ pid_t waitpid(pid_t pid, int *status, int options)
         return posix_fail_errno(EINVAL);
     if (!posix_pm_endpoint())
         return posix_fail_errno(ECHILD);
-    rq.options = (options & WNOHANG) ? PM_WNOHANG : 0;
-    if ((r = pm_wait_call(CAP_PM, &rq, &rp, 0)) < 0)
+    rq.options = ((options & WNOHANG) ? PM_WNOHANG : 0) | ((options & WUNTRACED) ? PM_WUNTRACED : 0);
+    POSIX_RESTARTING(r, pm_wait_call(CAP_PM, &rq, &rp, 0));
+    if (r < 0)
         return posix_fail(r);
     if (rp.pid > 0 && status)
         *status = (int)rp.status;
@@ -296,7 +291,7 @@ pid_t wait(int *status)
     return waitpid(-1, status, 0);
 }
 
-/* ---- signals: only what pm does today (proto/pm.h KILL) ---- */
+/* ---- signals to processes: pm (proto/pm.h "Signals"); to itself: signal.c ---- */
 
 int kill(pid_t pid, int sig)
 {
@@ -308,16 +303,26 @@ int kill(pid_t pid, int sig)
         return posix_fail_errno(EINVAL);
     if (!posix_pm_endpoint())
         return posix_fail_errno(ENOSYS);
-    if (pid <= 0)
-        return posix_fail_errno(pid == 0 || pid == -1 ? EPERM : ESRCH);   /* no groups yet */
-    /* A signal to itself runs its action here (signal.c); SIGKILL always goes to pm. */
-    if (pid == getpid() && sig != 0 && sig != SIGKILL) {
+    /*
+     * A signal to itself alone runs its action here (signal.c), at once, as POSIX wants for
+     * an unblocked one; SIGKILL and SIGSTOP always go to pm.
+     */
+    if (pid == getpid() && sig != 0 && sig != SIGKILL && sig != SIGSTOP) {
         posix_signal_post(sig);
         return 0;
     }
     if ((r = pm_kill_call(CAP_PM, &rq, &rp, 0)) < 0)
         return posix_fail(r);
     return 0;
+}
+
+void posix_pm_signal_self(int sig)
+{
+    struct pm_kill_req rq = { .pid = getpid(), .sig = sig };
+    struct pm_kill_rep rp;
+
+    if (posix_pm_endpoint() && rq.pid > 0)
+        pm_kill_call(CAP_PM, &rq, &rp, 0);
 }
 
 /*
@@ -333,8 +338,20 @@ __attribute__((weak)) int nanosleep(const struct timespec *req, struct timespec 
     us = (uint64_t)req->tv_sec * 1000000 + (uint64_t)(req->tv_nsec + 999) / 1000;
     while (us > 0) {
         uint64_t step = us > 3600000000ull ? 3600000000ull : us;
+        unsigned long handlers = posix_signal_handlers_run();
+        long start = sys_clock(), r = sys_sleep(step), slept = sys_clock() - start;
 
-        sys_sleep(step);
+        if (r == -E_INTR) {
+            /* pm interrupted the sleep for a signal: EINTR if a handler ran, else sleep on. */
+            step = slept < 0 ? 0 : (uint64_t)slept < step ? (uint64_t)slept : step;
+            us -= step;
+            if (posix_signal_handlers_run() != handlers) {
+                if (rem)
+                    *rem = (struct timespec){ (time_t)(us / 1000000), (long)(us % 1000000) * 1000 };
+                return posix_fail_errno(EINTR);
+            }
+            continue;
+        }
         us -= step;
     }
     if (rem)
@@ -351,9 +368,10 @@ __attribute__((weak)) int usleep(useconds_t us)
 
 __attribute__((weak)) unsigned sleep(unsigned seconds)
 {
-    struct timespec t = { seconds, 0 };
+    struct timespec t = { seconds, 0 }, rem = { 0, 0 };
 
-    nanosleep(&t, 0);
+    if (nanosleep(&t, &rem) < 0 && errno == EINTR)
+        return (unsigned)rem.tv_sec + (rem.tv_nsec > 0);
     return 0;
 }
 

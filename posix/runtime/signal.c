@@ -1,20 +1,21 @@
 /*
- * Signals inside one process: the action table, the blocked mask, pending signals, and
- * delivery at the points POSIX allows (raise, and whenever the mask is lowered).
+ * Signals in the process: the action table, the blocked mask, pending signals, running
+ * handlers.
  *
- * What exists today is everything a process does to itself: signal, sigaction,
- * sigprocmask, sigpending, sigsuspend, raise, abort's SIGABRT. Signals from other processes
- * (kill from another process, SIGCHLD, ^C from the tty) come with pm: its client code calls
- * posix_signal_post(sig) for each signal pm reports (include the hook in pm's runtime, see
- * posix.h), and supplies posix_signal_wait() so sigsuspend can sleep until pm has one.
- * Until then nothing outside the process posts a signal, and sigsuspend with nothing
- * pending waits by polling the pending set (a thread of the process may post).
+ * pm does the rest (include/agora/proto/pm.h, "Signals"): it learns which signals have a
+ * handler or are ignored (SIGSTATE, whenever a sigaction changes that), carries out
+ * default actions itself (terminate, stop, continue), and runs a handler by sending the
+ * thread to posix_signal_trampoline (sigentry.S) with a frame holding where it was; the
+ * trampoline calls posix_signal_entry below, which runs the action unless the signal is
+ * blocked here (then it stays pending until unblocked), and SIGRETURN puts the thread
+ * back. A call interrupted for a signal whose handler did not run (blocked) is repeated
+ * (posix.h POSIX_RESTARTING); after a handler it fails with EINTR, as without SA_RESTART.
  *
- * Delivery is synchronous: a handler runs on the thread that called raise, sigprocmask,
- * sigsuspend or posix_signal_post, never by interrupting arbitrary code. newlib's headers
- * for this target have sa_flags but define no SA_* flag (no SA_SIGINFO, SA_RESTART,
- * SA_NODEFER, SA_RESETHAND): each is honoured here if a header of ours defines it. There
- * is no alternate signal stack (sigaltstack is not provided).
+ * Signals a process raises for itself run at once (raise, kill of itself). sigsuspend and
+ * pause wait in pm (SIGWAIT), which answers with the signals instead of interrupting.
+ * newlib's headers for this target have sa_flags but define no SA_* flag (no SA_SIGINFO,
+ * SA_RESTART, SA_NODEFER, SA_RESETHAND): each is honoured here if a header of ours
+ * defines it. There is no alternate signal stack (sigaltstack is not provided).
  */
 #include <errno.h>
 #include <signal.h>
@@ -22,9 +23,41 @@
 #include <stddef.h>
 #include <unistd.h>
 
+#include <agora/proto/pm.h>
+#include <libagora/proto.h>
 #include <libagora/sys.h>
 
 #include "posix.h"
+
+PROTO_STUBS(PM_MSG_LIST)
+
+/*
+ * Where pm sends a thread to run a handler: rdi = signal, rsi = the frame, rsp = frame - 8.
+ * The interrupted code's SSE/x87 state is not in the frame: the trampoline keeps it on the
+ * stack around the handler (fxsave/fxrstor), clears DF as the ABI wants at a call, and
+ * gives the frame back to pm.
+ */
+extern char posix_signal_trampoline[];
+void posix_signal_run(int sig, struct pm_sigframe *frame);
+_Noreturn void posix_signal_return(struct pm_sigframe *frame);
+__asm__(".text\n"
+        ".globl posix_signal_trampoline\n"
+        ".type posix_signal_trampoline, @function\n"
+        "posix_signal_trampoline:\n"
+        "    cld\n"
+        "    movq %rsi, %rbx\n"             /* the frame, kept across the calls */
+        "    movl %edi, %r12d\n"
+        "    subq $512, %rsp\n"
+        "    andq $-16, %rsp\n"
+        "    fxsave64 (%rsp)\n"
+        "    movl %r12d, %edi\n"
+        "    movq %rbx, %rsi\n"
+        "    call posix_signal_run\n"
+        "    fxrstor64 (%rsp)\n"
+        "    movq %rbx, %rdi\n"
+        "    call posix_signal_return\n"
+        "    ud2\n"
+        ".size posix_signal_trampoline, . - posix_signal_trampoline\n");
 
 #define POSIX_SIG_BIT(sig) (1UL << (sig))
 /* SIGKILL and SIGSTOP can be neither caught, ignored nor blocked. */
@@ -34,6 +67,13 @@
 static struct sigaction posix_sig_actions[NSIG];
 static sigset_t posix_sig_blocked;
 static volatile sigset_t posix_sig_pending;
+static volatile unsigned long posix_sig_handlers_run;
+static volatile uint64_t posix_sig_serial;     /* the last pm_sigframe.serial seen */
+
+unsigned long posix_signal_handlers_run(void)
+{
+    return posix_sig_handlers_run;
+}
 
 static bool posix_sig_valid(int sig)
 {
@@ -49,29 +89,14 @@ static bool posix_sig_default_ignored(int sig)
     case SIGWINCH:
     case SIGCONT:
         return true;
-    /*
-     * Stop signals: without job control (pm's process groups and the tty) there is no
-     * stopped state to enter, so their default action is to do nothing, as for a process
-     * in an orphaned process group.
-     */
-    case SIGSTOP:
-    case SIGTSTP:
-    case SIGTTIN:
-    case SIGTTOU:
-        return true;
     default:
         return false;
     }
 }
 
-/*
- * The default action: terminate. The exit status is 128 + sig until pm reports "killed by
- * a signal" to the parent (pm will give this a way to say so; _exit is the only way out
- * today).
- */
-static _Noreturn void posix_sig_terminate(int sig)
+static bool posix_sig_stops(int sig)
 {
-    _exit(128 + sig);
+    return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
 }
 
 /* Runs sig's action now (sig is neither blocked nor pending any more). */
@@ -86,8 +111,13 @@ static void posix_sig_run(int sig)
     if (handler == SIG_DFL) {
         if (posix_sig_default_ignored(sig))
             return;
-        posix_sig_terminate(sig);
+        if (posix_sig_stops(sig)) {
+            posix_pm_signal_self(sig);  /* pm stops the process; this returns after SIGCONT */
+            return;
+        }
+        posix_exit_signal(sig);         /* the parent sees WIFSIGNALED */
     }
+    posix_sig_handlers_run++;
     posix_sig_blocked |= act->sa_mask & ~POSIX_SIG_UNBLOCKABLE;
 #ifdef SA_NODEFER
     if (!(act->sa_flags & SA_NODEFER))
@@ -139,16 +169,85 @@ void posix_signal_post(int sig)
 }
 
 /*
- * Waits until a signal may have been posted. pm's runtime replaces this with a wait for
- * its signal message; until then only a thread of this process can post, so poll.
+ * Waits until a signal may have been posted: in pm (SIGWAIT answers with the signals that
+ * came for handlers, which are posted here), else by polling (only a thread of the process
+ * can post then).
  */
-__attribute__((weak)) void posix_signal_wait(void)
+static void posix_signal_wait(uint64_t serial)
 {
-    sys_sleep(10000);
+    struct pm_sigwait_req rq = { .serial = serial };
+    struct pm_sigwait_rep rp;
+
+    if (!posix_pm_endpoint() || pm_sigwait_call(CAP_PM, &rq, &rp, 0) < 0) {
+        sys_sleep(10000);
+        return;
+    }
+    for (int sig = 1; sig < NSIG; sig++)
+        if (rp.sigs & (1ull << sig))
+            posix_signal_post(sig);
+}
+
+/* Bits of the signals with a handler, and of those ignored, for pm. */
+static void posix_sig_classes(uint64_t *handled, uint64_t *ignored)
+{
+    *handled = *ignored = 0;
+    for (int sig = 1; sig < NSIG; sig++) {
+        _sig_func_ptr h = posix_sig_actions[sig].sa_handler;
+
+        if (h == SIG_IGN)
+            *ignored |= 1ull << sig;
+        else if (h != SIG_DFL)
+            *handled |= 1ull << sig;
+    }
+}
+
+/* Tells pm what changed (only when a signal moves between default, ignored and handled). */
+static void posix_sig_tell_pm(void)
+{
+    struct pm_sigstate_req rq = { .set = 1, .entry = (uint64_t)posix_signal_trampoline };
+    struct pm_sigstate_rep rp;
+
+    if (!posix_pm_endpoint())
+        return;
+    posix_sig_classes(&rq.handled, &rq.ignored);
+    pm_sigstate_call(CAP_PM, &rq, &rp, 0);
+}
+
+void posix_signals_init(void)
+{
+    struct pm_sigstate_req rq = { .set = 0 };
+    struct pm_sigstate_rep rp;
+
+    /* What exec kept: ignored signals stay ignored (POSIX); handlers are gone. */
+    if (!posix_pm_endpoint() || pm_sigstate_call(CAP_PM, &rq, &rp, 0) < 0)
+        return;
+    for (int sig = 1; sig < NSIG; sig++)
+        if (rp.ignored & (1ull << sig))
+            posix_sig_actions[sig].sa_handler = SIG_IGN;
+    if (rp.handled)
+        posix_sig_tell_pm();        /* pm thinks something has a handler: nothing has */
+}
+
+/* The trampoline's two steps: run sig's action (unless blocked here), then give the frame back. */
+void posix_signal_run(int sig, struct pm_sigframe *frame)
+{
+    posix_sig_serial = frame->serial;
+    posix_signal_post(sig);
+}
+
+_Noreturn void posix_signal_return(struct pm_sigframe *frame)
+{
+    struct pm_sigreturn_req rq = { .frame = (uint64_t)frame };
+    struct pm_sigreturn_rep rp;
+
+    pm_sigreturn_call(CAP_PM, &rq, &rp, 0);     /* no answer: pm resumes where the frame says */
+    posix_exit_signal(SIGSEGV);                 /* pm would not take the frame back */
 }
 
 int sigaction(int sig, const struct sigaction *restrict act, struct sigaction *restrict old)
 {
+    uint64_t handled, ignored, new_handled, new_ignored;
+
     if (!posix_sig_valid(sig))
         return posix_fail_errno(EINVAL);
     if (act && (sig == SIGKILL || sig == SIGSTOP) && act->sa_handler != SIG_DFL)
@@ -156,12 +255,16 @@ int sigaction(int sig, const struct sigaction *restrict act, struct sigaction *r
     if (old)
         *old = posix_sig_actions[sig];
     if (act) {
+        posix_sig_classes(&handled, &ignored);
         posix_sig_actions[sig] = *act;
         posix_sig_actions[sig].sa_mask &= ~POSIX_SIG_UNBLOCKABLE;
         /* Setting a signal to be ignored discards it if pending (POSIX). */
         if (act->sa_handler == SIG_IGN ||
             (act->sa_handler == SIG_DFL && posix_sig_default_ignored(sig)))
             posix_sig_pending &= ~POSIX_SIG_BIT(sig);
+        posix_sig_classes(&new_handled, &new_ignored);
+        if (new_handled != handled || new_ignored != ignored)
+            posix_sig_tell_pm();
     }
     return 0;
 }
@@ -221,12 +324,25 @@ int sigsuspend(const sigset_t *mask)
 {
     sigset_t saved = posix_sig_blocked;
 
+    unsigned long before = posix_sig_handlers_run;
+
     posix_sig_blocked = *mask & ~POSIX_SIG_UNBLOCKABLE & ~1UL;
-    while (posix_sig_deliver_pending() == 0)
-        posix_signal_wait();
+    for (;;) {
+        /* Read first: a handler pm runs after this makes SIGWAIT answer at once. */
+        uint64_t serial = posix_sig_serial;
+
+        if (posix_sig_deliver_pending() > 0 || posix_sig_handlers_run != before)
+            break;
+        posix_signal_wait(serial);
+    }
     posix_sig_blocked = saved;
     posix_sig_deliver_pending();
     return posix_fail_errno(EINTR);
+}
+
+int pause(void)
+{
+    return sigsuspend((const sigset_t *)&posix_sig_blocked);
 }
 
 int raise(int sig)

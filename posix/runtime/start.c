@@ -44,6 +44,7 @@ _Noreturn void posix_start(uint64_t arg, uint64_t *sp)
         argv0[1] = NULL;
     }
     posix_files_init();
+    posix_signals_init();
     atexit(__libc_fini_array);
     __libc_init_array();
     exit(main(argc, argv, environ));

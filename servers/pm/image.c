@@ -229,6 +229,32 @@ long pm_image_read(const struct pm_image *img, uint64_t vaddr, void *buf, uint64
     return 0;
 }
 
+long pm_image_write(struct pm_image *img, uint64_t pool, uint64_t vaddr, const void *buf, uint64_t len)
+{
+    const uint8_t *in = buf;
+
+    (void)pool;
+    while (len > 0) {
+        const struct pm_region *g = region_at(img, vaddr);
+        uint64_t in_page = vaddr & (PAGE - 1), n = PAGE - in_page;
+        long r;
+
+        if (!g || !(g->rights & RIGHT_WRITE))
+            return -E_FAULT;
+        if (n > len)
+            n = len;
+        r = sys_map(CAP_SELF_TASK, g->mem, (vaddr - g->vaddr) / PAGE, PEEK_PAGE, 1, RIGHT_READ | RIGHT_WRITE);
+        if (r < 0)
+            return r;
+        memcpy((uint8_t *)PEEK_PAGE + in_page, in, n);
+        sys_unmap(CAP_SELF_TASK, PEEK_PAGE, 1);
+        in += n;
+        vaddr += n;
+        len -= n;
+    }
+    return 0;
+}
+
 void pm_image_release(struct pm_image *img)
 {
     if (img->task != CAP_NULL)

@@ -38,6 +38,8 @@ long pm_image_copy(struct pm_image *dst, const struct pm_image *src, uint64_t po
 long pm_image_brk(struct pm_image *img, uint64_t pool, uint64_t end);
 /* Copies len bytes at vaddr of the image into buf; -E_FAULT where nothing readable is mapped. */
 long pm_image_read(const struct pm_image *img, uint64_t vaddr, void *buf, uint64_t len);
+/* Writes len bytes of buf at vaddr of the image, as the process would; -E_FAULT where nothing writable is mapped. */
+long pm_image_write(struct pm_image *img, uint64_t pool, uint64_t vaddr, const void *buf, uint64_t len);
 /* Kills the task and deletes every capability of the image. */
 void pm_image_release(struct pm_image *img);
 

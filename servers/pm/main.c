@@ -16,6 +16,7 @@
 
 #include "image.h"
 #include "proc.h"
+#include "server.h"
 
 #define PAGE 4096ull
 /* Where pm maps the command-line page and an ELF file it reads. */
@@ -26,13 +27,15 @@
 #define VFS_WAIT_TRIES 200
 #define VFS_WAIT_US    10000
 
-/* The result of a handler that must not be answered now (the caller ended, or waits). */
-#define NO_REPLY 1
+#define NO_REPLY PM_NO_REPLY
+#define table pm_table
+#define vfs_ep pm_vfs_ep
 
-static struct pm_table table;
+struct pm_table pm_table;
+uint64_t pm_vfs_ep;
+int64_t pm_tty_sid, pm_tty_fg;
 static uint64_t endpoint;            /* pm's endpoint, unbadged: the processes get badged copies */
 static uint64_t names_self;          /* names, badged PM_BADGE_SELF; CAP_NULL: no names */
-static uint64_t vfs_ep;              /* vfs, reached as PM_BADGE_SELF; CAP_NULL: no vfs */
 static char args[PM_ARG_MAX];        /* EXEC's argument and environment strings */
 
 static void delete_slot(uint64_t *slot)
@@ -209,7 +212,18 @@ static void set_name(struct pm_proc *p, const char *path)
 
 /* ---- ending, waiting ---- */
 
-static void wake_waiter(struct pm_proc *parent);
+/* WAIT's answer for a child that is ready: a zombie goes, a stop is reported once. */
+static void take_child(struct pm_proc *c, struct pm_wait_rep *rp)
+{
+    rp->pid = c->pid;
+    if (c->state == PM_ZOMBIE) {
+        rp->status = c->status;
+        pm_proc_free(&table, c);
+    } else {
+        rp->status = pm_status_stopped(c->stop_sig);
+        c->report_stop = false;
+    }
+}
 
 static const char *describe(int64_t status, char *buf, size_t size)
 {
@@ -236,8 +250,19 @@ static long power_off(const char *why)
     return r < 0 ? -E_PERM : r;
 }
 
+void pm_answer(uint64_t *reply, long status, const void *rep, uint64_t bytes)
+{
+    struct agora_msg m;
+
+    proto_reply_pack(&m, agora_ipc_buffer(), status, rep, bytes, 0);
+    if (sys_reply_to(*reply, &m) < 0)
+        sys_cap_delete(*reply);     /* the caller is gone: the capability goes all the same */
+    agora_slot_free(*reply);
+    *reply = CAP_NULL;
+}
+
 /* p ends with the wait status: its task and memory go, it stays as a zombie for its parent. */
-static void proc_end(struct pm_proc *p, int64_t status)
+void pm_proc_end(struct pm_proc *p, int64_t status)
 {
     struct pm_proc *parent;
     char why[48];
@@ -248,50 +273,53 @@ static void proc_end(struct pm_proc *p, int64_t status)
         delete_slot(&p->wait_reply);
         p->waiting = false;
     }
+    if (p->sigwaiting) {
+        delete_slot(&p->sigwait_reply);
+        p->sigwaiting = false;
+    }
     pm_image_release(&p->img);
     delete_slot(&p->ep);
     delete_slot(&p->pool);
     vfs_tell(VFS_DROP, p->badge);
     p->state = PM_ZOMBIE;
     p->status = status;
-    /* A normal exit is the parent's business (the shell shows $?); pid 1 and deaths by signal are logged. */
-    if (p->pid == 1 || (status & 0x7f) != 0)
+    p->stopped = p->report_stop = false;
+    p->sig_pending = 0;
+    /*
+     * How a process ended is its parent's business (the shell shows $? or "Killed"); only
+     * pid 1's end is logged (a fault is logged where it is found).
+     */
+    if (p->pid == 1)
         agora_printf("pm: pid %ld (%s) %s\n", (long)p->pid, p->name, describe(status, why, sizeof(why)));
     if (p->pid == 1)
         power_off("pid 1 ended");
+    pm_signal_proc_gone(p);
     if (pm_reparent(&table, p->pid) > 0 && (parent = pm_proc_by_pid(&table, 1)))
-        wake_waiter(parent);
+        pm_wake_waiter(parent);
     parent = p->ppid ? pm_proc_by_pid(&table, p->ppid) : 0;
     if (!parent || parent->state != PM_ALIVE)
         pm_proc_free(&table, p);     /* no one will wait for it */
     else
-        wake_waiter(parent);
+        pm_signal_child_changed(p);
 }
 
-/* Answers parent's held WAIT if a child it waits for has ended (or none is left). */
-static void wake_waiter(struct pm_proc *parent)
+/* Answers parent's held WAIT if a child it waits for has ended or stopped (or none is left). */
+void pm_wake_waiter(struct pm_proc *parent)
 {
-    struct pm_proc *zombie;
-    struct agora_msg m;
+    struct pm_proc *ready;
     struct pm_wait_rep rp = { 0 };
     long status = 0;
 
     if (!parent->waiting)
         return;
-    if (!pm_wait_find(&table, parent->pid, parent->wait_pid, &zombie))
+    if (!pm_wait_find(&table, parent, parent->wait_pid, parent->wait_options, &ready))
         status = -E_CHILD;
-    else if (!zombie)
+    else if (!ready)
         return;
-    else {
-        rp.pid = zombie->pid;
-        rp.status = zombie->status;
-        pm_proc_free(&table, zombie);
-    }
-    proto_reply_pack(&m, agora_ipc_buffer(), status, &rp, sizeof(rp), 0);
-    sys_reply_to(parent->wait_reply, &m);
-    agora_slot_free(parent->wait_reply);      /* SYS_REPLY_TO deleted the capability */
-    parent->wait_reply = CAP_NULL;
+    else
+        take_child(ready, &rp);
     parent->waiting = false;
+    pm_answer(&parent->wait_reply, status, &rp, sizeof(rp));
 }
 
 /* ---- the handlers ---- */
@@ -351,6 +379,11 @@ static long do_fork(void *ctx, const struct pm_fork_req *rq, struct pm_fork_rep 
         goto out_release;
     }
     memcpy(c->name, p->name, sizeof(c->name));
+    c->pgid = p->pgid;
+    c->sid = p->sid;
+    c->sig_handled = p->sig_handled;
+    c->sig_ignored = p->sig_ignored;
+    c->sig_entry = p->sig_entry;
     rp->pid = c->pid;
     return 0;
 
@@ -430,35 +463,36 @@ static long do_exec(void *ctx, const struct pm_exec_req *rq, struct pm_exec_rep 
     p->img = img;
     vfs_tell(VFS_EXEC, p->badge);
     set_name(p, path);
+    p->execed = true;
+    p->sig_handled = p->sig_pending = 0;   /* handlers are gone with the image; ignored stays */
+    p->sig_entry = 0;
     if ((r = sys_thread_start(p->img.thread, regs.rip, regs.rsp, regs.rdi)) < 0)
-        proc_end(p, pm_status_signaled(PM_SIGKILL));
+        pm_proc_end(p, pm_status_signaled(PM_SIGKILL));
     return NO_REPLY;
 }
 
 static long do_exit(void *ctx, const struct pm_exit_req *rq, struct pm_exit_rep *rp)
 {
     (void)rp;
-    proc_end(((struct pm_call *)ctx)->caller, pm_status_exited(rq->status));
+    pm_proc_end(((struct pm_call *)ctx)->caller, pm_status_exited(rq->status));
     return NO_REPLY;
 }
 
 static long do_wait(void *ctx, const struct pm_wait_req *rq, struct pm_wait_rep *rp)
 {
-    struct pm_proc *p = ((struct pm_call *)ctx)->caller, *zombie;
+    struct pm_proc *p = ((struct pm_call *)ctx)->caller, *ready;
     long slot;
 
-    if ((rq->options & ~(uint64_t)PM_WNOHANG) || rq->pid == 0 || rq->pid < -1)
+    if (rq->options & ~(uint64_t)(PM_WNOHANG | PM_WUNTRACED))
         return -E_INVAL;
-    if (!pm_wait_find(&table, p->pid, rq->pid, &zombie))
+    if (!pm_wait_find(&table, p, rq->pid, rq->options, &ready))
         return -E_CHILD;
-    if (zombie) {
-        rp->pid = zombie->pid;
-        rp->status = zombie->status;
-        pm_proc_free(&table, zombie);
+    if (ready) {
+        take_child(ready, rp);
         return 0;
     }
     if (rq->options & PM_WNOHANG)
-        return 0;                   /* pid 0: none has ended yet */
+        return 0;                   /* pid 0: none is ready yet */
     if ((slot = agora_slot_alloc()) < 0)
         return -E_NOMEM;
     if (sys_reply_save((uint64_t)slot) < 0) {
@@ -467,6 +501,7 @@ static long do_wait(void *ctx, const struct pm_wait_req *rq, struct pm_wait_rep 
     }
     p->waiting = true;
     p->wait_pid = rq->pid;
+    p->wait_options = rq->options;
     p->wait_reply = (uint64_t)slot;
     return NO_REPLY;
 }
@@ -481,29 +516,36 @@ static long do_getpid(void *ctx, const struct pm_getpid_req *rq, struct pm_getpi
     return 0;
 }
 
-static bool terminates(int64_t sig)
-{
-    return sig == PM_SIGKILL || sig == PM_SIGTERM || sig == PM_SIGINT || sig == PM_SIGHUP ||
-           sig == PM_SIGQUIT;
-}
-
 static long do_kill(void *ctx, const struct pm_kill_req *rq, struct pm_kill_rep *rp)
 {
-    struct pm_proc *p = ((struct pm_call *)ctx)->caller, *target;
+    struct pm_proc *p = ((struct pm_call *)ctx)->caller;
+    unsigned found = 0;
 
     (void)rp;
-    if (rq->sig < 0 || rq->sig >= PM_NSIG || rq->pid <= 0)
+    if (rq->sig < 0 || rq->sig >= PM_NSIG)
         return -E_INVAL;
-    if (!(target = pm_proc_by_pid(&table, rq->pid)))
-        return -E_SRCH;
-    if (rq->sig == 0 || target->state != PM_ALIVE)
-        return 0;
-    if (!terminates(rq->sig)) {
-        target->sig_pending |= 1u << rq->sig;
-        return 0;
+    if (rq->pid > 0) {
+        struct pm_proc *target = pm_proc_by_pid(&table, rq->pid);
+
+        if (!target || (target->state != PM_ALIVE && rq->sig != 0))
+            return -E_SRCH;
+        pm_signal(target, (int)rq->sig);
+        found = 1;
+    } else if (rq->pid == -1) {
+        for (unsigned i = 0; i < PM_MAX_PROCS; i++) {
+            struct pm_proc *t = &table.procs[i];
+
+            if (t->state == PM_ALIVE && t->pid != 1 && t != p) {
+                found++;
+                pm_signal(t, (int)rq->sig);
+            }
+        }
+    } else {
+        found = pm_signal_group(rq->pid == 0 ? p->pgid : -rq->pid, (int)rq->sig);
     }
-    proc_end(target, pm_status_signaled((int)rq->sig));
-    return target == p ? NO_REPLY : 0;
+    if (!found)
+        return -E_SRCH;
+    return p->state == PM_ALIVE ? 0 : NO_REPLY;
 }
 
 static long do_brk(void *ctx, const struct pm_brk_req *rq, struct pm_brk_rep *rp)
@@ -529,6 +571,143 @@ static long do_reboot(void *ctx, const struct pm_reboot_req *rq, struct pm_reboo
     return power_off(why);
 }
 
+static long do_setpgid(void *ctx, const struct pm_setpgid_req *rq, struct pm_setpgid_rep *rp)
+{
+    (void)rp;
+    return pm_setpgid(&table, ((struct pm_call *)ctx)->caller, rq->pid, rq->pgid);
+}
+
+static long do_getpgid(void *ctx, const struct pm_getpgid_req *rq, struct pm_getpgid_rep *rp)
+{
+    struct pm_proc *p = rq->pid == 0 ? ((struct pm_call *)ctx)->caller : pm_proc_by_pid(&table, rq->pid);
+
+    if (!p || rq->pid < 0)
+        return -E_SRCH;
+    rp->pgid = p->pgid;
+    rp->sid = p->sid;
+    return 0;
+}
+
+static long do_setsid(void *ctx, const struct pm_setsid_req *rq, struct pm_setsid_rep *rp)
+{
+    long r = pm_setsid(&table, ((struct pm_call *)ctx)->caller);
+
+    (void)rq;
+    if (r < 0)
+        return r;
+    rp->sid = r;
+    return 0;
+}
+
+/* Bits 1..31 that a handler or SIG_IGN may take (not SIGKILL, not SIGSTOP). */
+#define SIG_SETTABLE (((1ull << PM_NSIG) - 2) & ~PM_SIG_BIT(PM_SIGKILL) & ~PM_SIG_BIT(PM_SIGSTOP))
+
+static long do_sigstate(void *ctx, const struct pm_sigstate_req *rq, struct pm_sigstate_rep *rp)
+{
+    struct pm_proc *p = ((struct pm_call *)ctx)->caller;
+
+    if (rq->set > 1)
+        return -E_INVAL;
+    if (rq->set) {
+        p->sig_entry = rq->entry;
+        p->sig_handled = rq->handled & SIG_SETTABLE;
+        p->sig_ignored = rq->ignored & SIG_SETTABLE & ~p->sig_handled;
+        p->sig_pending &= ~p->sig_ignored;
+    }
+    rp->handled = p->sig_handled;
+    rp->ignored = p->sig_ignored;
+    return 0;
+}
+
+static long do_sigreturn(void *ctx, const struct pm_sigreturn_req *rq, struct pm_sigreturn_rep *rp)
+{
+    (void)rp;
+    return pm_signal_return(((struct pm_call *)ctx)->caller, rq->frame);
+}
+
+static long do_sigwait(void *ctx, const struct pm_sigwait_req *rq, struct pm_sigwait_rep *rp)
+{
+    struct pm_proc *p = ((struct pm_call *)ctx)->caller;
+    uint64_t ready = p->sig_pending & p->sig_handled;
+    long slot;
+
+    /* A delivery through the stack since the runtime looked, or signals here: answer now. */
+    if (rq->serial != p->sig_serial || ready) {
+        p->sig_pending &= ~ready;
+        rp->sigs = ready;
+        return 0;
+    }
+    if ((slot = agora_slot_alloc()) < 0)
+        return -E_NOMEM;
+    if (sys_reply_save((uint64_t)slot) < 0) {
+        agora_slot_free((uint64_t)slot);
+        return -E_NOMEM;
+    }
+    p->sigwaiting = true;
+    p->sigwait_reply = (uint64_t)slot;
+    return NO_REPLY;
+}
+
+static long do_tcgetpgrp(void *ctx, const struct pm_tcgetpgrp_req *rq, struct pm_tcgetpgrp_rep *rp)
+{
+    struct pm_proc *p = ((struct pm_call *)ctx)->caller;
+
+    (void)rq;
+    if (!pm_tty_sid || p->sid != pm_tty_sid)
+        return -E_NOTTY;
+    rp->pgrp = pm_tty_fg;
+    return 0;
+}
+
+static long do_tcsetpgrp(void *ctx, const struct pm_tcsetpgrp_req *rq, struct pm_tcsetpgrp_rep *rp)
+{
+    struct pm_proc *p = ((struct pm_call *)ctx)->caller;
+
+    (void)rp;
+    if (!pm_tty_sid || p->sid != pm_tty_sid)
+        return -E_NOTTY;
+    if (rq->pgrp <= 0)
+        return -E_INVAL;
+    if (!pm_pgrp_in_session(&table, rq->pgrp, p->sid))
+        return -E_PERM;
+    pm_tty_fg = rq->pgrp;
+    return 0;
+}
+
+static long do_tty_signal(void *ctx, const struct pm_tty_signal_req *rq, struct pm_tty_signal_rep *rp)
+{
+    (void)ctx;
+    (void)rp;
+    if (rq->sig <= 0 || rq->sig >= PM_NSIG)
+        return -E_INVAL;
+    if (pm_tty_sid)
+        pm_signal_group(pm_tty_fg, (int)rq->sig);
+    return 0;
+}
+
+static long do_proc_info(void *ctx, const struct pm_proc_info_req *rq, struct pm_proc_info_rep *rp)
+{
+    struct pm_proc *next = 0;
+
+    (void)ctx;
+    for (unsigned i = 0; i < PM_MAX_PROCS; i++) {
+        struct pm_proc *p = &table.procs[i];
+
+        if (p->state != PM_FREE && p->pid > rq->after && (!next || p->pid < next->pid))
+            next = p;
+    }
+    if (!next)
+        return -E_SRCH;
+    rp->info.pid = next->pid;
+    rp->info.ppid = next->ppid;
+    rp->info.pgid = next->pgid;
+    rp->info.sid = next->sid;
+    rp->info.state = next->state == PM_ZOMBIE ? 'Z' : next->stopped ? 'T' : 'R';
+    rp->info.tty_fg = pm_tty_sid && next->sid == pm_tty_sid && next->pgid == pm_tty_fg;
+    memcpy(rp->info.name, next->name, sizeof(rp->info.name));
+    return 0;
+}
+
 static const struct pm_handlers handlers = {
     .pm_fork = do_fork,
     .pm_exec = do_exec,
@@ -538,6 +717,21 @@ static const struct pm_handlers handlers = {
     .pm_kill = do_kill,
     .pm_brk = do_brk,
     .pm_reboot = do_reboot,
+    .pm_setpgid = do_setpgid,
+    .pm_getpgid = do_getpgid,
+    .pm_setsid = do_setsid,
+    .pm_sigstate = do_sigstate,
+    .pm_sigreturn = do_sigreturn,
+    .pm_sigwait = do_sigwait,
+    .pm_tcgetpgrp = do_tcgetpgrp,
+    .pm_tcsetpgrp = do_tcsetpgrp,
+    .pm_tty_signal = do_tty_signal,
+    .pm_proc_info = do_proc_info,
+};
+
+/* TTY_SIGNAL alone, for callers that are not processes (the tty server). */
+static const struct pm_handlers server_handlers = {
+    .pm_tty_signal = do_tty_signal,
 };
 
 /* A fault of a process's thread (the kernel's message): the process ends with a signal. */
@@ -553,7 +747,7 @@ static void fault(struct pm_proc *p, const struct agora_msg *m)
         agora_printf("pm: pid %ld (%s): exception %lu at rip 0x%lx\n", (long)p->pid, p->name,
                      (unsigned long)m->mr[0], (unsigned long)m->mr[2]);
     }
-    proc_end(p, pm_status_signaled(sig));
+    pm_proc_end(p, pm_status_signaled(sig));
 }
 
 /* Turns the message in *m into its reply; false when no reply is to be sent. */
@@ -578,12 +772,14 @@ static bool handle(struct agora_msg *m)
     }
     memset(out, 0, sizeof(out));
     in_bytes = proto_unpack_any(m, b, in);
-    if (!call.caller || call.caller->state != PM_ALIVE)
-        status = -E_PERM;
-    else if (IPC_CAPS(m->info))
+    if (IPC_CAPS(m->info))
         status = -E_RANGE;
-    else
+    else if (call.caller && call.caller->state == PM_ALIVE)
         status = pm_dispatch(&handlers, &call, label, in, in_bytes, out, &out_bytes);
+    else if (!call.caller && m->badge != 0 && m->badge < PM_BADGE_BASE && label == PM_TTY_SIGNAL)
+        status = pm_dispatch(&server_handlers, &call, label, in, in_bytes, out, &out_bytes);
+    else
+        status = -E_PERM;
     if (status == NO_REPLY)
         return false;
     proto_reply_pack(m, b, status, out, out_bytes, 0);
@@ -672,6 +868,7 @@ static void start_first(void)
     set_name(p, path);
     if ((r = sys_thread_start(p->img.thread, regs.rip, regs.rsp, regs.rdi)) < 0)
         goto fail;
+    pm_tty_sid = pm_tty_fg = p->pid;    /* pid 1's session has the console */
     agora_printf("pm: started %s as pid %ld\n", path, (long)p->pid);
     return;
 fail:
@@ -753,6 +950,13 @@ int main(uint64_t arg)
         }
         bool reply = handle(&m);
 
+        /* Handlers run once the request is answered (its sender may be the one to get one). */
+        if (pm_signal_deliverable()) {
+            if (reply)
+                sys_reply(&m);
+            reply = false;
+            pm_signal_deliver_all();
+        }
         agora_ipc_accept_nothing(agora_ipc_buffer());
         r = reply ? sys_reply_recv(endpoint, &m) : sys_recv(endpoint, &m);
     }

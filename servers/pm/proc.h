@@ -1,4 +1,7 @@
-/* pm's process table: pids, the tree, zombies, which child a WAIT takes. Pure code (tests/unit/test_pm.c). */
+/*
+ * pm's process table: pids, the tree, zombies, which child a WAIT takes, process groups and
+ * sessions, default signal actions. Pure code (tests/unit/test_pm.c).
+ */
 #ifndef PM_PROC_H
 #define PM_PROC_H
 
@@ -17,14 +20,28 @@ struct pm_proc {
     enum pm_state state;
     int64_t pid, ppid;              /* ppid 0: none (pid 1, and orphans of a dead pid 1) */
     uint64_t badge;                 /* its identity: PM_BADGE_BASE + serial, never reused */
+    int64_t pgid, sid;              /* process group and session */
+    bool execed;                    /* it has called exec (setpgid by its parent: -E_ACCES) */
     int64_t status;                 /* a zombie's wait status (pm.h) */
-    uint32_t sig_pending;           /* recorded, not delivered yet: bit n = signal n */
-    char name[32];                  /* the program's path, for logs */
+    char name[PM_PROC_NAME];        /* the program's path, for logs and ps */
 
-    /* a WAIT held for later (main.c) */
+    /* signals (main.c delivers them) */
+    uint64_t sig_pending;           /* with a handler, not delivered yet: bit n = signal n */
+    uint64_t sig_handled;           /* SIGSTATE: signals with a handler */
+    uint64_t sig_ignored;           /* SIGSTATE: signals set to SIG_IGN */
+    uint64_t sig_entry;             /* the runtime's handler entry; 0: none told */
+    uint64_t sig_serial;            /* deliveries through the stack so far */
+    bool stopped;                   /* its thread is suspended by a stop signal */
+    int stop_sig;                   /* ... that one */
+    bool report_stop;               /* a stop its parent has not seen through WAIT yet */
+
+    /* a WAIT or SIGWAIT held for later (main.c) */
     bool waiting;
-    int64_t wait_pid;               /* -1 or a pid */
+    int64_t wait_pid;               /* WAIT's pid argument */
+    uint64_t wait_options;          /* PM_WUNTRACED */
     uint64_t wait_reply;            /* the saved reply capability's slot */
+    bool sigwaiting;
+    uint64_t sigwait_reply;
 
     /* capabilities in pm's table (main.c, image.c) */
     uint64_t pool;                  /* its sub-pool: the quota */
@@ -48,21 +65,40 @@ void pm_proc_free(struct pm_table *t, struct pm_proc *p);
 struct pm_proc *pm_proc_by_pid(struct pm_table *t, int64_t pid);
 struct pm_proc *pm_proc_by_badge(struct pm_table *t, uint64_t badge);
 
-/* Whether pid (-1: any) names a child (alive or zombie) of parent. */
-bool pm_wait_matches(const struct pm_proc *child, int64_t parent, int64_t pid);
+/* Whether WAIT's pid (-1 any, 0 parent's group, < -1 group -pid, > 0 that one) names child of parent. */
+bool pm_wait_matches(const struct pm_proc *child, const struct pm_proc *parent, int64_t pid);
 /*
- * For WAIT(pid) by parent: a zombie child it may take now (*zombie), and whether any
- * matching child exists at all (the result: false means -E_CHILD).
+ * For WAIT(pid, options) by parent: a child it may take now (*ready: a zombie, or with
+ * PM_WUNTRACED one with a stop to report), and whether any matching child exists at all
+ * (the result: false means -E_CHILD).
  */
-bool pm_wait_find(struct pm_table *t, int64_t parent, int64_t pid, struct pm_proc **zombie);
+bool pm_wait_find(struct pm_table *t, const struct pm_proc *parent, int64_t pid, uint64_t options,
+                  struct pm_proc **ready);
 /*
  * The children of a process that ends go to pid 1 (to no one if pid 1 is the one ending
  * or is gone). Returns how many changed parent.
  */
 unsigned pm_reparent(struct pm_table *t, int64_t dying);
 
+/* SETPGID by caller (pm.h's rules); 0 or a negated error. */
+long pm_setpgid(struct pm_table *t, struct pm_proc *caller, int64_t pid, int64_t pgid);
+/* SETSID by caller: its new session id, or -E_PERM if it leads a group. */
+long pm_setsid(struct pm_table *t, struct pm_proc *caller);
+/* Whether a live process of session sid is in group pgid. */
+bool pm_pgrp_in_session(struct pm_table *t, int64_t pgid, int64_t sid);
+/*
+ * Whether group pgid is orphaned (POSIX): no live member has a parent in another group of
+ * the same session. A group with no live member counts as orphaned.
+ */
+bool pm_pgrp_orphaned(struct pm_table *t, int64_t pgid);
+
+/* A signal's default action. */
+enum pm_sig_default { PM_SIG_TERMINATE, PM_SIG_IGNORE, PM_SIG_STOP, PM_SIG_CONTINUE };
+enum pm_sig_default pm_sig_default_action(int sig);
+
 /* Wait statuses as <sys/wait.h> decodes them. */
 static inline int64_t pm_status_exited(int64_t code) { return (code & 0xff) << 8; }
 static inline int64_t pm_status_signaled(int sig) { return sig & 0x7f; }
+static inline int64_t pm_status_stopped(int sig) { return ((sig & 0xff) << 8) | 0x7f; }
 
 #endif

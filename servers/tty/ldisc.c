@@ -151,12 +151,11 @@ int ldisc_input(struct ldisc *ld, uint8_t c)
     if (c == '\r' && (f & TTY_ICRNL))
         c = '\n';
     if ((f & TTY_ISIG) && (sig = signal_of(c)) != 0) {
-        /* Linux flushes input on a signal (no NOFLSH); the echo ends the line visibly. */
+        /* Linux flushes input on a signal (no NOFLSH) and echoes ^C; the shell starts the next line. */
         ldisc_flush(ld);
         if (f & TTY_ECHO) {
             echo_byte(ld, '^');
             echo_byte(ld, (uint8_t)(c + '@'));
-            echo_byte(ld, '\n');
         }
         return sig;
     }

@@ -3,6 +3,7 @@
 #include <agora/objects.h>
 #include <agora/proto/char.h>
 #include <agora/proto/init.h>
+#include <agora/proto/pm.h>
 #include <agora/proto/tty.h>
 #include <libagora/chardev.h>
 #include <libagora/names.h>
@@ -45,6 +46,8 @@ static uint64_t input_ep;    /* the input thread's copy, badged INPUT_BADGE */
 static struct reader readers[MAX_READERS];    /* waiting READs, FIFO */
 static unsigned reader_head, nreaders;
 static uint64_t signals_raised;
+static uint64_t pm_ep;       /* "pm", looked up at the first signal; 0: none yet */
+static uint64_t batch_signals;   /* signals the current input batch raised: bit n = signal n */
 
 /* One request as the handlers see it. */
 struct request {
@@ -65,14 +68,17 @@ static void flush_echo(void)
 }
 
 /*
- * A signal for the foreground process group. PENDING: pm has no message for it yet; once
- * it has (say PM_SIGNAL_GROUP(pgrp, sig)), this looks "pm" up and sends it for
- * ld.mode.pgrp. Meanwhile the line discipline has discarded the line and echoed ^C.
+ * A signal for the foreground process group (pm knows which it is: TCSETPGRP). The input
+ * thread sends it (PM_TTY_SIGNAL) once its batch is answered: pm may call vfs, which may be
+ * waiting for this thread, so this thread never waits for pm.
  */
 static void raise_signal(int sig)
 {
-    (void)sig;
     signals_raised++;
+    if (!pm_ep && names_lookup("pm", &pm_ep) < 0)
+        pm_ep = 0;                  /* no pm (a system without POSIX): the line is discarded all the same */
+    if (pm_ep && sig > 0 && sig < 64)
+        batch_signals |= 1ull << sig;
 }
 
 /* ---- waiting readers ---- */
@@ -228,6 +234,8 @@ static noreturn void input_thread(uint64_t arg)
 
     (void)arg;
     for (;;) {
+        uint64_t sigs;
+
         proto_pack(&m, b, CHAR_READ, &rq, sizeof(rq), 0);
         if (sys_call(device, &m) < 0)
             break;
@@ -238,6 +246,16 @@ static noreturn void input_thread(uint64_t arg)
         proto_pack(&m, b, INPUT_LABEL, &rep, sizeof(rep), 0);
         if (sys_call(input_ep, &m) < 0)
             break;
+        /* The answer: the signals the batch raised, for pm. */
+        sigs = IPC_WORDS(m.info) >= 1 ? m.mr[0] : 0;
+        for (int sig = 1; sig < 64 && pm_ep; sig++) {
+            struct pm_tty_signal_req srq = { .sig = sig };
+
+            if (!(sigs & (1ull << sig)))
+                continue;
+            proto_pack(&m, b, PM_TTY_SIGNAL, &srq, sizeof(srq), 0);
+            sys_call(pm_ep, &m);        /* a refusal changes nothing for the terminal */
+        }
     }
     sys_thread_exit();
     for (;;)
@@ -274,10 +292,11 @@ static bool handle(struct agora_msg *m)
     memset(out, 0, sizeof(out));
     in_bytes = proto_unpack_any(m, b, in);
     if (m->badge == INPUT_BADGE && label == INPUT_LABEL) {
+        batch_signals = 0;
         if (in_bytes == sizeof(struct char_read_rep))
             input((const struct char_read_rep *)in);
         serve_readers();
-        *m = (struct agora_msg){ .info = IPC_INFO(0, 0, 0, 0) };
+        *m = (struct agora_msg){ .info = IPC_INFO(0, 1, 0, 0), .mr = { batch_signals } };
         return true;
     }
     if (PROTO_LABEL_ID(label) == PROTO_ID_TTY)

@@ -664,7 +664,7 @@ static long do_exit(void *ctx, const struct vfs_exit_req *rq, struct vfs_exit_re
     return 0;
 }
 
-/* FORK, EXEC and DROP come from pm alone (proto/pm.h: only it can carry PM_BADGE_SELF). */
+/* FORK, EXEC, DROP and INTERRUPT come from pm alone (proto/pm.h: only it can carry PM_BADGE_SELF). */
 static long from_pm(void *ctx)
 {
     struct vfs_request *req = ctx;
@@ -719,6 +719,17 @@ static long do_drop(void *ctx, const struct vfs_drop_req *rq, struct vfs_drop_re
     return 0;
 }
 
+static long do_interrupt(void *ctx, const struct vfs_interrupt_req *rq, struct vfs_interrupt_rep *rp)
+{
+    long r;
+
+    (void)rp;
+    if ((r = from_pm(ctx)) < 0)
+        return r;
+    pipe_interrupt(rq->client);
+    return 0;
+}
+
 const struct vfs_handlers vfs_ops = {
     .vfs_open = do_open,
     .vfs_close = do_close,
@@ -742,6 +753,7 @@ const struct vfs_handlers vfs_ops = {
     .vfs_fork = do_fork,
     .vfs_exec = do_exec,
     .vfs_drop = do_drop,
+    .vfs_interrupt = do_interrupt,
     .vfs_pipe = do_pipe,
     .vfs_read_more = do_read_more,
     .vfs_write_part = do_write_part,

@@ -289,6 +289,13 @@ void pipe_client_gone(struct vfs_client *c)
     }
 }
 
+void pipe_interrupt(uint64_t badge)
+{
+    for (unsigned i = 0; i < PIPE_MAX_WAITERS; i++)
+        if (waiters[i].used && waiters[i].badge == badge)
+            answer_status(&waiters[i], -E_INTR);
+}
+
 unsigned pipe_waiters(void)
 {
     return nwaiters;

@@ -76,6 +76,9 @@ long pipe_wait(struct vfs_file *f, bool write, uint64_t badge, uint64_t token, c
 void pipe_run(void);
 /* The client is going (EXIT, DROP): its waiters are discarded, the room it held is freed. */
 void pipe_client_gone(struct vfs_client *c);
+/* Answers -E_INTR to every request of the client with that badge that waits (pm delivers a signal). */
+void pipe_interrupt(uint64_t badge);
+
 /* Waiters queued (for the tests). */
 unsigned pipe_waiters(void);
 

@@ -71,16 +71,16 @@ static void test_wait_matching(void)
     a = pm_proc_new(&t, init->pid);
     b = pm_proc_new(&t, init->pid);
     c = pm_proc_new(&t, a->pid);
-    CU_ASSERT_TRUE(pm_wait_find(&t, init->pid, -1, &z));
+    CU_ASSERT_TRUE(pm_wait_find(&t, init, -1, 0, &z));
     CU_ASSERT_PTR_NULL(z);              /* children, none ended */
-    CU_ASSERT_FALSE(pm_wait_find(&t, init->pid, c->pid, &z));   /* a grandchild is not a child */
-    CU_ASSERT_FALSE(pm_wait_find(&t, b->pid, -1, &z));          /* no children: ECHILD */
+    CU_ASSERT_FALSE(pm_wait_find(&t, init, c->pid, 0, &z));   /* a grandchild is not a child */
+    CU_ASSERT_FALSE(pm_wait_find(&t, b, -1, 0, &z));          /* no children: ECHILD */
     b->state = PM_ZOMBIE;
-    CU_ASSERT_TRUE(pm_wait_find(&t, init->pid, -1, &z));
+    CU_ASSERT_TRUE(pm_wait_find(&t, init, -1, 0, &z));
     CU_ASSERT_PTR_EQUAL(z, b);
-    CU_ASSERT_TRUE(pm_wait_find(&t, init->pid, a->pid, &z));
+    CU_ASSERT_TRUE(pm_wait_find(&t, init, a->pid, 0, &z));
     CU_ASSERT_PTR_NULL(z);              /* waiting for a, which runs */
-    CU_ASSERT_TRUE(pm_wait_find(&t, init->pid, b->pid, &z));
+    CU_ASSERT_TRUE(pm_wait_find(&t, init, b->pid, 0, &z));
     CU_ASSERT_PTR_EQUAL(z, b);
 }
 
@@ -98,7 +98,7 @@ static void test_reparent(void)
     CU_ASSERT_EQUAL(c1->ppid, 1);
     CU_ASSERT_EQUAL(c2->ppid, 1);
     struct pm_proc *z;
-    CU_ASSERT_TRUE(pm_wait_find(&t, 1, -1, &z));
+    CU_ASSERT_TRUE(pm_wait_find(&t, init, -1, 0, &z));
     CU_ASSERT_PTR_EQUAL(z, c2);
     /* When pid 1 itself goes, its children have no parent. */
     CU_ASSERT_EQUAL(pm_reparent(&t, 1), 3);
@@ -106,8 +106,88 @@ static void test_reparent(void)
     CU_ASSERT_EQUAL(a->ppid, 0);
 }
 
+static void test_wait_groups_and_stops(void)
+{
+    struct pm_proc *sh, *a, *b, *z;
+
+    pm_table_init(&t);
+    sh = pm_proc_new(&t, 0);
+    a = pm_proc_new(&t, sh->pid);
+    b = pm_proc_new(&t, sh->pid);
+    a->pgid = b->pgid = sh->pgid = sh->pid;
+    a->sid = b->sid = sh->sid;
+    CU_ASSERT_EQUAL(pm_setpgid(&t, sh, b->pid, 0), 0);     /* b leads its own group */
+    CU_ASSERT_TRUE(pm_wait_find(&t, sh, 0, 0, &z));        /* a is in sh's group */
+    CU_ASSERT_TRUE(pm_wait_find(&t, sh, -b->pid, 0, &z));
+    b->state = PM_ZOMBIE;
+    CU_ASSERT_TRUE(pm_wait_find(&t, sh, 0, 0, &z));
+    CU_ASSERT_PTR_NULL(z);                                 /* b is not in the group of 0 */
+    CU_ASSERT_TRUE(pm_wait_find(&t, sh, -b->pid, 0, &z));
+    CU_ASSERT_PTR_EQUAL(z, b);
+    a->report_stop = true;
+    CU_ASSERT_TRUE(pm_wait_find(&t, sh, a->pid, 0, &z));
+    CU_ASSERT_PTR_NULL(z);                                 /* stops only with WUNTRACED */
+    CU_ASSERT_TRUE(pm_wait_find(&t, sh, a->pid, PM_WUNTRACED, &z));
+    CU_ASSERT_PTR_EQUAL(z, a);
+    CU_ASSERT_FALSE(pm_wait_find(&t, sh, -12345, 0, &z));
+}
+
+static void test_setpgid_rules(void)
+{
+    struct pm_proc *sh, *a, *b, *other;
+
+    pm_table_init(&t);
+    sh = pm_proc_new(&t, 0);                               /* pid 1: leads session 1, group 1 */
+    a = pm_proc_new(&t, sh->pid);
+    b = pm_proc_new(&t, sh->pid);
+    other = pm_proc_new(&t, a->pid);                       /* a grandchild of sh */
+    a->sid = b->sid = other->sid = 1;
+    a->pgid = b->pgid = other->pgid = 1;
+    CU_ASSERT_EQUAL(pm_setpgid(&t, sh, a->pid, -1), -E_INVAL);
+    CU_ASSERT_EQUAL(pm_setpgid(&t, sh, 999, 0), -E_SRCH);
+    CU_ASSERT_EQUAL(pm_setpgid(&t, sh, other->pid, 0), -E_SRCH);   /* not its child */
+    CU_ASSERT_EQUAL(pm_setpgid(&t, sh, 0, 0), -E_PERM);            /* a session leader */
+    CU_ASSERT_EQUAL(pm_setpgid(&t, sh, a->pid, 0), 0);
+    CU_ASSERT_EQUAL(a->pgid, a->pid);
+    CU_ASSERT_EQUAL(pm_setpgid(&t, sh, b->pid, a->pid), 0);        /* joins a's group */
+    CU_ASSERT_EQUAL(b->pgid, a->pid);
+    CU_ASSERT_EQUAL(pm_setpgid(&t, sh, b->pid, 777), -E_PERM);     /* no such group */
+    b->execed = true;
+    CU_ASSERT_EQUAL(pm_setpgid(&t, sh, b->pid, 0), -E_ACCES);
+    CU_ASSERT_EQUAL(pm_setpgid(&t, b, 0, 0), 0);                   /* itself: fine after exec */
+    /* setsid: a group leader may not; other may, and then no one else can join it from session 1. */
+    CU_ASSERT_EQUAL(pm_setsid(&t, a), -E_PERM);
+    CU_ASSERT_EQUAL(pm_setsid(&t, other), other->pid);
+    CU_ASSERT_EQUAL(other->pgid, other->pid);
+    CU_ASSERT_EQUAL(pm_setpgid(&t, sh, a->pid, other->pid), -E_PERM);
+    CU_ASSERT_EQUAL(pm_setpgid(&t, a, other->pid, a->pid), -E_PERM); /* other session */
+}
+
+static void test_orphaned_groups(void)
+{
+    struct pm_proc *sh, *job, *kid;
+
+    pm_table_init(&t);
+    sh = pm_proc_new(&t, 0);
+    job = pm_proc_new(&t, sh->pid);
+    kid = pm_proc_new(&t, job->pid);
+    job->sid = kid->sid = sh->sid;
+    job->pgid = kid->pgid = job->pid;
+    CU_ASSERT_FALSE(pm_pgrp_orphaned(&t, job->pid));       /* sh, in another group, is a parent */
+    CU_ASSERT_TRUE(pm_pgrp_orphaned(&t, sh->pid));         /* pid 1 has no parent */
+    sh->state = PM_ZOMBIE;
+    CU_ASSERT_TRUE(pm_pgrp_orphaned(&t, job->pid));
+    CU_ASSERT_TRUE(pm_pgrp_orphaned(&t, 4242));
+    CU_ASSERT_EQUAL(pm_sig_default_action(PM_SIGCHLD), PM_SIG_IGNORE);
+    CU_ASSERT_EQUAL(pm_sig_default_action(PM_SIGTSTP), PM_SIG_STOP);
+    CU_ASSERT_EQUAL(pm_sig_default_action(PM_SIGCONT), PM_SIG_CONTINUE);
+    CU_ASSERT_EQUAL(pm_sig_default_action(PM_SIGTERM), PM_SIG_TERMINATE);
+    CU_ASSERT_EQUAL(pm_sig_default_action(PM_SIGPIPE), PM_SIG_TERMINATE);
+}
+
 static void test_status_words(void)
 {
+    CU_ASSERT_EQUAL(pm_status_stopped(PM_SIGTSTP), (PM_SIGTSTP << 8) | 0x7f);
     CU_ASSERT_EQUAL(pm_status_exited(42), 42 << 8);
     CU_ASSERT_EQUAL(pm_status_exited(0x1ff), 0xff << 8);
     CU_ASSERT_EQUAL(pm_status_signaled(11), 11);
@@ -186,6 +266,9 @@ static CU_TestInfo pm_tests[] = {
     { "pid wrap skips pids in use", test_pid_wrap_skips_used },
     { "wait matching", test_wait_matching },
     { "orphans to pid 1", test_reparent },
+    { "wait: groups and stops", test_wait_groups_and_stops },
+    { "setpgid and setsid rules", test_setpgid_rules },
+    { "orphaned process groups, default actions", test_orphaned_groups },
     { "status words", test_status_words },
     { "initial stack layout", test_stack_layout },
     { "initial stack: empty, bad, full", test_stack_empty_and_bad },

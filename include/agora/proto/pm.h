@@ -50,7 +50,8 @@
  * (code & 0xff) << 8 for an exit, the signal number for a death by signal.
  *
  * The messages (proto.h explains the list and the wire format). Errors common to all:
- * -E_PERM from a caller that is not a process of pm (its badge is unknown).
+ * -E_PERM from a caller that is not a process of pm (its badge is unknown), except
+ * TTY_SIGNAL, which only callers that are not processes may send.
  *
  * FORK() -> pid of the child to the parent. The child is a copy: every region is copied
  *   (eagerly, for now), its thread resumes at the same point with the registers of a
@@ -67,15 +68,56 @@
  *   PM_ARG_COUNT strings, -E_NAMETOOLONG, vfs's errors for the path (-E_NOENT ...), -E_PERM
  *   not an acceptable ELF executable, -E_NOMEM no room for it in the quota.
  * EXIT(status): the process ends (no reply); its parent sees status & 0xff.
- * WAIT(pid, options) -> pid, status of a child that ended (then it is gone). pid -1: any
- *   child; > 0: that one. options: PM_WNOHANG (pid 0 if none has ended yet). Without it the
- *   reply waits until one ends. -E_CHILD no such child; -E_INVAL bad options, pid 0 or < -1
- *   (process groups do not exist yet).
+ * WAIT(pid, options) -> pid, status of a child that ended (then it is gone) or, with
+ *   PM_WUNTRACED, that stopped since last reported (status (sig << 8) | 0x7f; it stays).
+ *   pid -1: any child; > 0: that one; 0: any in the caller's process group; < -1: any in
+ *   group -pid. options: PM_WNOHANG (pid 0 if none is ready yet), PM_WUNTRACED. Without
+ *   WNOHANG the reply waits. -E_CHILD no such child; -E_INVAL bad options; -E_INTR a
+ *   signal with a handler came meanwhile (the runtime asks again if no handler ran).
  * GETPID() -> pid, ppid. An orphan's parent is pid 1.
- * KILL(pid, sig): SIGKILL, SIGTERM, SIGINT, SIGHUP, SIGQUIT: the process ends with that
- *   signal; 0: only checks that pid exists; any other signal in 1..31 is recorded (pending
- *   mask, not delivered yet). -E_SRCH no such process (or a zombie for a signal other than
- *   0); -E_INVAL bad signal, pid <= 0 (no process groups yet).
+ *
+ * Signals. pm keeps, per process, which signals have a handler and which are ignored
+ * (SIGSTATE), the pending set, and whether it is stopped; the blocked mask lives in the
+ * runtime (a signal that arrives blocked stays pending there). A signal with the default
+ * action is carried out by pm: terminate (the parent sees WIFSIGNALED), ignore (SIGCHLD,
+ * SIGURG, SIGWINCH, SIGCONT), stop (SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU: the thread is
+ * suspended, the parent gets SIGCHLD and WUNTRACED reports it; a stop from the terminal
+ * to an orphaned process group is discarded), and SIGCONT always continues a stopped
+ * process. SIGKILL and SIGSTOP cannot be handled or ignored. pid 1 gets only the signals
+ * it handles (as Linux's init). An ignored signal is discarded. A signal with a handler is
+ * delivered as Linux delivers it: pm answers the process's own held request (WAIT:
+ * -E_INTR; SIGWAIT: the signal), asks vfs to end a held pipe request (VFS_INTERRUPT:
+ * -E_INTR), stops the thread with SYS_THREAD_SUSPEND (interrupting a kernel sleep or
+ * wait: -E_INTR), writes a struct pm_sigframe below the red zone of its stack and lets
+ * it go on at the runtime's entry: rdi = signal, rsi = the frame, rsp = frame - 8. The
+ * entry runs the handler and calls SIGRETURN(frame), which puts the registers back. A
+ * thread busy in a request to another server is tried again shortly (pm's loop).
+ * KILL(pid, sig): pid > 0 that process; 0 the caller's group; -1 every process but pid 1
+ *   and the caller; < -1 group -pid. sig 0 only checks. -E_SRCH none found (a zombie
+ *   takes only sig 0); -E_INVAL bad signal.
+ * SETPGID(pid, pgid): pid 0 is the caller, pgid 0 is pid. POSIX's rules: the target is the
+ *   caller or its child (-E_SRCH) that has not exec'd (-E_ACCES), not a session leader
+ *   (-E_PERM), in the caller's session (-E_PERM), and pgid is the target's pid or a
+ *   group of that session (-E_PERM); -E_INVAL pgid < 0.
+ * GETPGID(pid) -> pgid, sid (pid 0: the caller); -E_SRCH.
+ * SETSID() -> sid: a new session and group led by the caller, with no terminal; -E_PERM
+ *   if the caller already leads a group.
+ * SIGSTATE(set, entry, handled, ignored) -> handled, ignored: with set 1 pm takes the
+ *   runtime's handler entry and the two signal masks (bits 1..31; SIGKILL and SIGSTOP are
+ *   dropped from both); set 0 only reads them. exec clears handled and keeps ignored.
+ * SIGRETURN(frame): the registers of the struct pm_sigframe at frame go back into the
+ *   thread (no reply: it goes on where the signal found it). -E_FAULT, -E_INVAL a bad frame.
+ * SIGWAIT(serial) -> sigs: waits until signals with a handler come and answers them
+ *   (the runtime runs them) instead of delivering through the stack: sigsuspend, pause.
+ *   serial is the last pm_sigframe.serial the runtime saw: if pm delivered another
+ *   since, the answer comes at once with sigs 0 (no lost wake-up).
+ * TCGETPGRP() -> pgrp, TCSETPGRP(pgrp): the foreground process group of the console,
+ *   the terminal pm knows (the session of pid 1 has it). -E_NOTTY if the caller's session
+ *   does not have it; TCSETPGRP: -E_PERM pgrp is not a group of that session.
+ *   The runtime checks that the descriptor is a terminal first.
+ * TTY_SIGNAL(sig): from the tty server (a caller that is not a process, see identities):
+ *   sends sig to the terminal's foreground group (^C, ^\, ^Z). -E_INVAL bad sig.
+ * PROC_INFO(after) -> the process with the smallest pid > after (ps); -E_SRCH none.
  * BRK(end) -> mapped: makes [PM_HEAP_BASE, end) usable (read-write) in the caller and
  *   returns the end of what is mapped (>= end: pm maps in steps of PM_HEAP_STEP). end below
  *   the mapped end changes nothing (the pages stay). -E_NOMEM: beyond PM_HEAP_MAX or the quota.
@@ -101,20 +143,55 @@
 #define PM_HEAP_STEP    (256 * 1024ull)
 
 #define PM_WNOHANG      1
+#define PM_WUNTRACED    2               /* also report children that stopped */
 
 #define PM_REBOOT_HALT       1
 #define PM_REBOOT_POWER_OFF  2
 
-/* The signal numbers pm knows (newlib's, which are Linux's for these). */
+/*
+ * Signal numbers: newlib's for this target (its <sys/signal.h>, the BSD numbering), the ABI
+ * between pm and the runtime. pm needs these for the default actions.
+ */
 #define PM_SIGHUP   1
 #define PM_SIGINT   2
 #define PM_SIGQUIT  3
 #define PM_SIGILL   4
+#define PM_SIGTRAP  5
+#define PM_SIGABRT  6
 #define PM_SIGFPE   8
 #define PM_SIGKILL  9
 #define PM_SIGSEGV 11
+#define PM_SIGPIPE 13
 #define PM_SIGTERM 15
+#define PM_SIGURG  16
+#define PM_SIGSTOP 17
+#define PM_SIGTSTP 18
+#define PM_SIGCONT 19
+#define PM_SIGCHLD 20
+#define PM_SIGTTIN 21
+#define PM_SIGTTOU 22
+#define PM_SIGWINCH 24
 #define PM_NSIG    32
+#define PM_SIG_BIT(sig) (1ull << (sig))
+
+/* What pm writes on a process's stack to run a handler (SIGRETURN reads it back). */
+#define PM_SIGFRAME_MAGIC 0x5349474652414d45ull     /* "EMARFGIS" */
+struct pm_sigframe {
+    uint64_t magic;
+    uint64_t sig;
+    uint64_t serial;                /* the process's delivery count after this one (SIGWAIT) */
+    uint64_t pad;
+    struct agora_regs regs;         /* where the thread was */
+};
+
+/* One process for PROC_INFO (ps). */
+#define PM_PROC_NAME 32
+struct pm_proc_info {
+    int64_t pid, ppid, pgid, sid;
+    uint64_t state;                 /* 'R' running, 'T' stopped, 'Z' zombie */
+    uint64_t tty_fg;                /* 1: in the terminal's foreground process group */
+    char name[PM_PROC_NAME];
+};
 
 #define PM_MSG_LIST(X, F)                                                                       \
     X(PM_FORK,   pm_fork,   1, (), (F(int64_t, pid)))                                           \
@@ -125,7 +202,19 @@
     X(PM_GETPID, pm_getpid, 5, (), (F(int64_t, pid) F(int64_t, ppid)))                          \
     X(PM_KILL,   pm_kill,   6, (F(int64_t, pid) F(int64_t, sig)), ())                           \
     X(PM_BRK,    pm_brk,    7, (F(uint64_t, end)), (F(uint64_t, mapped)))                      \
-    X(PM_REBOOT, pm_reboot, 8, (F(uint64_t, how)), ())
+    X(PM_REBOOT, pm_reboot, 8, (F(uint64_t, how)), ())                                      \
+    X(PM_SETPGID, pm_setpgid, 9, (F(int64_t, pid) F(int64_t, pgid)), ())                       \
+    X(PM_GETPGID, pm_getpgid, 10, (F(int64_t, pid)), (F(int64_t, pgid) F(int64_t, sid)))       \
+    X(PM_SETSID, pm_setsid, 11, (), (F(int64_t, sid)))                                         \
+    X(PM_SIGSTATE, pm_sigstate, 12,                                                            \
+      (F(uint64_t, set) F(uint64_t, entry) F(uint64_t, handled) F(uint64_t, ignored)),         \
+      (F(uint64_t, handled) F(uint64_t, ignored)))                                             \
+    X(PM_SIGRETURN, pm_sigreturn, 13, (F(uint64_t, frame)), ())                               \
+    X(PM_SIGWAIT, pm_sigwait, 14, (F(uint64_t, serial)), (F(uint64_t, sigs)))                  \
+    X(PM_TCGETPGRP, pm_tcgetpgrp, 15, (), (F(int64_t, pgrp)))                                  \
+    X(PM_TCSETPGRP, pm_tcsetpgrp, 16, (F(int64_t, pgrp)), ())                                  \
+    X(PM_TTY_SIGNAL, pm_tty_signal, 17, (F(int64_t, sig)), ())                                 \
+    X(PM_PROC_INFO, pm_proc_info, 18, (F(int64_t, after)), (F(struct pm_proc_info, info)))
 
 enum pm_msg {
 #define PM_MSG_ENUM(label, prefix, num, req, rep) label = PROTO_LABEL(PROTO_ID_PM, num),

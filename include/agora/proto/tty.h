@@ -34,8 +34,9 @@
  *   \n ends a line; \r is \n with TTY_ICRNL. Lines longer than TTY_LINE_MAX - 1 bytes
  *   lose the excess (the newline always fits).
  * In both modes with TTY_ISIG: ^C (SIGINT), ^\ (SIGQUIT), ^Z (SIGTSTP) discard the line
- *   and unread input, echo "^C" etc. and a newline, and are meant for the foreground
- *   process group: tty will ask pm to signal it (pending: pm has no such message yet).
+ *   and unread input, echo "^C" etc. (no newline, as Linux: the shell starts the next
+ *   line), and go to the foreground process group: tty sends PM_TTY_SIGNAL to "pm", which
+ *   keeps the foreground group (proto/pm.h TCSETPGRP).
  * TTY_ECHO echoes input (control characters as ^X with TTY_ECHOCTL); TTY_ONLCR applies to
  *   WRITE and to the echo.
  */
@@ -53,10 +54,10 @@
 
 #define TTY_LINE_MAX  256     /* bytes of one canonical line, with its newline */
 
-/* The signals tty raises (Linux's numbers, as newlib's are for these three). */
+/* The signals tty raises (newlib's numbers, as proto/pm.h's). */
 #define TTY_SIGINT  2
 #define TTY_SIGQUIT 3
-#define TTY_SIGTSTP 20
+#define TTY_SIGTSTP 18
 
 struct tty_mode {
     uint64_t flags;           /* TTY_* above */

@@ -177,6 +177,9 @@ struct vfs_dirent {
  *   ".."), -E_ISDIR (a directory to for a file), -E_NOTDIR (a file to for a directory, or a
  *   trailing slash on a file), -E_NOTEMPTY (to a directory with entries), -E_PERM (a
  *   device node either side).
+ * Appended: INTERRUPT(client), from pm alone (as FORK): a pipe READ or WRITE of client that
+ *   waits is answered -E_INTR now (nothing was read or written): pm is about to run a
+ *   signal handler in that process (proto/pm.h, Signals). Nothing waiting: 0 all the same.
  */
 #define VFS_MSG_LIST(X, F)                                                                     \
     X(VFS_OPEN,      vfs_open,      1, (F(uint64_t, flags) F(uint64_t, mode) F(vfs_path_t, path)), \
@@ -214,7 +217,8 @@ struct vfs_dirent {
     X(VFS_WRITE_PART, vfs_write_part, 25,                                                      \
       (F(uint64_t, fd) F(uint64_t, total) F(uint64_t, count) F(char, data[VFS_WRITE_PART_MAX])), \
       (F(uint64_t, count)))                                                                    \
-    X(VFS_RENAME,    vfs_rename,   26, (F(vfs_path_t, from) F(vfs_path_t, to)), ())
+    X(VFS_RENAME,    vfs_rename,   26, (F(vfs_path_t, from) F(vfs_path_t, to)), ())            \
+    X(VFS_INTERRUPT, vfs_interrupt, 27, (F(uint64_t, client)), ())
 
 enum vfs_msg {
 #define VFS_MSG_ENUM(label, prefix, num, req, rep) label = PROTO_LABEL(PROTO_ID_VFS, num),

@@ -59,15 +59,15 @@ sigh=$work/target-signals.h
 } > "$sigh.tmp"
 cmp -s "$sigh.tmp" "$sigh" && rm "$sigh.tmp" || mv "$sigh.tmp" "$sigh"
 
-# Configure once per unpack. Choices (README.md): no job control (JOBS=0: process groups
-# and the terminal's foreground group need pm and tty), no libedit (SMALL: no history or
-# line editing), newlib's fnmatch, dash's own glob.
+# Configure once per unpack. Choices (README.md): job control (dash's default JOBS=1: pm
+# keeps process groups and the terminal's foreground group, tty sends ^C ^\ ^Z to it), no
+# libedit (SMALL: no history or line editing), newlib's fnmatch, dash's own glob.
 obj=$work/obj
 if [ ! -f "$obj/Makefile" ]; then
     mkdir -p "$obj"
     say "configuring"
     (cd "$obj" && CC="$top/tools/agora-cc" CC_FOR_BUILD="$host_cc" \
-        CFLAGS="-O2 -g -DJOBS=0" \
+        CFLAGS="-O2 -g" \
         "$src/configure" --host=x86_64-elf --build="$("$host_cc" -dumpmachine)" \
         --enable-static --without-libedit --disable-glob) >> "$log" 2>&1 ||
         { say "configure failed: $log"; tail -n 20 "$log" >&2; exit 1; }

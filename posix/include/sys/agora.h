@@ -1,0 +1,18 @@
+/* Agora's own calls for its own tools (ps): not POSIX, no other system has them. */
+#ifndef _AGORA_SYS_AGORA_H
+#define _AGORA_SYS_AGORA_H
+
+#include <sys/types.h>
+
+/* One process, as pm knows it (include/agora/proto/pm.h PROC_INFO). */
+struct agora_proc {
+    pid_t pid, ppid, pgid, sid;
+    char state;                 /* 'R' running or waiting, 'T' stopped, 'Z' zombie */
+    int foreground;             /* in the terminal's foreground process group */
+    char name[32];              /* the program's path (its last 31 bytes) */
+};
+
+/* The process with the smallest pid above after: 0, or -1 with errno ESRCH when none is left. */
+int agora_proc_next(pid_t after, struct agora_proc *out);
+
+#endif
