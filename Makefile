@@ -170,6 +170,7 @@ $(eval $(call POSIX_PROGRAM,posix-signal,tests/posix-signal))
 $(eval $(call POSIX_PROGRAM,posix-proc-exec,tests/posix-proc/exec))
 $(eval $(call POSIX_PROGRAM,posix-pipe,tests/posix-pipe))
 $(eval $(call POSIX_PROGRAM,posix-pipe-echo,tests/posix-pipe/echo))
+$(eval $(call POSIX_PROGRAM,posix-poll,tests/posix-poll))
 $(eval $(call POSIX_PROGRAM,poweroff,userland/poweroff))
 $(eval $(call POSIX_PROGRAM,ps,userland/ps))
 $(eval $(call POSIX_PROGRAM,posix-bench,tests/posix-bench))
@@ -219,7 +220,11 @@ user: $(ROOTFS_CPIO)
 
 # The root image for the process tests: images/rootfs plus POSIX programs in /bin, which pm
 # loads through vfs (tests/system/cases/posix-proc.test boots it as rootfs.cpio).
+<<<<<<< HEAD
 POSIX_ROOTFS_BIN  := posix-proc posix-proc-exec posix-signal posix-pipe posix-pipe-echo
+=======
+POSIX_ROOTFS_BIN  := posix-proc posix-proc-exec posix-pipe posix-pipe-echo posix-poll
+>>>>>>> wt/vfs
 POSIX_ROOTFS_CPIO := $(UBUILD)/posix-rootfs.cpio
 $(POSIX_ROOTFS_CPIO): $(shell find images/rootfs) $(POSIX_ROOTFS_BIN:%=$(UBUILD)/%.elf) Makefile
 	@echo "  CPIO    $@"

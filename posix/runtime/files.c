@@ -31,10 +31,9 @@
 
 /* SYS_DEBUG_PUTS takes at most this much per call. */
 #define DEBUG_PUTS_MAX 4096
-/* How long start-up waits for vfs to register, and how often a console read polls. */
+/* How long start-up waits for vfs to register. */
 #define VFS_WAIT_TRIES   100
 #define VFS_WAIT_US      10000
-#define READ_POLL_US     10000
 
 static uint64_t vfs_ep;             /* the vfs endpoint; 0: no vfs, the fallbacks below */
 
@@ -227,9 +226,21 @@ static bool nonblocking(int fd);
 _Static_assert(PIPE_BUF == VFS_PIPE_BUF, "newlib's PIPE_BUF is the pipe's atomic size");
 
 /*
+ * A pipe with no reader answers -E_PIPE: SIGPIPE for the writer (pm does not deliver
+ * signals yet, so the runtime raises it on itself), then EPIPE if it did not end the process.
+ */
+static _READ_WRITE_RETURN_TYPE write_failed(long r)
+{
+    if (r == -E_PIPE)
+        raise(SIGPIPE);
+    return posix_fail(r);
+}
+
+/*
  * The first part of a write of VFS_IO_MAX < count <= PIPE_BUF bytes, which must not
  * interleave with other writers on a pipe: WRITE_PART keeps room for the rest, which the
- * loop in write() sends next. The count written, or a negated error.
+ * loop in write() sends next. The count written, or -1 with errno (EINTR: the wait for
+ * room in vfs's waiter table was interrupted).
  */
 static long write_part(int fd, const char *p, size_t count)
 {
@@ -242,22 +253,12 @@ static long write_part(int fd, const char *p, size_t count)
         POSIX_RESTARTING(r, vfs_write_part_call(vfs_ep, &rq, &rp, 0));
         if (r != -E_AGAIN || nonblocking(fd))
             break;
-        sys_sleep(READ_POLL_US);        /* vfs's waiter table was full */
+        if (posix_poll_sleep(POSIX_POLL_US) < 0)    /* vfs's waiter table was full */
+            return -1;
     }
     if (r < 0)
-        return r;
-    return rp.count > VFS_WRITE_PART_MAX ? -E_RANGE : (long)rp.count;
-}
-
-/*
- * A pipe with no reader answers -E_PIPE: SIGPIPE for the writer (pm does not deliver
- * signals yet, so the runtime raises it on itself), then EPIPE if it did not end the process.
- */
-static _READ_WRITE_RETURN_TYPE write_failed(long r)
-{
-    if (r == -E_PIPE)
-        raise(SIGPIPE);
-    return posix_fail(r);
+        return write_failed(r);
+    return rp.count > VFS_WRITE_PART_MAX ? posix_fail(-E_RANGE) : (long)rp.count;
 }
 
 _READ_WRITE_RETURN_TYPE write(int fd, const void *buf, size_t count)
@@ -275,7 +276,7 @@ _READ_WRITE_RETURN_TYPE write(int fd, const void *buf, size_t count)
         long r = write_part(fd, p, count);
 
         if (r < 0)
-            return write_failed(r);
+            return -1;
         done = (size_t)r;
         if (done < VFS_WRITE_PART_MAX)
             return (_READ_WRITE_RETURN_TYPE)done;
@@ -289,7 +290,9 @@ _READ_WRITE_RETURN_TYPE write(int fd, const void *buf, size_t count)
         memcpy(rq.data, p + done, n);
         POSIX_RESTARTING(r, vfs_write_call(vfs_ep, &rq, &rp, 0));
         if (r == -E_AGAIN && !nonblocking(fd)) {
-            sys_sleep(READ_POLL_US);    /* vfs's waiter table was full */
+            /* vfs's waiter table was full: ask again, unless a signal ends the wait. */
+            if (posix_poll_sleep(POSIX_POLL_US) < 0)
+                return done ? (_READ_WRITE_RETURN_TYPE)done : -1;
             continue;
         }
         if (r < 0)
@@ -315,9 +318,9 @@ static bool nonblocking(int fd)
 /*
  * Reads until count bytes, the end of the file, or a short answer (a device gives what it
  * has). A device with nothing yet answers -E_AGAIN; without O_NONBLOCK the read waits by
- * asking again every READ_POLL_US (vfs holds no console replies yet). A pipe's first READ
- * waits in vfs (a held reply); the rest is asked with READ_MORE, which does not wait, so
- * read returns what has arrived.
+ * asking again every POSIX_POLL_US (vfs holds no console replies yet) until a sleep fails
+ * (a signal: EINTR). A pipe's first READ waits in vfs (a held reply); the rest is asked
+ * with READ_MORE, which does not wait, so read returns what has arrived.
  */
 _READ_WRITE_RETURN_TYPE read(int fd, void *buf, size_t count)
 {
@@ -344,7 +347,8 @@ _READ_WRITE_RETURN_TYPE read(int fd, void *buf, size_t count)
                                    (struct vfs_read_more_rep *)&rp, 0);
         }
         if (r == -E_AGAIN && done == 0 && !nonblocking(fd)) {
-            sys_sleep(READ_POLL_US);
+            if (posix_poll_sleep(POSIX_POLL_US) < 0)
+                return -1;
             continue;
         }
         if (r < 0)
@@ -636,6 +640,26 @@ int rmdir(const char *path)
 int chdir(const char *path)
 {
     PATH_CALL(vfs_chdir, path, );
+}
+
+/* The permission bits; the rest of mode is ignored, as Linux does. */
+int chmod(const char *path, mode_t mode)
+{
+    PATH_CALL(vfs_chmod, path, .mode = mode & 07777);
+}
+
+int fchmod(int fd, mode_t mode)
+{
+    struct vfs_fchmod_req rq = { .fd = (uint64_t)fd, .mode = mode & 07777 };
+    struct vfs_fchmod_rep rp;
+    long r;
+
+    if (!vfs_ep)
+        return posix_fail_errno(ENOSYS);
+    if (fd < 0)
+        return posix_fail_errno(EBADF);
+    r = vfs_fchmod_call(vfs_ep, &rq, &rp, 0);
+    return r < 0 ? posix_fail(r) : 0;
 }
 
 /*

@@ -1,15 +1,20 @@
 /*
  * File metadata calls busybox's coreutils need, answered from what vfs really keeps
- * (posix/README.md). vfs has no call that stores modes, owners or times, and no symbolic
- * links or device nodes; each call below says what it does about that:
+ * (posix/README.md). vfs keeps permission bits (CHMOD, FCHMOD) but no owners other than
+ * root, no times set from outside, no symbolic links or device nodes; each call below
+ * says what it does about that:
  *
- *   access          stat through vfs; the only user is root, so R_OK and W_OK are granted
- *                   on any existing file, X_OK when some execute bit is set or on a directory
+ *   chmod, fchmod   (files.c) vfs's CHMOD and FCHMOD: the bits 07777 (others are ignored,
+ *                   as Linux does); stat shows them
+ *   access          stat through vfs, then the mode bits of the class the caller is in
+ *                   (owner, group, others); the caller is root (uid 0), who, as on Linux,
+ *                   may read and write anything and execute what has some execute bit (or
+ *                   search any directory)
  *   chown, lchown,  every file is root's: a change to uid 0 / gid 0 (or -1, unchanged) of an
  *   fchown          existing file is the no-op it is; any other ID is EINVAL (as setuid)
  *   readlink        no symbolic links: EINVAL for an existing file, stat's error otherwise
- *   chmod, fchmod,  ENOSYS: nothing would keep the mode or the times
- *   utimes, symlink, mknod
+ *   utimes,         ENOSYS: nothing would keep the times, links or device nodes
+ *   symlink, mknod
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +25,20 @@
 
 #include "posix.h"
 
+/* The permission bits (rwx, as 4 2 1) st grants to a caller with uid and gid. */
+static int granted(const struct stat *st, uid_t uid, gid_t gid)
+{
+    int any_x = (st->st_mode & (S_IXUSR | S_IXGRP | S_IXOTH)) ? 1 : 0;
+
+    if (uid == 0)
+        return R_OK | W_OK | (any_x || S_ISDIR(st->st_mode) ? X_OK : 0);
+    if (st->st_uid == uid)
+        return (st->st_mode >> 6) & 7;
+    if (st->st_gid == gid)
+        return (st->st_mode >> 3) & 7;
+    return st->st_mode & 7;
+}
+
 int access(const char *path, int mode)
 {
     struct stat st;
@@ -28,7 +47,7 @@ int access(const char *path, int mode)
         return posix_fail_errno(EINVAL);
     if (stat(path, &st) < 0)
         return -1;
-    if ((mode & X_OK) && !S_ISDIR(st.st_mode) && !(st.st_mode & (S_IXUSR | S_IXGRP | S_IXOTH)))
+    if ((granted(&st, getuid(), getgid()) & mode) != mode)
         return posix_fail_errno(EACCES);
     return 0;
 }
@@ -72,20 +91,6 @@ ssize_t readlink(const char *restrict path, char *restrict buf, size_t size)
     if (stat(path, &st) < 0)
         return -1;
     return posix_fail_errno(EINVAL);
-}
-
-int chmod(const char *path, mode_t mode)
-{
-    (void)path;
-    (void)mode;
-    return posix_fail_errno(ENOSYS);
-}
-
-int fchmod(int fd, mode_t mode)
-{
-    (void)fd;
-    (void)mode;
-    return posix_fail_errno(ENOSYS);
 }
 
 int utimes(const char *path, const struct timeval *times)

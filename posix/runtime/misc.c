@@ -1,7 +1,7 @@
 /*
  * The small calls a Unix program expects besides files and processes: identity (one user,
- * root), umask, host name and uname, sysconf, resource limits, process-group and terminal
- * stubs until pm and tty provide them (pipes are vfs's: files.c). Each
+ * root), umask, host name and uname, sysconf, resource limits, process-group stubs until
+ * pm provides them (pipes are vfs's: files.c; terminal modes termios.c). Each
  * says what it really does; none reports success for work not done.
  */
 #include <errno.h>
@@ -18,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <agora/proto/vfs.h>
+#include <libagora/vfs.h>
 
 #include "posix.h"
 
@@ -67,16 +67,21 @@ int getgroups(int size, gid_t list[])
 }
 
 /*
- * The creation mask is kept here and reported, but vfs has no permission bits yet, so it
- * changes nothing a file gets (open's mode is not stored either).
+ * The creation mask is vfs's (UMASK): it applies it where files are made (open with
+ * O_CREAT, mkdir), and keeps it per process, so a forked child inherits it and exec keeps
+ * it. Without vfs there is nothing to create: the mask is only remembered here.
  */
-static mode_t posix_umask = 022;
-
 mode_t umask(mode_t mask)
 {
-    mode_t old = posix_umask;
+    static mode_t no_vfs_mask = VFS_UMASK_DEFAULT;
+    struct vfs_umask_req rq = { .mask = mask & 0777 };
+    struct vfs_umask_rep rp;
+    uint64_t ep = posix_vfs_endpoint();
+    mode_t old = no_vfs_mask;
 
-    posix_umask = mask & 0777;
+    if (ep && vfs_umask_call(ep, &rq, &rp, 0) == 0)
+        return (mode_t)rp.old;
+    no_vfs_mask = mask & 0777;
     return old;
 }
 
@@ -187,52 +192,6 @@ int setrlimit(int resource, const struct rlimit *rl)
     if (resource < 0 || resource >= RLIM_NLIMITS)
         return posix_fail_errno(EINVAL);
     return posix_fail_errno(ENOSYS);
-}
-
-/*
- * ---- process groups and the controlling terminal: pm's and tty's, weak stubs here ----
- * The real ones come with pm (process groups, sessions) and tty (the foreground group);
- * their strong definitions replace these.
- */
-
-/* Every process is alone in its own group, which pm does not number yet: that of getpid. */
-__attribute__((weak)) pid_t getpgrp(void)
-{
-    return getpid();
-}
-
-__attribute__((weak)) int setpgid(pid_t pid, pid_t pgid)
-{
-    if (pid < 0 || pgid < 0)
-        return posix_fail_errno(EINVAL);
-    return posix_fail_errno(ENOSYS);
-}
-
-__attribute__((weak)) pid_t setsid(void)
-{
-    return posix_fail_errno(ENOSYS);
-}
-
-__attribute__((weak)) pid_t tcgetpgrp(int fd)
-{
-    if (!isatty(fd))
-        return -1;                       /* isatty set errno: EBADF or ENOTTY */
-    return posix_fail_errno(ENOSYS);
-}
-
-__attribute__((weak)) int tcsetpgrp(int fd, pid_t pgrp)
-{
-    if (!isatty(fd))
-        return -1;
-    return posix_fail_errno(ENOSYS);
-}
-
-/* No device answers a control request yet (include/sys/ioctl.h); the tty server's may. */
-__attribute__((weak)) int ioctl(int fd, unsigned long request, ...)
-{
-    if (!isatty(fd))
-        return -1;
-    return posix_fail_errno(ENOTTY);
 }
 
 /* ---- the wait family: on pm's waitpid (process.c) ---- */

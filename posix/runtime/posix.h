@@ -2,6 +2,7 @@
 #ifndef POSIX_RUNTIME_POSIX_H
 #define POSIX_RUNTIME_POSIX_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <agora/errors.h>
@@ -30,6 +31,32 @@ void posix_files_exit(void);
 uint64_t posix_vfs_endpoint(void);
 /* files.c: in a forked child, reaches vfs again under the child's own identity. */
 void posix_files_fork_child(void);
+
+/*
+ * How often a call that waits on something vfs cannot hold a reply for asks again: a
+ * console read with nothing typed, a write while vfs's waiter table is full, poll and
+ * select until something is ready (the one interval for all of them).
+ */
+#define POSIX_POLL_US 10000
+
+/*
+ * poll.c: sleeps us microseconds in such a wait: 0, or -1 with errno EINTR when pm
+ * interrupted the sleep and a handler ran (as EINTR on Unix); interrupted for a signal the
+ * process blocks, the wait just goes on.
+ */
+int posix_poll_sleep(uint64_t us);
+
+/*
+ * Whether [p, p + len) cannot be user memory at all (NULL, wrapping, reaching the kernel
+ * half): the EFAULT a runtime can see before asking anyone. An unmapped address in the
+ * user half still faults when touched.
+ */
+static inline int posix_bad_range(const void *p, size_t len)
+{
+    uintptr_t a = (uintptr_t)p;
+
+    return !p || a + len < a || a + len > 0x0000800000000000ull;
+}
 
 /* process.c: pm's endpoint (CAP_PM) when the program runs under pm, else 0. */
 uint64_t posix_pm_endpoint(void);

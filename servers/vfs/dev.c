@@ -11,6 +11,9 @@
 
 #include "path.h"
 
+/* tty_get_call, tty_set_call: the terminal-mode messages (include/agora/proto/tty.h). */
+PROTO_STUBS(TTY_MSG_LIST)
+
 /*
  * The console's endpoint: "tty" (servers/tty: line editing, echo) when names has it, else
  * "serial" (raw bytes), else none (output to the kernel log, input at end of file). Both
@@ -144,6 +147,82 @@ long dev_write(struct vfs_node *n, const void *buf, uint64_t count)
     default:
         return -E_NOSYS;
     }
+}
+
+/* The console's readiness: IN when its device has bytes a READ would take now (char STATUS). */
+static uint32_t console_poll(void)
+{
+    struct char_status_rep st;
+    long r;
+
+    if (!console())
+        return VFS_POLLIN | VFS_POLLOUT;    /* reads are at end of file, writes go to the log */
+    r = chardev_status(console_ep, &st);
+    if (r == -E_DEAD) {
+        console_gone();
+        return VFS_POLLIN | VFS_POLLOUT;    /* as console_read: end of file */
+    }
+    if (r < 0)
+        return VFS_POLLOUT | VFS_POLLERR;
+    return VFS_POLLOUT | (st.readable ? VFS_POLLIN : 0);
+}
+
+uint32_t dev_poll(struct vfs_node *n)
+{
+    switch (n->rdev) {
+    case VFS_DEV_NULL:
+    case VFS_DEV_ZERO:
+        return VFS_POLLIN | VFS_POLLOUT;
+    case VFS_DEV_CONSOLE:
+        return console_poll();
+    default:
+        return VFS_POLLERR;
+    }
+}
+
+/* The tty server's endpoint, or 0 when the console is something else (or nothing yet). */
+static uint64_t console_tty_ep(void)
+{
+    return console() && console_tty ? console_ep : 0;
+}
+
+long dev_tty_get(struct tty_mode *mode)
+{
+    struct tty_get_req rq;
+    struct tty_get_rep rp;
+    uint64_t ep = console_tty_ep();
+    long r;
+
+    if (!ep)
+        return -E_NOTTY;
+    if ((r = tty_get_call(ep, &rq, &rp, 0)) == -E_DEAD) {
+        console_gone();
+        return -E_NOTTY;
+    }
+    if (r < 0)
+        return r;
+    *mode = rp.mode;
+    return 0;
+}
+
+long dev_tty_set(const struct tty_mode *mode, uint64_t how)
+{
+    struct tty_set_req rq = { .mode = *mode, .how = how };
+    struct tty_set_rep rp;
+    struct tty_mode now;
+    uint64_t ep;
+    long r;
+
+    /* The foreground group is set through pm, not here: keep tty's. */
+    if ((r = dev_tty_get(&now)) < 0)
+        return r;
+    rq.mode.pgrp = now.pgrp;
+    ep = console_tty_ep();
+    if ((r = tty_set_call(ep, &rq, &rp, 0)) == -E_DEAD) {
+        console_gone();
+        return -E_NOTTY;
+    }
+    return r;
 }
 
 bool dev_is_tty(const struct vfs_node *n)

@@ -28,6 +28,7 @@ struct vfs_client *fdt_client(struct fdtable *t, uint64_t badge, bool create)
     free->used = true;
     free->badge = badge;
     free->cwd = t->fs->root;
+    free->umask = VFS_UMASK_DEFAULT;
     ramfs_ref(free->cwd);
     t->nclients++;
     return free;
@@ -140,6 +141,7 @@ long fdt_client_fork(struct fdtable *t, struct vfs_client *parent, uint64_t chil
     if (!(c = fdt_client(t, child_badge, true)))
         return -E_NOMEM;
     fdt_chdir(t, c, parent->cwd);
+    c->umask = parent->umask;
     for (uint64_t fd = 0; fd < VFS_FD_MAX; fd++) {
         if (!parent->fd[fd])
             continue;

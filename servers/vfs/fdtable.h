@@ -25,6 +25,7 @@ struct vfs_client {
     bool used;
     uint64_t badge;
     struct vfs_node *cwd;           /* holds a reference */
+    uint32_t umask;                 /* file-creation mask (UMASK): VFS_UMASK_DEFAULT, FORK copies it */
     struct vfs_file *fd[VFS_FD_MAX];
     uint8_t fd_flags[VFS_FD_MAX];   /* VFS_FD_CLOEXEC */
 };
@@ -40,7 +41,10 @@ struct fdtable {
 };
 
 void fdt_init(struct fdtable *t, struct ramfs *fs);
-/* The client with this badge; with create, a new one (cwd the root) if there is none. NULL: table full (or none). */
+/*
+ * The client with this badge; with create, a new one (cwd the root, umask
+ * VFS_UMASK_DEFAULT) if there is none. NULL: table full (or none).
+ */
 struct vfs_client *fdt_client(struct fdtable *t, uint64_t badge, bool create);
 /* Closes every descriptor and frees the client. */
 void fdt_client_drop(struct fdtable *t, struct vfs_client *c);
@@ -58,8 +62,8 @@ long fdt_close(struct fdtable *t, struct vfs_client *c, uint64_t fd);
 /* dup2: fd2 names fd's description (closing what it named); fd2, or -E_BADF. */
 long fdt_dup2(struct fdtable *t, struct vfs_client *c, uint64_t fd, uint64_t fd2);
 /*
- * fork: a new client child_badge with parent's working directory and a copy of its
- * descriptors, sharing the open file descriptions (offsets move together). -E_EXIST if
+ * fork: a new client child_badge with parent's working directory, creation mask and a
+ * copy of its descriptors, sharing the open file descriptions (offsets move together). -E_EXIST if
  * child_badge has a table already, -E_NOMEM if the client table is full.
  */
 long fdt_client_fork(struct fdtable *t, struct vfs_client *parent, uint64_t child_badge);

@@ -74,6 +74,7 @@ static long file_of(void *ctx, uint64_t fd, struct vfs_client **c, struct vfs_fi
 static long open_node(struct vfs_client *c, const struct vfs_open_req *rq, struct vfs_node **n, bool *created)
 {
     struct path_last last;
+    uint32_t mode;
     long r;
 
     *created = false;
@@ -93,7 +94,8 @@ static long open_node(struct vfs_client *c, const struct vfs_open_req *rq, struc
         return -E_ISDIR;
     if ((rq->flags & VFS_O_DIRECTORY))
         return -E_NOENT;
-    r = ramfs_create(&vfs_fs, last.dir, last.name, last.len, VFS_S_IFREG | (rq->mode & VFS_S_PERM), 0, n);
+    mode = (uint32_t)rq->mode & VFS_S_PERM & ~c->umask;
+    r = ramfs_create(&vfs_fs, last.dir, last.name, last.len, VFS_S_IFREG | mode, 0, n);
     *created = r == 0;
     return r;
 }
@@ -528,6 +530,7 @@ static long do_mkdir(void *ctx, const struct vfs_mkdir_req *rq, struct vfs_mkdir
     struct vfs_client *c;
     struct path_last last;
     struct vfs_node *n;
+    uint32_t mode;
     long r;
 
     (void)rp;
@@ -537,7 +540,8 @@ static long do_mkdir(void *ctx, const struct vfs_mkdir_req *rq, struct vfs_mkdir
         return -E_INVAL;
     if ((r = path_parent(&vfs_fs, c->cwd, rq->path.bytes, rq->path.len, &last)) < 0)
         return r;
-    return ramfs_create(&vfs_fs, last.dir, last.name, last.len, VFS_S_IFDIR | (uint32_t)rq->mode, 0, &n);
+    mode = (uint32_t)rq->mode & ~c->umask;
+    return ramfs_create(&vfs_fs, last.dir, last.name, last.len, VFS_S_IFDIR | mode, 0, &n);
 }
 
 /* The parent and the node a path to be removed names. */
@@ -646,6 +650,128 @@ static long do_getcwd(void *ctx, const struct vfs_getcwd_req *rq, struct vfs_get
         return r;
     rp->path.len = (uint64_t)r;
     return 0;
+}
+
+/* CHMOD and FCHMOD: the permission bits change, the type stays. */
+static void set_mode(struct vfs_node *n, uint64_t mode)
+{
+    n->mode = (n->mode & ~(uint32_t)VFS_S_PERM) | (uint32_t)mode;
+    n->ctime = vfs_fs.now;
+}
+
+static long do_chmod(void *ctx, const struct vfs_chmod_req *rq, struct vfs_chmod_rep *rp)
+{
+    struct vfs_client *c;
+    struct vfs_node *n;
+    long r;
+
+    (void)rp;
+    if ((r = client_of(ctx, &c)) < 0 || (r = check_path(&rq->path)) < 0)
+        return r;
+    if (rq->mode & ~(uint64_t)VFS_S_PERM)
+        return -E_INVAL;
+    if ((r = path_lookup(&vfs_fs, c->cwd, rq->path.bytes, rq->path.len, &n)) < 0)
+        return r;
+    set_mode(n, rq->mode);
+    return 0;
+}
+
+static long do_fchmod(void *ctx, const struct vfs_fchmod_req *rq, struct vfs_fchmod_rep *rp)
+{
+    struct vfs_client *c;
+    struct vfs_file *f;
+    long r;
+
+    (void)rp;
+    if ((r = file_of(ctx, rq->fd, &c, &f)) < 0)
+        return r;
+    if (rq->mode & ~(uint64_t)VFS_S_PERM)
+        return -E_INVAL;
+    set_mode(f->node, rq->mode);
+    return 0;
+}
+
+static long do_umask(void *ctx, const struct vfs_umask_req *rq, struct vfs_umask_rep *rp)
+{
+    struct vfs_client *c;
+    long r;
+
+    if ((r = client_of(ctx, &c)) < 0)
+        return r;
+    if (rq->mask & ~(uint64_t)0777)
+        return -E_INVAL;
+    rp->old = c->umask;
+    c->umask = (uint32_t)rq->mask;
+    return 0;
+}
+
+/* ---- readiness and terminals ---- */
+
+/* What a descriptor is ready for now (VFS_POLL* bits, before masking by events). */
+static uint32_t poll_file(const struct vfs_request *req, struct vfs_file *f)
+{
+    if (pipe_is(f->node))
+        return pipe_poll(f, req->badge);
+    if (is_dev(f->node))
+        return dev_poll(f->node);
+    return VFS_POLLIN | VFS_POLLOUT;    /* files and directories never wait */
+}
+
+static long do_poll(void *ctx, const struct vfs_poll_req *rq, struct vfs_poll_rep *rp)
+{
+    const uint32_t always = VFS_POLLERR | VFS_POLLHUP | VFS_POLLNVAL;
+    struct vfs_client *c;
+    long r;
+
+    if ((r = client_of(ctx, &c)) < 0)
+        return r;
+    if (rq->count > VFS_POLL_MAX)
+        return -E_RANGE;
+    for (uint64_t i = 0; i < rq->count; i++)
+        if (rq->fds[i].events & ~(uint32_t)VFS_POLL_EVENTS)
+            return -E_INVAL;
+    for (uint64_t i = 0; i < rq->count; i++) {
+        struct vfs_file *f = fdt_get(c, rq->fds[i].fd);
+        uint32_t ready = f ? poll_file(ctx, f) : VFS_POLLNVAL;
+
+        rp->revents[i] = (uint16_t)(ready & (rq->fds[i].events | always));
+        if (rp->revents[i])
+            rp->ready++;
+    }
+    return 0;
+}
+
+/* TCGET and TCSET: only on the console, and only when it is the tty server (dev.c). */
+static long tty_of(void *ctx, uint64_t fd)
+{
+    struct vfs_client *c;
+    struct vfs_file *f;
+    long r;
+
+    if ((r = file_of(ctx, fd, &c, &f)) < 0)
+        return r;
+    return is_dev(f->node) && dev_is_tty(f->node) ? 0 : -E_NOTTY;
+}
+
+static long do_tcget(void *ctx, const struct vfs_tcget_req *rq, struct vfs_tcget_rep *rp)
+{
+    long r;
+
+    if ((r = tty_of(ctx, rq->fd)) < 0)
+        return r;
+    return dev_tty_get(&rp->mode);
+}
+
+static long do_tcset(void *ctx, const struct vfs_tcset_req *rq, struct vfs_tcset_rep *rp)
+{
+    long r;
+
+    (void)rp;
+    if ((r = tty_of(ctx, rq->fd)) < 0)
+        return r;
+    if ((rq->mode.flags & ~(uint64_t)TTY_FLAGS) || rq->how > TTY_SET_FLUSH)
+        return -E_INVAL;
+    return dev_tty_set(&rq->mode, rq->how);
 }
 
 static long do_exit(void *ctx, const struct vfs_exit_req *rq, struct vfs_exit_rep *rp)
@@ -758,4 +884,10 @@ const struct vfs_handlers vfs_ops = {
     .vfs_read_more = do_read_more,
     .vfs_write_part = do_write_part,
     .vfs_rename = do_rename,
+    .vfs_poll = do_poll,
+    .vfs_tcget = do_tcget,
+    .vfs_tcset = do_tcset,
+    .vfs_chmod = do_chmod,
+    .vfs_fchmod = do_fchmod,
+    .vfs_umask = do_umask,
 };

@@ -185,6 +185,29 @@ long pipe_write(struct vfs_file *f, uint64_t badge, const void *buf, uint64_t co
     return try_write(p, badge, buf, count, total);
 }
 
+uint32_t pipe_poll(const struct vfs_file *f, uint64_t badge)
+{
+    const struct vfs_pipe *p = f->node->pipe;
+    uint32_t r = 0;
+
+    if (reads(f)) {
+        if (p->count)
+            r |= VFS_POLLIN;
+        if (p->writers == 0)
+            r |= VFS_POLLHUP;
+    }
+    if (writes(f)) {
+        bool own = p->resv_left && p->resv_badge == badge;
+
+        /* The holder of kept room writes its rest first; everyone else waits behind it. */
+        if (own || (!p->resv_left && !queued(p, true) && VFS_PIPE_CAP - p->count >= VFS_PIPE_BUF))
+            r |= VFS_POLLOUT;
+        if (p->readers == 0)
+            r |= VFS_POLLERR;
+    }
+    return r;
+}
+
 bool pipe_can_wait(void)
 {
     return nwaiters < PIPE_MAX_WAITERS;

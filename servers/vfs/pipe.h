@@ -67,6 +67,15 @@ long pipe_read(struct vfs_file *f, void *buf, uint64_t max);
  * count <= VFS_IO_MAX.
  */
 long pipe_write(struct vfs_file *f, uint64_t badge, const void *buf, uint64_t count, uint64_t total);
+/*
+ * POLL's readiness of a pipe end for the client badge (VFS_POLL* bits, all that hold;
+ * the caller keeps those asked for and ERR, HUP): a read end is IN while data is there,
+ * HUP once no write end is open; a write end OUT while badge could write VFS_PIPE_BUF
+ * bytes without waiting (room for them, no writer queued first, no room kept for another
+ * client's part-write; badge's own part-write always has its rest), ERR once no read end
+ * is open.
+ */
+uint32_t pipe_poll(const struct vfs_file *f, uint64_t badge);
 /* Whether a waiter can be queued (the table has room). */
 bool pipe_can_wait(void);
 /* Queues a READ (write false: max = count) or a WRITE/WRITE_PART to answer later: 0 or -E_NOMEM. */

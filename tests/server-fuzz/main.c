@@ -422,6 +422,72 @@ static void fuzz_names(struct server *s)
     fuzz_caps(s, NAMES_REGISTER, sizeof(rq) / 8, &rq, true);
 }
 
+/* POLL, TCGET, TCSET, CHMOD, FCHMOD, UMASK: sizes, bits and descriptors they refuse; fd is the root's. */
+static void fuzz_vfs_new(struct server *s, long fd)
+{
+    struct vfs_poll_req pq;
+    struct vfs_poll_rep pr;
+    struct vfs_tcset_req tq;
+    struct vfs_chmod_req cq;
+    const uint64_t counts[] = { VFS_POLL_MAX + 1, 1000, ~0ull, 1ull << 63 };
+    const uint64_t modes[] = { 010000, 0170755, ~0ull, 1ull << 40 };
+    long r;
+
+    memset(&pq, 0, sizeof(pq));
+    for (unsigned i = 0; i < N(counts); i++) {
+        pq.count = counts[i];
+        expect_error_req(s, "POLL count over VFS_POLL_MAX", VFS_POLL, &pq, sizeof(pq));
+    }
+    pq.count = 1;
+    pq.fds[0].fd = (uint32_t)fd;
+    pq.fds[0].events = 0x40;
+    expect_error_req(s, "POLL unknown event bit", VFS_POLL, &pq, sizeof(pq));
+    pq.fds[0].events = ~0u;
+    expect_error_req(s, "POLL all event bits", VFS_POLL, &pq, sizeof(pq));
+    /* Bad descriptors are no error: each is answered NVAL; the root directory is ready. */
+    memset(&pq, 0, sizeof(pq));
+    pq.count = 4;
+    pq.fds[0] = (struct vfs_pollfd){ ~0u, VFS_POLLIN };
+    pq.fds[1] = (struct vfs_pollfd){ VFS_FD_MAX, VFS_POLLOUT };
+    pq.fds[2] = (struct vfs_pollfd){ 63, 0 };
+    pq.fds[3] = (struct vfs_pollfd){ (uint32_t)fd, VFS_POLLIN | VFS_POLLOUT };
+    r = vfs_poll_call(s->ep, &pq, &pr, 0);
+    result(r == 0 && pr.ready == 4 && pr.revents[0] == VFS_POLLNVAL && pr.revents[1] == VFS_POLLNVAL &&
+           pr.revents[2] == VFS_POLLNVAL && pr.revents[3] == (VFS_POLLIN | VFS_POLLOUT),
+           "POLL bad descriptors: NVAL each", s, r);
+    pq.count = 0;
+    r = vfs_poll_call(s->ep, &pq, &pr, 0);
+    result(r == 0 && pr.ready == 0, "POLL of nothing", s, r);
+    /* Terminal calls on a directory; TCSET's own checks come after the descriptor's. */
+    {
+        uint64_t w1[1] = { (uint64_t)fd };
+
+        expect_error_req(s, "TCGET of a directory", VFS_TCGET, w1, 8);
+    }
+    memset(&tq, 0, sizeof(tq));
+    tq.fd = (uint64_t)fd;
+    expect_error_req(s, "TCSET of a directory", VFS_TCSET, &tq, sizeof(tq));
+    tq.how = ~0ull;
+    tq.mode.flags = ~0ull;
+    expect_error_req(s, "TCSET nonsense of a directory", VFS_TCSET, &tq, sizeof(tq));
+    /* Modes beyond the permission bits, masks beyond 0777. */
+    for (unsigned i = 0; i < N(modes); i++) {
+        uint64_t fm[2] = { (uint64_t)fd, modes[i] }, um[1] = { modes[i] };
+
+        memset(&cq, 0, sizeof(cq));
+        cq.mode = modes[i];
+        PROTO_STR_SET(cq.path, "/");
+        expect_error_req(s, "CHMOD nonsense mode", VFS_CHMOD, &cq, sizeof(cq));
+        expect_error_req(s, "FCHMOD nonsense mode", VFS_FCHMOD, fm, 16);
+        expect_error_req(s, "UMASK nonsense mask", VFS_UMASK, um, 8);
+    }
+    memset(&cq, 0, sizeof(cq));
+    cq.mode = 0755;
+    PROTO_STR_SET(cq.path, "/no/such/file");
+    expect_error_req(s, "CHMOD of a missing file", VFS_CHMOD, &cq, sizeof(cq));
+    check_alive(s, "POLL, TCGET, TCSET, CHMOD, UMASK nonsense");
+}
+
 static void fuzz_vfs(struct server *s)
 {
     struct vfs_open_req oq;
@@ -434,6 +500,7 @@ static void fuzz_vfs(struct server *s)
     fuzz_strings(s, VFS_UNLINK, sizeof(struct vfs_unlink_req) / 8, 0, VFS_PATH_CAP, "UNLINK");
     fuzz_strings(s, VFS_RMDIR, sizeof(struct vfs_rmdir_req) / 8, 0, VFS_PATH_CAP, "RMDIR");
     fuzz_strings(s, VFS_CHDIR, sizeof(struct vfs_chdir_req) / 8, 0, VFS_PATH_CAP, "CHDIR");
+    fuzz_strings(s, VFS_CHMOD, sizeof(struct vfs_chmod_req) / 8, 1, VFS_PATH_CAP, "CHMOD");
     check_alive(s, "bad strings");
 
     /* A real descriptor to aim nonsense at: the root directory. */
@@ -460,6 +527,15 @@ static void fuzz_vfs(struct server *s)
         expect_error_req(s, "FCNTL bad fd", VFS_FCNTL, w3, 24);
         expect_error_req(s, "ISATTY bad fd", VFS_ISATTY, w1, 8);
         expect_error_req(s, "FTRUNCATE bad fd", VFS_FTRUNCATE, w2, 16);
+        expect_error_req(s, "TCGET bad fd", VFS_TCGET, w1, 8);
+        expect_error_req(s, "FCHMOD bad fd", VFS_FCHMOD, w2, 16);
+        {
+            struct vfs_tcset_req tq;
+
+            memset(&tq, 0, sizeof(tq));
+            tq.fd = f;
+            expect_error_req(s, "TCSET bad fd", VFS_TCSET, &tq, sizeof(tq));
+        }
         /* As a second descriptor: DUP2 onto it. */
         uint64_t d2[2] = { (uint64_t)fd, f };
         if (f != 63)
@@ -514,6 +590,7 @@ static void fuzz_vfs(struct server *s)
             expect_error_req(s, "FCNTL nonsense", VFS_FCNTL, fcntls[i], 24);
         expect_error_req(s, "FTRUNCATE -1 of a directory", VFS_FTRUNCATE, trunc, 16);
     }
+    fuzz_vfs_new(s, fd);
     {
         uint64_t flags[] = { ~0ull, 0x4, 1ull << 40, VFS_O_WRONLY | VFS_O_RDWR };
 

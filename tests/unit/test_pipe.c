@@ -389,6 +389,72 @@ static void test_waiter_table(void)
     done();
 }
 
+/* POLL's readiness: data, room for PIPE_BUF, queued writers, kept room, the ends going. */
+static void test_poll(void)
+{
+    struct vfs_client *a;
+    struct vfs_file *rf, *wf;
+    struct vfs_pipe *p;
+    static char big[VFS_IO_MAX], out[VFS_IO_MAX];
+    long rfd, wfd;
+    uint64_t n;
+
+    fresh();
+    a = fdt_client(&fdt, 1, true);
+    p = make_pipe(a, &rfd, &wfd);
+    rf = fdt_get(a, (uint64_t)rfd);
+    wf = fdt_get(a, (uint64_t)wfd);
+    /* Empty: the reader is not ready, the writer is. */
+    CU_ASSERT_EQUAL(pipe_poll(rf, 1), 0);
+    CU_ASSERT_EQUAL(pipe_poll(wf, 1), VFS_POLLOUT);
+    CU_ASSERT_EQUAL(pipe_write(wf, 1, "x", 1, 0), 1);
+    CU_ASSERT_EQUAL(pipe_poll(rf, 1), VFS_POLLIN);
+    /* Room for exactly PIPE_BUF bytes: writable; one byte less: not. */
+    while (p->count + VFS_IO_MAX <= VFS_PIPE_CAP - VFS_PIPE_BUF)
+        CU_ASSERT_EQUAL(pipe_write(wf, 1, big, VFS_IO_MAX, 0), VFS_IO_MAX);
+    n = VFS_PIPE_CAP - VFS_PIPE_BUF - p->count;
+    CU_ASSERT_EQUAL(pipe_write(wf, 1, big, n, 0), (long)n);
+    CU_ASSERT_EQUAL(p->count, VFS_PIPE_CAP - VFS_PIPE_BUF);
+    CU_ASSERT_EQUAL(pipe_poll(wf, 1), VFS_POLLOUT);
+    CU_ASSERT_EQUAL(pipe_write(wf, 1, big, 1, 0), 1);
+    CU_ASSERT_EQUAL(pipe_poll(wf, 1), 0);
+    CU_ASSERT_EQUAL(pipe_poll(rf, 1), VFS_POLLIN);
+    /* Read it all: writable again, unless a writer is queued first. */
+    while (pipe_read(rf, out, VFS_IO_MAX) > 0)
+        ;
+    CU_ASSERT_EQUAL(pipe_poll(rf, 1), 0);
+    CU_ASSERT_EQUAL(pipe_poll(wf, 1), VFS_POLLOUT);
+    CU_ASSERT_EQUAL(pipe_wait(wf, true, 2, 501, big, 10, 0), 0);
+    CU_ASSERT_EQUAL(pipe_poll(wf, 1), 0);
+    pipe_run();                                             /* the queued write goes in */
+    CU_ASSERT_EQUAL_FATAL(nanswers, 1);
+    CU_ASSERT_EQUAL(pipe_poll(wf, 1), VFS_POLLOUT);
+    CU_ASSERT_EQUAL(pipe_poll(rf, 1), VFS_POLLIN);
+    while (pipe_read(rf, out, VFS_IO_MAX) > 0)
+        ;
+    /* Room kept for badge 1's part-write: badge 1 may go on, badge 2 waits. */
+    CU_ASSERT_EQUAL(pipe_write(wf, 1, big, VFS_WRITE_PART_MAX, VFS_PIPE_BUF), VFS_WRITE_PART_MAX);
+    CU_ASSERT_EQUAL(pipe_poll(wf, 1), VFS_POLLOUT);
+    CU_ASSERT_EQUAL(pipe_poll(wf, 2), 0);
+    CU_ASSERT_EQUAL(pipe_write(wf, 1, big, VFS_PIPE_BUF - VFS_WRITE_PART_MAX, 0), VFS_PIPE_BUF - VFS_WRITE_PART_MAX);
+    CU_ASSERT_EQUAL(pipe_poll(wf, 2), VFS_POLLOUT);
+    /* The write end goes: the reader sees its data and the hang-up, then the hang-up alone. */
+    fdt_close(&fdt, a, (uint64_t)wfd);
+    CU_ASSERT_EQUAL(pipe_poll(rf, 1), VFS_POLLIN | VFS_POLLHUP);
+    while (pipe_read(rf, out, VFS_IO_MAX) > 0)
+        ;
+    CU_ASSERT_EQUAL(pipe_poll(rf, 1), VFS_POLLHUP);
+    fdt_close(&fdt, a, (uint64_t)rfd);
+    /* The read end goes: the writer gets ERR (and OUT: a write would not wait, it fails). */
+    make_pipe(a, &rfd, &wfd);
+    wf = fdt_get(a, (uint64_t)wfd);
+    fdt_close(&fdt, a, (uint64_t)rfd);
+    CU_ASSERT_EQUAL(pipe_poll(wf, 1), VFS_POLLOUT | VFS_POLLERR);
+    CU_ASSERT_EQUAL(pipe_write(wf, 1, big, 1, 0), -E_PIPE);
+    fdt_client_drop(&fdt, a);
+    done();
+}
+
 int test_pipe_register(void)
 {
     CU_pSuite s = CU_add_suite("vfs pipes", suite_init, suite_clean);
@@ -397,7 +463,8 @@ int test_pipe_register(void)
         return CU_get_error();
     if (!CU_add_test(s, "ring", test_ring) || !CU_add_test(s, "EPIPE, sharing", test_epipe_and_sharing) ||
         !CU_add_test(s, "waiters", test_waiters) || !CU_add_test(s, "waiters at end of file", test_waiters_eof) ||
-        !CU_add_test(s, "part-writes", test_part_write) || !CU_add_test(s, "waiter table", test_waiter_table))
+        !CU_add_test(s, "part-writes", test_part_write) || !CU_add_test(s, "waiter table", test_waiter_table) ||
+        !CU_add_test(s, "poll readiness", test_poll))
         return CU_get_error();
     return CUE_SUCCESS;
 }

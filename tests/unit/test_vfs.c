@@ -707,6 +707,52 @@ static void test_fdtable(void)
     done();
 }
 
+/* FORK copies the working directory, the creation mask and the descriptors; a new client has the default mask. */
+static void test_fdtable_fork_umask(void)
+{
+    static struct fdtable t;
+    struct vfs_client *p, *c, *other;
+    struct vfs_node *d;
+    struct vfs_file *f;
+
+    fresh();
+    d = mk(fs.root, "d", VFS_S_IFDIR | 0755);
+    fdt_init(&t, &fs);
+    p = fdt_client(&t, 1, true);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    CU_ASSERT_EQUAL(p->umask, VFS_UMASK_DEFAULT);
+    p->umask = 077;
+    fdt_chdir(&t, p, d);
+    f = fdt_file_new(&t, d, VFS_O_RDONLY);
+    CU_ASSERT_EQUAL(fdt_install(p, f, 3, VFS_FD_CLOEXEC), 3);
+    CU_ASSERT_EQUAL(fdt_client_fork(&t, p, 2), 0);
+    CU_ASSERT_EQUAL(fdt_client_fork(&t, p, 2), -E_EXIST);
+    c = fdt_client(&t, 2, false);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    CU_ASSERT_EQUAL(c->umask, 077);
+    CU_ASSERT_PTR_EQUAL(c->cwd, d);
+    CU_ASSERT_PTR_EQUAL(fdt_get(c, 3), f);
+    CU_ASSERT_EQUAL(c->fd_flags[3], VFS_FD_CLOEXEC);
+    CU_ASSERT_EQUAL(f->refs, 2);
+    /* The child's mask is its own from now on; exec keeps it (and closes close-on-exec). */
+    c->umask = 0;
+    CU_ASSERT_EQUAL(p->umask, 077);
+    fdt_client_exec(&t, c);
+    CU_ASSERT_EQUAL(c->umask, 0);
+    CU_ASSERT_PTR_NULL(fdt_get(c, 3));
+    CU_ASSERT_EQUAL(f->refs, 1);
+    /* A dropped client's slot, taken again, starts from the default. */
+    fdt_client_drop(&t, c);
+    other = fdt_client(&t, 3, true);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(other);
+    CU_ASSERT_EQUAL(other->umask, VFS_UMASK_DEFAULT);
+    fdt_client_drop(&t, other);
+    fdt_client_drop(&t, p);
+    CU_ASSERT_EQUAL(t.nfiles, 0);
+    CU_ASSERT_EQUAL(t.nclients, 0);
+    done();
+}
+
 int test_vfs_register(void)
 {
     CU_pSuite s = CU_add_suite("vfs", suite_init, suite_clean);
@@ -724,7 +770,8 @@ int test_vfs_register(void)
         !CU_add_test(s, "cpio bad headers", test_cpio_bad_headers) ||
         !CU_add_test(s, "cpio truncated", test_cpio_truncated) ||
         !CU_add_test(s, "cpio mutations", test_cpio_mutations) ||
-        !CU_add_test(s, "fd table", test_fdtable))
+        !CU_add_test(s, "fd table", test_fdtable) ||
+        !CU_add_test(s, "fd table: fork, exec, umask", test_fdtable_fork_umask))
         return CU_get_error();
     return CUE_SUCCESS;
 }

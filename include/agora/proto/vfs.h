@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include <agora/proto/proto.h>
+#include <agora/proto/tty.h>
 
 /*
  * Every request goes to the endpoint names hands out for "vfs"; the caller's names badge
@@ -31,7 +32,8 @@
  * (empty, unterminated) or flag; -E_NAMETOOLONG; -E_NOMEM vfs is out of memory or the
  * client table is full. Each line adds its own:
  *
- * OPEN(path, flags VFS_O_*, mode permission bits) -> fd, the lowest free descriptor.
+ * OPEN(path, flags VFS_O_*, mode permission bits) -> fd, the lowest free descriptor; a
+ *   file it creates gets mode & ~the caller's creation mask (UMASK, below).
  *   -E_EXIST (CREAT|EXCL and it exists), -E_ISDIR (a directory opened for writing),
  *   -E_NOTDIR (DIRECTORY and not one), -E_MFILE (table full), -E_NFILE (vfs's file table full).
  * CLOSE(fd). READ(fd, max) -> count bytes in data (0: end of file); -E_ISDIR on a directory,
@@ -53,10 +55,11 @@
  * FCNTL(fd, cmd VFS_F_*, arg) -> GETFD: VFS_FD_CLOEXEC or 0; SETFD: 0; GETFL: access mode
  *   and status flags (VFS_O_*); SETFL: only APPEND and NONBLOCK change; -E_INVAL otherwise.
  * ISATTY(fd) -> 0 if fd is a terminal (/dev/console), else -E_NOTTY.
- * MKDIR(path, mode), UNLINK(path), RMDIR(path): -E_EXIST, -E_ISDIR (UNLINK of a
- *   directory), -E_NOTDIR (RMDIR of a file, UNLINK of "file/"), -E_NOTEMPTY (also RMDIR of
- *   ".."), -E_BUSY (RMDIR of the root), -E_INVAL (RMDIR of a path ending in "."), -E_PERM
- *   (UNLINK of a device node). A removed working directory stays usable as an empty one.
+ * MKDIR(path, mode) (created with mode & ~the creation mask), UNLINK(path), RMDIR(path):
+ *   -E_EXIST, -E_ISDIR (UNLINK of a directory), -E_NOTDIR (RMDIR of a file, UNLINK of
+ *   "file/"), -E_NOTEMPTY (also RMDIR of ".."), -E_BUSY (RMDIR of the root), -E_INVAL (RMDIR
+ *   of a path ending in "."), -E_PERM (UNLINK of a device node). A removed working
+ *   directory stays usable as an empty one.
  * CHDIR(path): -E_NOTDIR. GETCWD() -> the absolute path of the working directory;
  *   -E_RANGE if it does not fit VFS_PATH_CAP, -E_NOENT if it was removed.
  * EXIT(): closes all of the caller's descriptors and forgets its table (the POSIX runtime's
@@ -177,10 +180,52 @@ struct vfs_dirent {
  *   ".."), -E_ISDIR (a directory to for a file), -E_NOTDIR (a file to for a directory, or a
  *   trailing slash on a file), -E_NOTEMPTY (to a directory with entries), -E_PERM (a
  *   device node either side).
- * Appended: INTERRUPT(client), from pm alone (as FORK): a pipe READ or WRITE of client that
- *   waits is answered -E_INTR now (nothing was read or written): pm is about to run a
- *   signal handler in that process (proto/pm.h, Signals). Nothing waiting: 0 all the same.
+/*
+ * Appended: readiness, terminal modes, permission bits.
+ * POLL(count, fds[count]) -> ready, revents[count]: for each {fd, events} (count <=
+ *   VFS_POLL_MAX, else -E_RANGE; a client with more asks several times) whether a READ or
+ *   WRITE would now get an answer without waiting; ready counts the entries with revents
+ *   not 0. events is VFS_POLLIN, VFS_POLLPRI, VFS_POLLOUT (VFS_POLLERR, HUP and NVAL may be
+ *   given and are ignored: they are always reported); other bits: -E_INVAL. POLL never
+ *   waits: the POSIX runtime asks again until something is ready or its timeout ends. A
+ *   descriptor that is not open gets VFS_POLLNVAL, not an error. Readiness: regular
+ *   files, directories, /dev/null and /dev/zero IN and OUT always; a pipe's read end IN
+ *   while it holds data, HUP once no write end is open; its write end OUT while room for
+ *   VFS_PIPE_BUF bytes is free to the caller (no writer queued before it, no room kept for
+ *   another's part-write), ERR once no read end is open; the console IN when its device
+ *   has bytes a READ would take now (char STATUS's readable; a canonical tty's ^D at the
+ *   start of a line counts as none), OUT always, ERR if the device fails STATUS; with no
+ *   console device IN (end of file) and OUT.
+ * TCGET(fd) -> mode: the console's terminal mode (tty's TTY_GET). TCSET(fd, how, mode):
+ *   tty's TTY_SET of flags, vmin, rows and cols; mode.pgrp is not taken (tty's current one
+ *   stays: the foreground group is pm's business). how is TTY_SET_NOW or TTY_SET_FLUSH.
+ *   -E_NOTTY: fd is not the console, or the console is not the tty server (serial alone
+ *   has no modes); -E_INVAL: unknown flags or how.
+ * CHMOD(mode, path), FCHMOD(fd, mode): the permission bits (VFS_S_PERM; others -E_INVAL)
+ *   of the node become mode; ctime is updated. Any node: files, directories, devices, pipes.
+ * UMASK(mask) -> old: the caller's file-creation mask (0777 bits; others -E_INVAL). OPEN
+ *   with VFS_O_CREAT and MKDIR create with mode & ~mask. A new client's mask is
+ *   VFS_UMASK_DEFAULT; FORK copies the parent's, EXEC keeps it.
+ * INTERRUPT(client), from pm alone (as FORK): a pipe READ or WRITE of client that waits is
+ *   answered -E_INTR now (nothing was read or written): pm is about to run a signal
+ *   handler in that process (proto/pm.h, Signals). Nothing waiting: 0 all the same.
  */
+#define VFS_POLL_MAX      63              /* entries per POLL: the count word and 63 fill a message */
+#define VFS_POLL_REVENTS  64              /* VFS_POLL_MAX rounded up to whole words of uint16_t */
+#define VFS_POLLIN        0x001           /* Linux's values, as POSIX poll's */
+#define VFS_POLLPRI       0x002
+#define VFS_POLLOUT       0x004
+#define VFS_POLLERR       0x008
+#define VFS_POLLHUP       0x010
+#define VFS_POLLNVAL      0x020
+#define VFS_POLL_EVENTS   (VFS_POLLIN | VFS_POLLPRI | VFS_POLLOUT | VFS_POLLERR | VFS_POLLHUP | VFS_POLLNVAL)
+#define VFS_UMASK_DEFAULT 022
+
+struct vfs_pollfd {
+    uint32_t fd;
+    uint32_t events;          /* VFS_POLL* */
+};
+
 #define VFS_MSG_LIST(X, F)                                                                     \
     X(VFS_OPEN,      vfs_open,      1, (F(uint64_t, flags) F(uint64_t, mode) F(vfs_path_t, path)), \
       (F(uint64_t, fd)))                                                                       \
@@ -217,8 +262,15 @@ struct vfs_dirent {
     X(VFS_WRITE_PART, vfs_write_part, 25,                                                      \
       (F(uint64_t, fd) F(uint64_t, total) F(uint64_t, count) F(char, data[VFS_WRITE_PART_MAX])), \
       (F(uint64_t, count)))                                                                    \
-    X(VFS_RENAME,    vfs_rename,   26, (F(vfs_path_t, from) F(vfs_path_t, to)), ())            \
-    X(VFS_INTERRUPT, vfs_interrupt, 27, (F(uint64_t, client)), ())
+    X(VFS_RENAME,    vfs_rename,   26, (F(vfs_path_t, from) F(vfs_path_t, to)), ())          \
+    X(VFS_POLL,      vfs_poll,     27, (F(uint64_t, count) F(struct vfs_pollfd, fds[VFS_POLL_MAX])), \
+      (F(uint64_t, ready) F(uint16_t, revents[VFS_POLL_REVENTS])))                             \
+    X(VFS_TCGET,     vfs_tcget,    28, (F(uint64_t, fd)), (F(struct tty_mode, mode)))          \
+    X(VFS_TCSET,     vfs_tcset,    29, (F(uint64_t, fd) F(uint64_t, how) F(struct tty_mode, mode)), ()) \
+    X(VFS_CHMOD,     vfs_chmod,    30, (F(uint64_t, mode) F(vfs_path_t, path)), ())            \
+    X(VFS_FCHMOD,    vfs_fchmod,   31, (F(uint64_t, fd) F(uint64_t, mode)), ())                \
+    X(VFS_UMASK,     vfs_umask,    32, (F(uint64_t, mask)), (F(uint64_t, old)))               \
+    X(VFS_INTERRUPT, vfs_interrupt, 33, (F(uint64_t, client)), ())
 
 enum vfs_msg {
 #define VFS_MSG_ENUM(label, prefix, num, req, rep) label = PROTO_LABEL(PROTO_ID_VFS, num),
