@@ -220,11 +220,7 @@ user: $(ROOTFS_CPIO)
 
 # The root image for the process tests: images/rootfs plus POSIX programs in /bin, which pm
 # loads through vfs (tests/system/cases/posix-proc.test boots it as rootfs.cpio).
-<<<<<<< HEAD
-POSIX_ROOTFS_BIN  := posix-proc posix-proc-exec posix-signal posix-pipe posix-pipe-echo
-=======
-POSIX_ROOTFS_BIN  := posix-proc posix-proc-exec posix-pipe posix-pipe-echo posix-poll
->>>>>>> wt/vfs
+POSIX_ROOTFS_BIN  := posix-proc posix-proc-exec posix-signal posix-pipe posix-pipe-echo posix-poll
 POSIX_ROOTFS_CPIO := $(UBUILD)/posix-rootfs.cpio
 $(POSIX_ROOTFS_CPIO): $(shell find images/rootfs) $(POSIX_ROOTFS_BIN:%=$(UBUILD)/%.elf) Makefile
 	@echo "  CPIO    $@"

@@ -668,8 +668,11 @@ static long do_tcsetpgrp(void *ctx, const struct pm_tcsetpgrp_req *rq, struct pm
         return -E_NOTTY;
     if (rq->pgrp <= 0)
         return -E_INVAL;
-    if (!pm_pgrp_in_session(&table, rq->pgrp, p->sid))
+    if (!pm_pgrp_in_session(&table, rq->pgrp, p->sid)) {
+        agora_printf("DEBUG tcsetpgrp pid %ld sid %ld pgrp %ld\n", (long)p->pid, (long)p->sid, (long)rq->pgrp);
+        for (unsigned i = 0; i < PM_MAX_PROCS; i++) if (table.procs[i].state) agora_printf("DEBUG  pid %ld pgid %ld sid %ld st %d\n", (long)table.procs[i].pid, (long)table.procs[i].pgid, (long)table.procs[i].sid, table.procs[i].state);
         return -E_PERM;
+    }
     pm_tty_fg = rq->pgrp;
     return 0;
 }

@@ -123,7 +123,7 @@ bool pm_pgrp_in_session(struct pm_table *t, int64_t pgid, int64_t sid)
     for (unsigned i = 0; i < PM_MAX_PROCS; i++) {
         const struct pm_proc *p = &t->procs[i];
 
-        if (p->state == PM_ALIVE && p->pgid == pgid && p->sid == sid)
+        if (p->state != PM_FREE && p->pgid == pgid && p->sid == sid)
             return true;
     }
     return false;

@@ -84,7 +84,10 @@ unsigned pm_reparent(struct pm_table *t, int64_t dying);
 long pm_setpgid(struct pm_table *t, struct pm_proc *caller, int64_t pid, int64_t pgid);
 /* SETSID by caller: its new session id, or -E_PERM if it leads a group. */
 long pm_setsid(struct pm_table *t, struct pm_proc *caller);
-/* Whether a live process of session sid is in group pgid. */
+/*
+ * Whether a process of session sid is in group pgid. A zombie counts, as on Linux: a
+ * pipeline's first command may end before the last joins its group.
+ */
 bool pm_pgrp_in_session(struct pm_table *t, int64_t pgid, int64_t sid);
 /*
  * Whether group pgid is orphaned (POSIX): no live member has a parent in another group of

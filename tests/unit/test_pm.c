@@ -178,6 +178,13 @@ static void test_orphaned_groups(void)
     sh->state = PM_ZOMBIE;
     CU_ASSERT_TRUE(pm_pgrp_orphaned(&t, job->pid));
     CU_ASSERT_TRUE(pm_pgrp_orphaned(&t, 4242));
+    /* A group whose only member is a zombie still exists (a pipeline's first command ended). */
+    kid->state = PM_ALIVE;
+    job->state = PM_ZOMBIE;
+    CU_ASSERT_TRUE(pm_pgrp_in_session(&t, job->pid, sh->sid));
+    job->state = PM_FREE;
+    kid->pgid = 77;
+    CU_ASSERT_FALSE(pm_pgrp_in_session(&t, job->pid, sh->sid));
     CU_ASSERT_EQUAL(pm_sig_default_action(PM_SIGCHLD), PM_SIG_IGNORE);
     CU_ASSERT_EQUAL(pm_sig_default_action(PM_SIGTSTP), PM_SIG_STOP);
     CU_ASSERT_EQUAL(pm_sig_default_action(PM_SIGCONT), PM_SIG_CONTINUE);

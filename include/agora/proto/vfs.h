@@ -180,6 +180,7 @@ struct vfs_dirent {
  *   ".."), -E_ISDIR (a directory to for a file), -E_NOTDIR (a file to for a directory, or a
  *   trailing slash on a file), -E_NOTEMPTY (to a directory with entries), -E_PERM (a
  *   device node either side).
+ */
 /*
  * Appended: readiness, terminal modes, permission bits.
  * POLL(count, fds[count]) -> ready, revents[count]: for each {fd, events} (count <=
