@@ -17,5 +17,6 @@ int test_vfs_register(void);
 int test_pipe_register(void);
 int test_tty_register(void);
 int test_pm_register(void);
+int test_cow_register(void);
 
 #endif
