@@ -17,9 +17,10 @@
 #define SCRATCH_DST 0x00007c0000000000ull
 #define SCRATCH_SRC 0x00007c8000000000ull
 #define PEEK_PAGE   0x00007d0000000000ull
-/* Page-fault error code bits (x86): the page was present, the access a write, an instruction fetch. */
+/* Page-fault error code bits (x86): the page was present, the access a write, a reserved bit set, an instruction fetch. */
 #define PF_PRESENT  0x01u
 #define PF_WRITE    0x02u
+#define PF_RESERVED 0x08u
 #define PF_FETCH    0x10u
 
 #define RW (RIGHT_READ | RIGHT_WRITE)
@@ -430,7 +431,7 @@ long pm_image_fault(struct pm_image *img, uint64_t pool, uint64_t addr, uint64_t
     long j;
 
     /* Only a write to a page mapped read-only can be copy-on-write. */
-    if ((error & (PF_PRESENT | PF_WRITE)) != (PF_PRESENT | PF_WRITE) || (error & PF_FETCH))
+    if ((error & (PF_PRESENT | PF_WRITE)) != (PF_PRESENT | PF_WRITE) || (error & (PF_RESERVED | PF_FETCH)))
         return -E_FAULT;
     if ((j = pm_region_entry(img, va, RIGHT_WRITE)) < 0 || (img->page[j] & PM_IMAGE_WRITABLE))
         return -E_FAULT;
