@@ -37,6 +37,7 @@ int64_t pm_tty_sid, pm_tty_fg;
 static uint64_t endpoint;            /* pm's endpoint, unbadged: the processes get badged copies */
 static uint64_t names_self;          /* names, badged PM_BADGE_SELF; CAP_NULL: no names */
 static char args[PM_ARG_MAX];        /* EXEC's argument and environment strings */
+static struct pm_image spare;        /* the image an EXEC (or pid 1's start) builds: too big for the stack */
 
 static void delete_slot(uint64_t *slot)
 {
@@ -210,6 +211,65 @@ static void set_name(struct pm_proc *p, const char *path)
     memcpy(p->name, path, strlen(path));
 }
 
+/* ---- quotas ---- */
+
+/*
+ * p's quota: a sub-pool of PM_PROC_PAGES pages and its account in the copy-on-write books
+ * (cow.h). -E_AGAIN when pm's pool cannot hold another quota or every account is in use
+ * (a process that ended still pays for the pages its children share).
+ */
+static long quota_open(struct pm_proc *p)
+{
+    long slot = agora_slot_alloc();
+
+    p->pool = CAP_NULL;
+    if (slot < 0)
+        return -E_AGAIN;
+    if (sys_pool_split(CAP_CHILD_POOL, PM_PROC_PAGES, (uint64_t)slot) < 0) {
+        agora_slot_free((uint64_t)slot);
+        return -E_AGAIN;
+    }
+    p->pool = (uint64_t)slot;
+    if (pm_cow_account_open(&pm_cow, p->pool) < 0) {
+        delete_slot(&p->pool);
+        return -E_AGAIN;
+    }
+    return 0;
+}
+
+/* The process's quota is closed; its pages still shared stay charged to it until their last user goes. */
+static void quota_close(struct pm_proc *p)
+{
+    if (p->pool == CAP_NULL)
+        return;
+    pm_cow_account_close(&pm_cow, pm_cow_account_of(&pm_cow, p->pool));
+    delete_slot(&p->pool);
+}
+
+/*
+ * A refused fork is logged, at most once a second (a fork bomb asks thousands of times),
+ * with how many were refused since the last message.
+ */
+static void log_refused_fork(struct pm_proc *p, long why)
+{
+    static long last_us = -1;
+    static unsigned quiet;
+    long now = sys_clock();
+
+    if (last_us >= 0 && now - last_us < 1000000) {
+        quiet++;
+        return;
+    }
+    agora_printf("pm: pid %ld (%s): fork refused (%s): %u of %d processes, %u of %d quotas in use",
+                 (long)p->pid, p->name, agora_error_name(why), table.count, PM_MAX_PROCS,
+                 pm_cow_accounts_used(&pm_cow), PM_COW_ACCOUNTS);
+    if (quiet)
+        agora_printf(" (%u more refused since the last message)", quiet);
+    agora_printf("\n");
+    last_us = now;
+    quiet = 0;
+}
+
 /* ---- ending, waiting ---- */
 
 /* WAIT's answer for a child that is ready: a zombie goes, a stop is reported once. */
@@ -261,6 +321,24 @@ void pm_answer(uint64_t *reply, long status, const void *rep, uint64_t bytes)
     *reply = CAP_NULL;
 }
 
+/*
+ * When pid 1 ends and no process is left, pm's books must be empty (every page, object and
+ * quota went with its last user) and the kernel's own check clean: logged for the tests.
+ */
+static void check_books(void)
+{
+    struct agora_kernel_stats st;
+
+    for (unsigned i = 0; i < PM_MAX_PROCS; i++)
+        if (table.procs[i].state == PM_ALIVE)
+            return;
+    agora_printf("pm: no process left: %u memory objects and %u quotas held", pm_cow_objects(&pm_cow),
+                 pm_cow_accounts_used(&pm_cow));
+    if (sys_kernel_stats(CAP_CHILD_MACHINE, &st) >= 0)
+        agora_printf(", kernel check: %lu errors", (unsigned long)st.check_errors);
+    agora_printf("\n");
+}
+
 /* p ends with the wait status: its task and memory go, it stays as a zombie for its parent. */
 void pm_proc_end(struct pm_proc *p, int64_t status)
 {
@@ -279,7 +357,7 @@ void pm_proc_end(struct pm_proc *p, int64_t status)
     }
     pm_image_release(&p->img);
     delete_slot(&p->ep);
-    delete_slot(&p->pool);
+    quota_close(p);
     vfs_tell(VFS_DROP, p->badge);
     p->state = PM_ZOMBIE;
     p->status = status;
@@ -291,8 +369,10 @@ void pm_proc_end(struct pm_proc *p, int64_t status)
      */
     if (p->pid == 1)
         agora_printf("pm: pid %ld (%s) %s\n", (long)p->pid, p->name, describe(status, why, sizeof(why)));
-    if (p->pid == 1)
+    if (p->pid == 1) {
+        check_books();
         power_off("pid 1 ended");
+    }
     pm_signal_proc_gone(p);
     if (pm_reparent(&table, p->pid) > 0 && (parent = pm_proc_by_pid(&table, 1)))
         pm_wake_waiter(parent);
@@ -333,22 +413,18 @@ static long do_fork(void *ctx, const struct pm_fork_req *rq, struct pm_fork_rep 
     struct pm_proc *p = ((struct pm_call *)ctx)->caller, *c;
     struct agora_regs regs;
     uint64_t names = CAP_NULL;
-    long r, slot;
+    long r;
 
     (void)rq;
-    if (!(c = pm_proc_new(&table, p->pid)))
+    if (!(c = pm_proc_new(&table, p->pid))) {
+        log_refused_fork(p, -E_AGAIN);
         return -E_AGAIN;
+    }
     c->pool = c->ep = CAP_NULL;
-    if ((slot = agora_slot_alloc()) < 0) {
-        r = -E_AGAIN;
+    if ((r = quota_open(c)) < 0) {
+        log_refused_fork(p, r);
         goto out_free;
     }
-    if (sys_pool_split(CAP_CHILD_POOL, PM_PROC_PAGES, (uint64_t)slot) < 0) {
-        agora_slot_free((uint64_t)slot);
-        r = -E_AGAIN;
-        goto out_free;
-    }
-    c->pool = (uint64_t)slot;
     r = -E_NOMEM;
     if ((c->ep = badged_copy(endpoint, RIGHT_WRITE | RIGHT_GRANT | RIGHT_COPY, c->badge)) == CAP_NULL)
         goto out_free;
@@ -391,7 +467,7 @@ out_release:
     pm_image_release(&c->img);
 out_free:
     delete_slot(&c->ep);
-    delete_slot(&c->pool);
+    quota_close(c);
     pm_proc_free(&table, c);
     return r;
 }
@@ -443,7 +519,7 @@ static long do_exec(void *ctx, const struct pm_exec_req *rq, struct pm_exec_rep 
 {
     struct pm_proc *p = ((struct pm_call *)ctx)->caller;
     char path[PM_PATH_MAX];
-    struct pm_image img;
+    struct pm_image *img = &spare;
     struct agora_regs regs;
     uint64_t used = 0, argc = 0, envc = 0;
     long r;
@@ -456,11 +532,11 @@ static long do_exec(void *ctx, const struct pm_exec_req *rq, struct pm_exec_rep 
     if ((r = read_vector(p, rq->argv, &used, &argc)) < 0 ||
         (r = read_vector(p, rq->envp, &used, &envc)) < 0)
         return r;
-    if ((r = build_image(p, path, args, used, argc, envc, &img, &regs)) < 0)
+    if ((r = build_image(p, path, args, used, argc, envc, img, &regs)) < 0)
         return r;
     /* The point of no return: the old image (and the caller's thread) goes. */
     pm_image_release(&p->img);
-    p->img = img;
+    p->img = *img;
     vfs_tell(VFS_EXEC, p->badge);
     set_name(p, path);
     p->execed = true;
@@ -668,11 +744,8 @@ static long do_tcsetpgrp(void *ctx, const struct pm_tcsetpgrp_req *rq, struct pm
         return -E_NOTTY;
     if (rq->pgrp <= 0)
         return -E_INVAL;
-    if (!pm_pgrp_in_session(&table, rq->pgrp, p->sid)) {
-        agora_printf("DEBUG tcsetpgrp pid %ld sid %ld pgrp %ld\n", (long)p->pid, (long)p->sid, (long)rq->pgrp);
-        for (unsigned i = 0; i < PM_MAX_PROCS; i++) if (table.procs[i].state) agora_printf("DEBUG  pid %ld pgid %ld sid %ld st %d\n", (long)table.procs[i].pid, (long)table.procs[i].pgid, (long)table.procs[i].sid, table.procs[i].state);
+    if (!pm_pgrp_in_session(&table, rq->pgrp, p->sid))
         return -E_PERM;
-    }
     pm_tty_fg = rq->pgrp;
     return 0;
 }
@@ -737,20 +810,38 @@ static const struct pm_handlers server_handlers = {
     .pm_tty_signal = do_tty_signal,
 };
 
-/* A fault of a process's thread (the kernel's message): the process ends with a signal. */
-static void fault(struct pm_proc *p, const struct agora_msg *m)
+/*
+ * A fault of a process's thread (the kernel's message). A write to a copy-on-write page is
+ * served (true: *m is the reply that resumes the thread); anything else ends the process
+ * with a signal, and so does a copy that does not fit its quota (SIGKILL).
+ */
+static bool fault(struct pm_proc *p, struct agora_msg *m)
 {
     int sig = PM_SIGSEGV;
+    long r;
 
     if (IPC_LABEL(m->info) == IPC_LABEL_PAGE_FAULT) {
-        agora_printf("pm: pid %ld (%s): page fault at 0x%lx, rip 0x%lx\n", (long)p->pid, p->name,
-                     (unsigned long)m->mr[0], (unsigned long)m->mr[2]);
+        r = pm_image_fault(&p->img, p->pool, m->mr[0], m->mr[1]);
+        if (r == 0) {
+            m->info = IPC_INFO(IPC_LABEL_RESUME, 0, 0, 0);
+            return true;
+        }
+        if (r != -E_FAULT) {
+            sig = PM_SIGKILL;
+            agora_printf("pm: pid %ld (%s): no memory for a copy-on-write page at 0x%lx (%s: its quota is "
+                         "%d pages): ends with SIGKILL\n", (long)p->pid, p->name, (unsigned long)m->mr[0],
+                         agora_error_name(r), PM_PROC_PAGES);
+        } else {
+            agora_printf("pm: pid %ld (%s): page fault at 0x%lx, rip 0x%lx\n", (long)p->pid, p->name,
+                         (unsigned long)m->mr[0], (unsigned long)m->mr[2]);
+        }
     } else {
         sig = m->mr[0] == 0 ? PM_SIGFPE : m->mr[0] == 13 ? PM_SIGSEGV : PM_SIGILL;
         agora_printf("pm: pid %ld (%s): exception %lu at rip 0x%lx\n", (long)p->pid, p->name,
                      (unsigned long)m->mr[0], (unsigned long)m->mr[2]);
     }
     pm_proc_end(p, pm_status_signaled(sig));
+    return false;
 }
 
 /* Turns the message in *m into its reply; false when no reply is to be sent. */
@@ -763,16 +854,15 @@ static bool handle(struct agora_msg *m)
     long status;
 
     /*
-     * A fault of a live process's thread ends it (no reply). The same label from anyone
-     * else (a forged call by a task that is not one of pm's processes, or a late fault of
+     * A fault of a live process's thread: copy-on-write is answered, anything else ends it
+     * (no reply). A process forging the label only makes its own page private. The same
+     * label from anyone else (a task that is not one of pm's processes, or a late fault of
      * a process already gone) gets -E_PERM below, as every other request of theirs: no
      * reply would leave the caller waiting for good.
      */
     if ((label == IPC_LABEL_PAGE_FAULT || label == IPC_LABEL_EXCEPTION) && call.caller &&
-        call.caller->state == PM_ALIVE) {
-        fault(call.caller, m);
-        return false;
-    }
+        call.caller->state == PM_ALIVE)
+        return fault(call.caller, m);
     memset(out, 0, sizeof(out));
     in_bytes = proto_unpack_any(m, b, in);
     if (IPC_CAPS(m->info))
@@ -826,10 +916,9 @@ static void start_first(void)
     static const char env[] = "PATH=/bin\0HOME=/\0TERM=vt100";
     char path[PM_PATH_MAX], login[2];
     struct pm_proc *p;
-    struct pm_image img;
     struct agora_regs regs;
     uint64_t used;
-    long r, slot;
+    long r;
 
     if (!cmdline_value("posix_init", path, sizeof(path))) {
         agora_printf("pm: no posix_init=PATH on the command line: no first process\n");
@@ -854,20 +943,14 @@ static void start_first(void)
     used += sizeof(env);
     p = pm_proc_new(&table, 0);
     r = -E_NOMEM;
-    if (!p || (slot = agora_slot_alloc()) < 0)
+    if (!p || (r = quota_open(p)) < 0)
         goto fail;
-    p->pool = (uint64_t)slot;
-    if ((r = sys_pool_split(CAP_CHILD_POOL, PM_PROC_PAGES, p->pool)) < 0) {
-        agora_slot_free(p->pool);
-        p->pool = CAP_NULL;
-        goto fail;
-    }
     r = -E_NOMEM;
     if ((p->ep = badged_copy(endpoint, RIGHT_WRITE | RIGHT_GRANT | RIGHT_COPY, p->badge)) == CAP_NULL)
         goto fail;
-    if ((r = build_image(p, path, args, used, 1, 3, &img, &regs)) < 0)
+    if ((r = build_image(p, path, args, used, 1, 3, &spare, &regs)) < 0)
         goto fail;
-    p->img = img;
+    p->img = spare;
     set_name(p, path);
     if ((r = sys_thread_start(p->img.thread, regs.rip, regs.rsp, regs.rdi)) < 0)
         goto fail;
@@ -879,7 +962,7 @@ fail:
     if (p) {
         pm_image_release(&p->img);
         delete_slot(&p->ep);
-        delete_slot(&p->pool);
+        quota_close(p);
         pm_proc_free(&table, p);
     }
 }
@@ -916,6 +999,7 @@ static long start(void)
 
     agora_slots_init(AGORA_CHILD_FIRST_FREE_SLOT);
     pm_table_init(&table);
+    pm_cow_init(&pm_cow);
     if ((slot = agora_slot_alloc()) < 0)
         return slot;
     endpoint = (uint64_t)slot;

@@ -21,6 +21,7 @@ static int (*const suite_registrations[])(void) = {
     test_tty_register,
     test_pm_register,
     test_termios_register,
+    test_cow_register,
 };
 
 static bool register_all(void)

@@ -18,5 +18,6 @@ int test_pipe_register(void);
 int test_tty_register(void);
 int test_pm_register(void);
 int test_termios_register(void);
+int test_cow_register(void);
 
 #endif

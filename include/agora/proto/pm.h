@@ -33,8 +33,10 @@
  *   CAP_PM (9)                                pm, send-only, badged with its identity
  *   slot 3 (a pool) stays empty: memory comes from pm (PM_BRK), charged to the process's
  *   quota. Everything else the runtime looks up again after fork (vfs: names LOOKUP).
- * Its thread's faults go to pm too (the same badged endpoint); a fault kills the process
- * with SIGSEGV (page fault), SIGFPE (divide error, vector 0) or SIGILL (others).
+ * Its thread's faults go to pm too (the same badged endpoint): pm is its pager. A write to a
+ * copy-on-write page (see FORK) is served and the thread resumes; any other fault kills the
+ * process with SIGSEGV (page fault), SIGFPE (divide error, vector 0) or SIGILL (others), and
+ * a copy-on-write copy that does not fit the quota kills it with SIGKILL.
  *
  * Start-up. The thread starts at the ELF entry with rdi = PM_START_MAGIC and rsp pointing at
  * argc, as on Linux: argc, argv[0..argc-1], NULL, envp[...], NULL, an empty auxiliary vector
@@ -42,9 +44,12 @@
  * reads it; a program started by init instead (rdi = its module index) gets argv = { name }.
  *
  * Quotas. Each process has its own sub-pool (SYS_POOL_SPLIT from pm's pool) of
- * PM_PROC_PAGES pages: its task, thread and every page of its memory are charged to it, so
- * no process can use more. At most PM_MAX_PROCS processes live (zombies count); fork beyond
- * either limit fails with -E_AGAIN (EAGAIN).
+ * PM_PROC_PAGES pages: its task, thread and every page it creates (load, stack, brk, and its
+ * copy-on-write copies) are charged to it, so no process can use more. A page shared after
+ * fork stays charged to the process that created it until its last user lets go, even after
+ * that process ended: its quota then lives on, and counts against the PM_MAX_PROCS quotas pm
+ * keeps at most. At most PM_MAX_PROCS processes live (zombies count); fork beyond either
+ * limit fails with -E_AGAIN (EAGAIN).
  *
  * Status words (WAIT) are the traditional encoding newlib's <sys/wait.h> decodes:
  * (code & 0xff) << 8 for an exit, the signal number for a death by signal.
@@ -53,12 +58,14 @@
  * -E_PERM from a caller that is not a process of pm (its badge is unknown), except
  * TTY_SIGNAL, which only callers that are not processes may send.
  *
- * FORK() -> pid of the child to the parent. The child is a copy: every region is copied
- *   (eagerly, for now), its thread resumes at the same point with the registers of a
- *   successful FORK reply whose pid is 0, and vfs gives it a copy of the parent's
- *   descriptor table sharing the open file descriptions (VFS_FORK). -E_AGAIN: process
- *   limit, or no memory for the child's quota; -E_NOMEM: the parent's image does not fit
- *   a new quota.
+ * FORK() -> pid of the child to the parent. The child is a copy, copy-on-write: it shares
+ *   every page of the parent (text as it is; writable pages read-only in both until one of
+ *   them writes a page, which then gets its own copy, charged to the writer's quota; only
+ *   the IPC buffer is copied at once). Its thread resumes at the same point with the
+ *   registers of a successful FORK reply whose pid is 0, and vfs gives it a copy of the
+ *   parent's descriptor table sharing the open file descriptions (VFS_FORK). -E_AGAIN:
+ *   process limit, all quotas in use, or no memory for the child's quota; -E_NOMEM: pm
+ *   could not record or map the child's pages.
  * EXEC(path, argv, envp): the three are addresses in the caller: a NUL-terminated path
  *   (absolute: the runtime makes a relative one absolute) and two NULL-terminated vectors
  *   of string pointers. pm reads the ELF through vfs, builds a new image (same pid, same
