@@ -134,8 +134,8 @@ int agora_proc_next(pid_t after, struct agora_proc *out)
     out->sid = (pid_t)rp.info.sid;
     out->state = (char)rp.info.state;
     out->foreground = rp.info.tty_fg != 0;
-    _Static_assert(sizeof(out->name) == sizeof(rp.info.name), "ps names are pm's");
-    memcpy(out->name, rp.info.name, sizeof(out->name));
-    out->name[sizeof(out->name) - 1] = '\0';
+    _Static_assert(sizeof(out->cmd) == sizeof(rp.info.cmd), "ps command lines are pm's");
+    memcpy(out->cmd, rp.info.cmd, sizeof(out->cmd));
+    out->cmd[sizeof(out->cmd) - 1] = '\0';
     return 0;
 }

@@ -201,6 +201,25 @@ out:
     return r;
 }
 
+/* p's command line for ps: the argc strings at strs joined by spaces, cut to fit. */
+static void set_cmd(struct pm_proc *p, const char *strs, uint64_t argc)
+{
+    size_t n = 0;
+
+    memset(p->cmd, 0, sizeof(p->cmd));
+    for (uint64_t i = 0; i < argc && n + 1 < sizeof(p->cmd); i++) {
+        size_t len = strlen(strs);
+
+        if (i > 0)
+            p->cmd[n++] = ' ';
+        if (len > sizeof(p->cmd) - 1 - n)
+            len = sizeof(p->cmd) - 1 - n;
+        memcpy(p->cmd + n, strs, len);
+        n += len;
+        strs += strlen(strs) + 1;
+    }
+}
+
 static void set_name(struct pm_proc *p, const char *path)
 {
     size_t n = strlen(path);
@@ -455,6 +474,7 @@ static long do_fork(void *ctx, const struct pm_fork_req *rq, struct pm_fork_rep 
         goto out_release;
     }
     memcpy(c->name, p->name, sizeof(c->name));
+    memcpy(c->cmd, p->cmd, sizeof(c->cmd));
     c->pgid = p->pgid;
     c->sid = p->sid;
     c->sig_handled = p->sig_handled;
@@ -539,6 +559,7 @@ static long do_exec(void *ctx, const struct pm_exec_req *rq, struct pm_exec_rep 
     p->img = *img;
     vfs_tell(VFS_EXEC, p->badge);
     set_name(p, path);
+    set_cmd(p, args, argc);
     p->execed = true;
     p->sig_handled = p->sig_pending = 0;   /* handlers are gone with the image; ignored stays */
     p->sig_entry = 0;
@@ -780,7 +801,7 @@ static long do_proc_info(void *ctx, const struct pm_proc_info_req *rq, struct pm
     rp->info.sid = next->sid;
     rp->info.state = next->state == PM_ZOMBIE ? 'Z' : next->stopped ? 'T' : 'R';
     rp->info.tty_fg = pm_tty_sid && next->sid == pm_tty_sid && next->pgid == pm_tty_fg;
-    memcpy(rp->info.name, next->name, sizeof(rp->info.name));
+    memcpy(rp->info.cmd, next->cmd, sizeof(rp->info.cmd));
     return 0;
 }
 
@@ -952,6 +973,7 @@ static void start_first(void)
         goto fail;
     p->img = spare;
     set_name(p, path);
+    set_cmd(p, args, 1);
     if ((r = sys_thread_start(p->img.thread, regs.rip, regs.rsp, regs.rdi)) < 0)
         goto fail;
     pm_tty_sid = pm_tty_fg = p->pid;    /* pid 1's session has the console */

@@ -23,7 +23,8 @@ struct pm_proc {
     int64_t pgid, sid;              /* process group and session */
     bool execed;                    /* it has called exec (setpgid by its parent: -E_ACCES) */
     int64_t status;                 /* a zombie's wait status (pm.h) */
-    char name[PM_PROC_NAME];        /* the program's path, for logs and ps */
+    char name[PM_PROC_NAME];        /* the program's path, for logs */
+    char cmd[PM_PROC_CMD];          /* its arguments, for ps */
 
     /* signals (main.c delivers them) */
     uint64_t sig_pending;           /* with a handler, not delivered yet: bit n = signal n */

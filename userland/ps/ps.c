@@ -47,9 +47,9 @@ int main(int argc, char **argv)
         char stat[3] = { p.state, p.foreground ? '+' : '\0', '\0' };
 
         if (jobs)
-            printf("%5d %5d %5d %5d %-4s %s\n", (int)p.pid, (int)p.ppid, (int)p.pgid, (int)p.sid, stat, p.name);
+            printf("%5d %5d %5d %5d %-4s %s\n", (int)p.pid, (int)p.ppid, (int)p.pgid, (int)p.sid, stat, p.cmd);
         else
-            printf("%5d %5d %5d %-4s %s\n", (int)p.pid, (int)p.ppid, (int)p.pgid, stat, p.name);
+            printf("%5d %5d %5d %-4s %s\n", (int)p.pid, (int)p.ppid, (int)p.pgid, stat, p.cmd);
         after = p.pid;
         count++;
     }

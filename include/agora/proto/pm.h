@@ -192,12 +192,13 @@ struct pm_sigframe {
 };
 
 /* One process for PROC_INFO (ps). */
-#define PM_PROC_NAME 32
+#define PM_PROC_NAME 32               /* the program's path (its last 31 bytes), for logs */
+#define PM_PROC_CMD  64               /* its arguments joined by spaces (the first 63 bytes) */
 struct pm_proc_info {
     int64_t pid, ppid, pgid, sid;
     uint64_t state;                 /* 'R' running, 'T' stopped, 'Z' zombie */
     uint64_t tty_fg;                /* 1: in the terminal's foreground process group */
-    char name[PM_PROC_NAME];
+    char cmd[PM_PROC_CMD];
 };
 
 #define PM_MSG_LIST(X, F)                                                                       \

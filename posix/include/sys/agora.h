@@ -9,7 +9,7 @@ struct agora_proc {
     pid_t pid, ppid, pgid, sid;
     char state;                 /* 'R' running or waiting, 'T' stopped, 'Z' zombie */
     int foreground;             /* in the terminal's foreground process group */
-    char name[32];              /* the program's path (its last 31 bytes) */
+    char cmd[64];               /* its arguments joined by spaces (the first 63 bytes) */
 };
 
 /* The process with the smallest pid above after: 0, or -1 with errno ESRCH when none is left. */
