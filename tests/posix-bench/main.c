@@ -13,8 +13,13 @@
  *   posix_pipe_round_trip   one byte to a child through a pipe and one byte back
  *   posix_fork_exit_wait    fork, the child _exit(0)s, waitpid
  *   posix_fork_exec_wait    fork, the child execs /bin/posix-bench-true, waitpid
+ *   posix_signal_handler    kill(0, SIGUSR2) through pm to its own group: pm answers, stops
+ *                           the thread, writes the frame, runs the handler, SIGRETURN
+ *   posix_signal_ping_pong  SIGUSR1 to a child waiting in sigsuspend, whose handler sends
+ *                           SIGUSR1 back to the parent waiting in sigsuspend
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,6 +120,69 @@ static void op_fork_exec(void)
     wait_ok(pid);
 }
 
+static volatile sig_atomic_t signals_seen;
+static pid_t signal_peer;
+static sigset_t waiting_mask;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    signals_seen++;
+}
+
+static void op_signal_self(void)
+{
+    int before = signals_seen;
+
+    if (kill(0, SIGUSR2) != 0 || signals_seen != before + 1)
+        fail("kill(0, SIGUSR2) ran no handler");
+}
+
+static void op_signal_ping_pong(void)
+{
+    int before = signals_seen;
+
+    if (kill(signal_peer, SIGUSR1) != 0)
+        fail("kill");
+    while (signals_seen == before)
+        sigsuspend(&waiting_mask);
+}
+
+static void bench_signals(void)
+{
+    struct sigaction sa;
+    sigset_t block;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigaction(SIGUSR1, &sa, NULL);
+    sigaction(SIGUSR2, &sa, NULL);
+    bench("posix_signal_handler", op_signal_self, 20, 21, 20);
+
+    /* SIGUSR1 is blocked outside sigsuspend on both sides: no signal is lost between. */
+    sigemptyset(&block);
+    sigaddset(&block, SIGUSR1);
+    sigprocmask(SIG_BLOCK, &block, &waiting_mask);
+    signal_peer = fork();
+    if (signal_peer == 0) {
+        signal_peer = getppid();
+        for (;;) {
+            int before = signals_seen;
+
+            while (signals_seen == before)
+                sigsuspend(&waiting_mask);
+            if (kill(signal_peer, SIGUSR1) != 0)
+                _exit(1);
+        }
+    }
+    if (signal_peer < 0)
+        fail("fork");
+    bench("posix_signal_ping_pong", op_signal_ping_pong, 20, 21, 20);
+    kill(signal_peer, SIGKILL);
+    waitpid(signal_peer, NULL, 0);
+    sigprocmask(SIG_SETMASK, &waiting_mask, NULL);
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -146,6 +214,7 @@ int main(void)
 
     bench("posix_fork_exit_wait", op_fork_exit, 2, 11, 1);
     bench("posix_fork_exec_wait", op_fork_exec, 2, 11, 1);
+    bench_signals();
 
     printf("posix-bench: done\n");
     return failed;
