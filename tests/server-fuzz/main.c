@@ -661,6 +661,20 @@ static void fuzz_pm(struct server *s)
     raw_init(&q, PM_BRK, 1);
     q.w[0] = ~0ull;
     expect_error(s, "BRK 2^64-1 (from a stranger)", &q);
+    /* The signal messages are a process's own: a stranger is refused. */
+    uint64_t sigstates[][4] = { { 1, 0x1000, ~0ull, ~0ull }, { 7, 0, 0, 0 } };
+    uint64_t frames[] = { 0, ~0ull, 0x200000 };
+    for (unsigned i = 0; i < N(sigstates); i++)
+        expect_error_req(s, "SIGSTATE (from a stranger)", PM_SIGSTATE, sigstates[i], 32);
+    for (unsigned i = 0; i < N(frames); i++)
+        expect_error_req(s, "SIGRETURN (from a stranger)", PM_SIGRETURN, &frames[i], 8);
+    expect_error_req(s, "SIGWAIT (from a stranger)", PM_SIGWAIT, &frames[0], 8);
+    expect_error_req(s, "SETPGID (from a stranger)", PM_SETPGID, kills[0], 16);
+    expect_error_req(s, "TCSETPGRP (from a stranger)", PM_TCSETPGRP, &frames[0], 8);
+    /* TTY_SIGNAL is for servers (this is one): bad signal numbers are refused. */
+    uint64_t bad_sigs[] = { 0, 32, ~0ull };
+    for (unsigned i = 0; i < N(bad_sigs); i++)
+        expect_error_req(s, "TTY_SIGNAL with a bad signal", PM_TTY_SIGNAL, &bad_sigs[i], 8);
     /* A forged fault message: the kernel's label, sent by a call. */
     raw_init(&q, IPC_LABEL_PAGE_FAULT, 3);
     expect_error(s, "a forged page fault", &q);
