@@ -89,7 +89,13 @@ void sched_finish_switch(void)
     sched_reap();
 }
 
-static void switch_to(thread_t *next)
+/*
+ * Runs next with slice ticks of time. A thread taken from a run queue gets a whole slice;
+ * one switched to directly by IPC runs on what is left of the current one's (time-slice
+ * donation, as L4's): a pair that calls each other switches many times per tick, and with a
+ * fresh slice at every switch neither would ever use one up, starving their priority.
+ */
+static void switch_to_with(thread_t *next, uint8_t slice)
 {
     percpu_t *cpu = this_cpu();
     thread_t *prev = cpu->current;
@@ -98,7 +104,7 @@ static void switch_to(thread_t *next)
         return;
     if (!thread_stack_intact(prev))
         panic("kernel stack of thread %lu overflowed", (unsigned long)prev->id);
-    next->slice_left = SCHED_SLICE_TICKS;
+    next->slice_left = slice;
     cpu->current = next;
     if (next != &idle_thread) {
         uint64_t top = (uint64_t)next->kstack + THREAD_KSTACK_SIZE;
@@ -113,6 +119,11 @@ static void switch_to(thread_t *next)
         fpu_restore(&next->fpu);
     context_switch(&prev->ksp, next->ksp);
     sched_finish_switch();
+}
+
+static void switch_to(thread_t *next)
+{
+    switch_to_with(next, SCHED_SLICE_TICKS);
 }
 
 void sched_schedule(void)
@@ -147,11 +158,13 @@ void sched_switch_to(thread_t *next)
         return;
     }
     thread_t *cur = sched_current();
+    /* What is left of the slice goes with the message (at least a tick: 0 would never end). */
+    uint8_t slice = cur == &idle_thread ? SCHED_SLICE_TICKS : cur->slice_left ? cur->slice_left : 1;
     if (cur->state == TS_READY && cur != &idle_thread)
         sched_make_ready(cur);
     sched_remove(next);
     next->state = TS_READY;
-    switch_to(next);
+    switch_to_with(next, slice);
 }
 
 void sched_yield(void)

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -380,3 +381,86 @@ int _kill(pid_t pid, int sig) POSIX_ALIAS(kill);
 pid_t _fork(void) POSIX_ALIAS(fork);
 int _execve(const char *path, char *const argv[], char *const envp[]) POSIX_ALIAS(execve);
 pid_t _wait(int *status) POSIX_ALIAS(wait);
+
+/* ---- the real-time interval timer: pm's ALARM (SIGALRM) ---- */
+
+static long pm_alarm(bool set, uint64_t value_us, uint64_t interval_us, uint64_t *old_value,
+                     uint64_t *old_interval)
+{
+    struct pm_alarm_req rq = { .set = set, .value_us = value_us, .interval_us = interval_us };
+    struct pm_alarm_rep rp;
+    long r;
+
+    if (!posix_pm_endpoint())
+        return -E_NOSYS;
+    if ((r = pm_alarm_call(CAP_PM, &rq, &rp, 0)) < 0)
+        return r;
+    *old_value = rp.old_value_us;
+    *old_interval = rp.old_interval_us;
+    return 0;
+}
+
+static bool timeval_ok(const struct timeval *t)
+{
+    return t->tv_sec >= 0 && t->tv_usec >= 0 && t->tv_usec < 1000000 &&
+           (uint64_t)t->tv_sec <= PM_ALARM_MAX_US / 1000000 - 1;
+}
+
+static uint64_t timeval_us(const struct timeval *t)
+{
+    return (uint64_t)t->tv_sec * 1000000 + (uint64_t)t->tv_usec;
+}
+
+static struct timeval us_timeval(uint64_t us)
+{
+    return (struct timeval){ (time_t)(us / 1000000), (suseconds_t)(us % 1000000) };
+}
+
+int setitimer(int which, const struct itimerval *restrict value, struct itimerval *restrict old)
+{
+    uint64_t ov, oi;
+    long r;
+
+    if (which != ITIMER_REAL)
+        return posix_fail_errno(which == ITIMER_VIRTUAL || which == ITIMER_PROF ? ENOSYS : EINVAL);
+    if (!value || !timeval_ok(&value->it_value) || !timeval_ok(&value->it_interval))
+        return posix_fail_errno(value ? EINVAL : EFAULT);
+    if ((r = pm_alarm(true, timeval_us(&value->it_value), timeval_us(&value->it_interval), &ov, &oi)) < 0)
+        return posix_fail(r);
+    if (old)
+        *old = (struct itimerval){ us_timeval(oi), us_timeval(ov) };
+    return 0;
+}
+
+int getitimer(int which, struct itimerval *value)
+{
+    uint64_t ov, oi;
+    long r;
+
+    if (which != ITIMER_REAL)
+        return posix_fail_errno(which == ITIMER_VIRTUAL || which == ITIMER_PROF ? ENOSYS : EINVAL);
+    if (!value)
+        return posix_fail_errno(EFAULT);
+    if ((r = pm_alarm(false, 0, 0, &ov, &oi)) < 0)
+        return posix_fail(r);
+    *value = (struct itimerval){ us_timeval(oi), us_timeval(ov) };
+    return 0;
+}
+
+unsigned alarm(unsigned seconds)
+{
+    uint64_t ov, oi;
+
+    if (pm_alarm(true, (uint64_t)seconds * 1000000, 0, &ov, &oi) < 0)
+        return 0;
+    return (unsigned)((ov + 999999) / 1000000);
+}
+
+useconds_t ualarm(useconds_t us, useconds_t interval)
+{
+    uint64_t ov, oi;
+
+    if (pm_alarm(true, us, interval, &ov, &oi) < 0)
+        return 0;
+    return (useconds_t)ov;
+}

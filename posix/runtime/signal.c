@@ -182,6 +182,7 @@ static void posix_signal_wait(uint64_t serial)
         sys_sleep(10000);
         return;
     }
+    posix_sig_serial = rp.serial;
     for (int sig = 1; sig < NSIG; sig++)
         if (rp.sigs & (1ull << sig))
             posix_signal_post(sig);

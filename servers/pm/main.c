@@ -480,6 +480,7 @@ static long do_fork(void *ctx, const struct pm_fork_req *rq, struct pm_fork_rep 
     c->sig_handled = p->sig_handled;
     c->sig_ignored = p->sig_ignored;
     c->sig_entry = p->sig_entry;
+    c->sig_serial = p->sig_serial;      /* the child's runtime remembers the parent's count */
     rp->pid = c->pid;
     return 0;
 
@@ -563,6 +564,7 @@ static long do_exec(void *ctx, const struct pm_exec_req *rq, struct pm_exec_rep 
     p->execed = true;
     p->sig_handled = p->sig_pending = 0;   /* handlers are gone with the image; ignored stays */
     p->sig_entry = 0;
+    p->sig_serial = 0;
     if ((r = sys_thread_start(p->img.thread, regs.rip, regs.rsp, regs.rdi)) < 0)
         pm_proc_end(p, pm_status_signaled(PM_SIGKILL));
     return NO_REPLY;
@@ -732,6 +734,7 @@ static long do_sigwait(void *ctx, const struct pm_sigwait_req *rq, struct pm_sig
     if (rq->serial != p->sig_serial || ready) {
         p->sig_pending &= ~ready;
         rp->sigs = ready;
+        rp->serial = p->sig_serial;
         return 0;
     }
     if ((slot = agora_slot_alloc()) < 0)
@@ -805,6 +808,14 @@ static long do_proc_info(void *ctx, const struct pm_proc_info_req *rq, struct pm
     return 0;
 }
 
+static long do_alarm(void *ctx, const struct pm_alarm_req *rq, struct pm_alarm_rep *rp)
+{
+    if (rq->set > 1)
+        return -E_INVAL;
+    return pm_timer_set(((struct pm_call *)ctx)->caller, rq->set == 1, rq->value_us, rq->interval_us,
+                        &rp->old_value_us, &rp->old_interval_us);
+}
+
 static const struct pm_handlers handlers = {
     .pm_fork = do_fork,
     .pm_exec = do_exec,
@@ -824,6 +835,7 @@ static const struct pm_handlers handlers = {
     .pm_tcsetpgrp = do_tcsetpgrp,
     .pm_tty_signal = do_tty_signal,
     .pm_proc_info = do_proc_info,
+    .pm_alarm = do_alarm,
 };
 
 /* TTY_SIGNAL alone, for callers that are not processes (the tty server). */
@@ -884,6 +896,10 @@ static bool handle(struct agora_msg *m)
     if ((label == IPC_LABEL_PAGE_FAULT || label == IPC_LABEL_EXCEPTION) && call.caller &&
         call.caller->state == PM_ALIVE)
         return fault(call.caller, m);
+    if (m->badge == PM_TIMER_BADGE && label == PM_TIMER_LABEL) {
+        pm_timer_tick(m);
+        return true;
+    }
     memset(out, 0, sizeof(out));
     in_bytes = proto_unpack_any(m, b, in);
     if (IPC_CAPS(m->info))
@@ -1035,6 +1051,8 @@ static long start(void)
     /* Reachable through names too (a badged copy per client: unknown ones get -E_PERM). */
     if ((r = names_register("pm", endpoint)) < 0)
         agora_printf("pm: cannot register with names: %s\n", agora_error_name(r));
+    if ((r = pm_timer_start(endpoint)) < 0)
+        agora_printf("pm: no timer thread (%s): alarm() never fires\n", agora_error_name(r));
     return 0;
 }
 
@@ -1065,6 +1083,7 @@ int main(uint64_t arg)
                 sys_reply(&m);
             reply = false;
             pm_signal_deliver_all();
+            pm_timer_changed();         /* one still undelivered (busy): try again soon */
         }
         agora_ipc_accept_nothing(agora_ipc_buffer());
         r = reply ? sys_reply_recv(endpoint, &m) : sys_recv(endpoint, &m);

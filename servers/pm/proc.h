@@ -35,6 +35,8 @@ struct pm_proc {
     bool stopped;                   /* its thread is suspended by a stop signal */
     int stop_sig;                   /* ... that one */
     bool report_stop;               /* a stop its parent has not seen through WAIT yet */
+    uint64_t alarm_at;              /* ALARM: SIGALRM at this clock (us); 0: none (timer.c) */
+    uint64_t alarm_interval;        /* ... then every this many us; 0: once */
 
     /* a WAIT or SIGWAIT held for later (main.c) */
     bool waiting;

@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <libagora/sys.h>
+
 #include "proc.h"
 
 /* A handler's result: the request is not to be answered now (the caller ended, waits, or was answered). */
@@ -37,5 +39,15 @@ long pm_signal_return(struct pm_proc *p, uint64_t frame);
 void pm_signal_child_changed(struct pm_proc *child);
 /* signal.c: p ends: its group may be orphaned now (SIGHUP, SIGCONT to stopped ones), its terminal freed. */
 void pm_signal_proc_gone(struct pm_proc *p);
+
+/* timer.c: starts the timer thread, which calls endpoint (badged PM_TIMER_BADGE). */
+long pm_timer_start(uint64_t endpoint);
+/* timer.c: the timer thread's call: SIGALRMs that are due; *m becomes the answer (how long to sleep). */
+void pm_timer_tick(struct agora_msg *m);
+/* timer.c: ALARM for p: the old setting, then (set) the new one (value 0: none); -E_INVAL. */
+long pm_timer_set(struct pm_proc *p, bool set, uint64_t value_us, uint64_t interval_us,
+                  uint64_t *old_value, uint64_t *old_interval);
+/* timer.c: a deadline may have moved earlier (an alarm, a signal to retry): wake the sleeper if so. */
+void pm_timer_changed(void);
 
 #endif

@@ -219,7 +219,7 @@ static void deliver(struct pm_proc *p)
     long r = 1;
 
     if (p->sigwaiting) {
-        struct pm_sigwait_rep rp = { .sigs = ready };
+        struct pm_sigwait_rep rp = { .sigs = ready, .serial = p->sig_serial };
 
         p->sigwaiting = false;
         p->sig_pending &= ~ready;

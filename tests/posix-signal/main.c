@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -35,11 +36,12 @@ static void group(const char *name)
     group_failed = 0;
 }
 
-static volatile sig_atomic_t got_usr1, got_chld, got_usr2;
+static volatile sig_atomic_t got_usr1, got_chld, got_usr2, got_alrm;
 
 static void on_usr1(int sig) { got_usr1 += sig == SIGUSR1; }
 static void on_usr2(int sig) { got_usr2 += sig == SIGUSR2; }
 static void on_chld(int sig) { got_chld += sig == SIGCHLD; }
+static void on_alrm(int sig) { got_alrm += sig == SIGALRM; }
 
 static void handle(int sig, void (*fn)(int))
 {
@@ -408,6 +410,58 @@ static void test_own_signals(void)
     group("its own signals: raise, kill(0), kill(-pgrp) run the handler before kill returns");
 }
 
+static void test_alarm(void)
+{
+    struct itimerval it = { { 0, 50000 }, { 0, 50000 } }, old;
+    sigset_t set, mask;
+    long t0;
+    pid_t pid;
+    int st;
+
+    handle(SIGALRM, on_alrm);
+    got_alrm = 0;
+    t0 = now_ms();
+    CHECK(alarm(1) == 0);
+    while (!got_alrm)
+        pause();
+    CHECK(now_ms() - t0 >= 900 && now_ms() - t0 < 3000);
+    CHECK(alarm(5) == 0);
+    CHECK(alarm(0) >= 4);                      /* what was left, rounded up; and cancelled */
+
+    /* An interval timer: three ticks 50 ms apart, waited for in sigsuspend. */
+    sigemptyset(&set);
+    sigaddset(&set, SIGALRM);
+    sigprocmask(SIG_BLOCK, &set, &mask);
+    got_alrm = 0;
+    t0 = now_ms();
+    CHECK(setitimer(ITIMER_REAL, &it, 0) == 0);
+    CHECK(getitimer(ITIMER_REAL, &old) == 0 && old.it_interval.tv_usec == 50000 && old.it_value.tv_sec == 0);
+    while (got_alrm < 3)
+        sigsuspend(&mask);
+    CHECK(now_ms() - t0 >= 140 && now_ms() - t0 < 2000);
+    it = (struct itimerval){ { 0, 0 }, { 0, 0 } };
+    CHECK(setitimer(ITIMER_REAL, &it, &old) == 0 && old.it_interval.tv_usec == 50000);
+    sigprocmask(SIG_SETMASK, &mask, 0);
+    CHECK(getitimer(ITIMER_REAL, &old) == 0 && old.it_value.tv_sec == 0 && old.it_value.tv_usec == 0);
+
+    /* The default action ends a child. */
+    pid = fork();
+    if (pid == 0) {
+        signal(SIGALRM, SIG_DFL);
+        alarm(1);
+        pause_forever();
+    }
+    st = wait_status(pid);
+    CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGALRM);
+
+    it.it_value.tv_usec = 1000000;
+    CHECK(setitimer(ITIMER_REAL, &it, 0) == -1 && errno == EINVAL);
+    CHECK(setitimer(ITIMER_VIRTUAL, &it, 0) == -1 && errno == ENOSYS);
+    CHECK(setitimer(99, &it, 0) == -1 && errno == EINVAL);
+    handle(SIGALRM, SIG_DFL);
+    group("alarm and setitimer: SIGALRM on time, intervals, cancel, default action, errors");
+}
+
 int main(void)
 {
     setvbuf(stdout, 0, _IONBF, 0);
@@ -419,6 +473,7 @@ int main(void)
     test_stop_continue();
     test_groups_and_sessions();
     test_own_signals();
+    test_alarm();
     printf("posix-signal: %d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
 }

@@ -114,10 +114,12 @@
  *   dropped from both); set 0 only reads them. exec clears handled and keeps ignored.
  * SIGRETURN(frame): the registers of the struct pm_sigframe at frame go back into the
  *   thread (no reply: it goes on where the signal found it). -E_FAULT, -E_INVAL a bad frame.
- * SIGWAIT(serial) -> sigs: waits until signals with a handler come and answers them
- *   (the runtime runs them) instead of delivering through the stack: sigsuspend, pause.
- *   serial is the last pm_sigframe.serial the runtime saw: if pm delivered another
- *   since, the answer comes at once with sigs 0 (no lost wake-up).
+ * SIGWAIT(serial) -> sigs, serial: waits until signals with a handler come and answers
+ *   them (the runtime runs them) instead of delivering through the stack: sigsuspend,
+ *   pause. serial is the last delivery count the runtime saw (pm_sigframe.serial or this
+ *   answer's): if pm delivered through the stack since, the answer comes at once with sigs
+ *   0 (no lost wake-up). The answer's serial is pm's count now. fork copies the count,
+ *   exec starts it again at 0 (the runtime's memory starts again too).
  * TCGETPGRP() -> pgrp, TCSETPGRP(pgrp): the foreground process group of the console,
  *   the terminal pm knows (the session of pid 1 has it). -E_NOTTY if the caller's session
  *   does not have it; TCSETPGRP: -E_PERM pgrp is not a group of that session.
@@ -125,6 +127,13 @@
  * TTY_SIGNAL(sig): from the tty server (a caller that is not a process, see identities):
  *   sends sig to the terminal's foreground group (^C, ^\, ^Z). -E_INVAL bad sig.
  * PROC_INFO(after) -> the process with the smallest pid > after (ps); -E_SRCH none.
+ * ALARM(set, value_us, interval_us) -> old_value_us, old_interval_us: the caller's real-time
+ *   interval timer (setitimer ITIMER_REAL; alarm is value in seconds, no interval). The old
+ *   setting is answered (time left, 0: none); with set 1 the new one replaces it: SIGALRM
+ *   after value_us, then every interval_us (value 0 cancels). -E_INVAL: set > 1 or a time
+ *   over PM_ALARM_MAX_US. fork clears it in the child, exec keeps it (POSIX). pm's own
+ *   timer thread sleeps until the earliest deadline and calls pm with PM_TIMER_LABEL, badged
+ *   PM_TIMER_BADGE (which no process or server carries).
  * BRK(end) -> mapped: makes [PM_HEAP_BASE, end) usable (read-write) in the caller and
  *   returns the end of what is mapped (>= end: pm maps in steps of PM_HEAP_STEP). end below
  *   the mapped end changes nothing (the pages stay). -E_NOMEM: beyond PM_HEAP_MAX or the quota.
@@ -149,6 +158,10 @@
 #define PM_HEAP_MAX     0x0000000040000000ull   /* 1 GiB of address space (the quota bounds it first) */
 #define PM_HEAP_STEP    (256 * 1024ull)
 
+#define PM_ALARM_MAX_US (1000000ull * 100000000ull)   /* 10^8 s, as Linux's alarm limit */
+#define PM_TIMER_BADGE  (1ull << 48)
+#define PM_TIMER_LABEL  PROTO_LABEL(PROTO_ID_PM, 0)
+
 #define PM_WNOHANG      1
 #define PM_WUNTRACED    2               /* also report children that stopped */
 
@@ -169,6 +182,7 @@
 #define PM_SIGKILL  9
 #define PM_SIGSEGV 11
 #define PM_SIGPIPE 13
+#define PM_SIGALRM 14
 #define PM_SIGTERM 15
 #define PM_SIGURG  16
 #define PM_SIGSTOP 17
@@ -218,11 +232,13 @@ struct pm_proc_info {
       (F(uint64_t, set) F(uint64_t, entry) F(uint64_t, handled) F(uint64_t, ignored)),         \
       (F(uint64_t, handled) F(uint64_t, ignored)))                                             \
     X(PM_SIGRETURN, pm_sigreturn, 13, (F(uint64_t, frame)), ())                               \
-    X(PM_SIGWAIT, pm_sigwait, 14, (F(uint64_t, serial)), (F(uint64_t, sigs)))                  \
+    X(PM_SIGWAIT, pm_sigwait, 14, (F(uint64_t, serial)), (F(uint64_t, sigs) F(uint64_t, serial)))                  \
     X(PM_TCGETPGRP, pm_tcgetpgrp, 15, (), (F(int64_t, pgrp)))                                  \
     X(PM_TCSETPGRP, pm_tcsetpgrp, 16, (F(int64_t, pgrp)), ())                                  \
     X(PM_TTY_SIGNAL, pm_tty_signal, 17, (F(int64_t, sig)), ())                                 \
-    X(PM_PROC_INFO, pm_proc_info, 18, (F(int64_t, after)), (F(struct pm_proc_info, info)))
+    X(PM_PROC_INFO, pm_proc_info, 18, (F(int64_t, after)), (F(struct pm_proc_info, info)))      \
+    X(PM_ALARM, pm_alarm, 19, (F(uint64_t, set) F(uint64_t, value_us) F(uint64_t, interval_us)),  \
+      (F(uint64_t, old_value_us) F(uint64_t, old_interval_us)))
 
 enum pm_msg {
 #define PM_MSG_ENUM(label, prefix, num, req, rep) label = PROTO_LABEL(PROTO_ID_PM, num),
