@@ -5,6 +5,7 @@
  * pm's -E_PERM is POSIX's EPERM here (errno.c maps it to EACCES, a capability's missing right).
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/agora.h>
 #include <sys/types.h>
@@ -17,7 +18,8 @@
 
 PROTO_STUBS(PM_MSG_LIST)
 
-pid_t getpgid(pid_t pid)
+/* GETPGID: pid's group (or session); -1 with errno. */
+static pid_t pm_group_or_session(pid_t pid, bool session)
 {
     struct pm_getpgid_req rq = { .pid = pid };
     struct pm_getpgid_rep rp;
@@ -27,20 +29,17 @@ pid_t getpgid(pid_t pid)
         return posix_fail_errno(ENOSYS);
     if ((r = pm_getpgid_call(CAP_PM, &rq, &rp, 0)) < 0)
         return posix_fail(r);
-    return (pid_t)rp.pgid;
+    return (pid_t)(session ? rp.sid : rp.pgid);
+}
+
+pid_t getpgid(pid_t pid)
+{
+    return pm_group_or_session(pid, false);
 }
 
 pid_t getsid(pid_t pid)
 {
-    struct pm_getpgid_req rq = { .pid = pid };
-    struct pm_getpgid_rep rp;
-    long r;
-
-    if (!posix_pm_endpoint())
-        return posix_fail_errno(ENOSYS);
-    if ((r = pm_getpgid_call(CAP_PM, &rq, &rp, 0)) < 0)
-        return posix_fail(r);
-    return (pid_t)rp.sid;
+    return pm_group_or_session(pid, true);
 }
 
 pid_t getpgrp(void)

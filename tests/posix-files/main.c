@@ -15,33 +15,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int passed, failed, group_failed;
-
-#define CHECK(cond)                                                                          \
-    do {                                                                                     \
-        if (cond) {                                                                          \
-            passed++;                                                                        \
-        } else {                                                                             \
-            failed++;                                                                        \
-            group_failed++;                                                                  \
-            printf("posix-files: FAIL %s:%d: %s (errno %d: %s)\n", __func__, __LINE__, #cond, \
-                   errno, strerror(errno));                                                  \
-        }                                                                                    \
-    } while (0)
-
-/* A call that must fail with errno e. */
-#define FAILS(call, e)                                                                       \
-    do {                                                                                     \
-        errno = 0;                                                                           \
-        CHECK((call) == -1 && errno == (e));                                                 \
-    } while (0)
+#define CHECK_NAME "posix-files"
+#include "../posix-check.h"
 
 static void group(void (*fn)(void), const char *name)
 {
     group_failed = 0;
     fn();
-    if (!group_failed)
-        printf("posix-files: ok %s\n", name);
+    check_group_end(name);
 }
 
 static const char motd[] = "Welcome to Agora.\n";

@@ -20,25 +20,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static int passed, failed, group_failed;
-
-#define CHECK(cond)                                                                          \
-    do {                                                                                     \
-        if (cond) {                                                                          \
-            passed++;                                                                        \
-        } else {                                                                             \
-            failed++;                                                                        \
-            group_failed++;                                                                  \
-            printf("posix-pipe: FAIL %s:%d: %s (errno %d)\n", __FILE__, __LINE__, #cond, errno); \
-        }                                                                                    \
-    } while (0)
+#define CHECK_NAME "posix-pipe"
+#include "../posix-check.h"
 
 static void group(const char *name)
 {
-    if (!group_failed)
-        printf("posix-pipe: ok %s\n", name);
-    group_failed = 0;
-    fflush(stdout);
+    check_group_end(name);
 }
 
 /* A child's exit status: its code, or 1000 + what went wrong. */

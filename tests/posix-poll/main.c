@@ -23,37 +23,17 @@
 #include <termios.h>
 #include <unistd.h>
 
+#define CHECK_NAME "posix-poll"
+#include "../posix-check.h"
+
 /* An address in the kernel half: never user memory. */
 #define KERNEL_ADDR ((void *)0xffff800000001000ull)
-
-static int passed, failed, group_failed;
-
-#define CHECK(cond)                                                                          \
-    do {                                                                                     \
-        if (cond) {                                                                          \
-            passed++;                                                                        \
-        } else {                                                                             \
-            failed++;                                                                        \
-            group_failed++;                                                                  \
-            printf("posix-poll: FAIL %s:%d: %s (errno %d: %s)\n", __func__, __LINE__, #cond, errno, \
-                   strerror(errno));                                                         \
-        }                                                                                    \
-    } while (0)
-
-/* A call that must fail with errno e. */
-#define FAILS(call, e)                                                                       \
-    do {                                                                                     \
-        errno = 0;                                                                           \
-        CHECK((call) == -1 && errno == (e));                                                 \
-    } while (0)
 
 static void group(void (*fn)(void), const char *name)
 {
     group_failed = 0;
     fn();
-    if (!group_failed)
-        printf("posix-poll: ok %s\n", name);
-    fflush(stdout);
+    check_group_end(name);
 }
 
 static long now_ms(void)

@@ -25,27 +25,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static int passed, failed, group_failed;
+#define CHECK_NAME "posix-proc"
+#include "../posix-check.h"
 
 /* Children pid 1 can have at once: pm's limit (16) less itself. */
 #define PM_LIMIT_PROBE 15
 
-#define CHECK(cond)                                                                          \
-    do {                                                                                     \
-        if (cond) {                                                                          \
-            passed++;                                                                        \
-        } else {                                                                             \
-            failed++;                                                                        \
-            group_failed++;                                                                  \
-            printf("posix-proc: FAIL %s:%d: %s (errno %d)\n", __FILE__, __LINE__, #cond, errno); \
-        }                                                                                    \
-    } while (0)
-
 static void group(const char *name)
 {
-    if (!group_failed)
-        printf("posix-proc: ok %s\n", name);
-    group_failed = 0;
+    check_group_end(name);
 }
 
 /* Forks a child that runs fn(arg) and exits with its result. */

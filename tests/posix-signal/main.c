@@ -16,24 +16,12 @@
 #include <time.h>
 #include <unistd.h>
 
-static int passed, failed, group_failed;
-
-#define CHECK(cond)                                                                          \
-    do {                                                                                     \
-        if (cond) {                                                                          \
-            passed++;                                                                        \
-        } else {                                                                             \
-            failed++;                                                                        \
-            group_failed++;                                                                  \
-            printf("posix-signal: FAIL %s:%d: %s (errno %d)\n", __FILE__, __LINE__, #cond, errno); \
-        }                                                                                    \
-    } while (0)
+#define CHECK_NAME "posix-signal"
+#include "../posix-check.h"
 
 static void group(const char *name)
 {
-    if (!group_failed)
-        printf("posix-signal: ok %s\n", name);
-    group_failed = 0;
+    check_group_end(name);
 }
 
 static volatile sig_atomic_t got_usr1, got_chld, got_usr2, got_alrm;
