@@ -160,6 +160,7 @@ $(eval $(call USER_PROGRAM,serial-test,tests/serial-test))
 $(eval $(call USER_PROGRAM,tty,servers/tty))
 $(eval $(call USER_PROGRAM,tty-test,tests/tty-test))
 $(eval $(call USER_PROGRAM,server-fuzz,tests/server-fuzz))
+$(eval $(call USER_PROGRAM,pci,drivers/pci))
 
 # POSIX programs (newlib, posix/runtime, tools/agora-cc): posix/posix.mk.
 include posix/posix.mk
