@@ -132,6 +132,14 @@ $(ELFCHECK): tools/elfcheck.c kernel/lib/elf.c kernel/lib/elf.h include/agora/bo
 	@echo "  HOSTCC  $@"
 	$(Q)$(HOST_CC) -std=gnu11 -O2 -Wall -Wextra -Werror -Ikernel -Iinclude -o $@ tools/elfcheck.c kernel/lib/elf.c
 
+# Host tool: disk images with a known pattern for the block-device tests (tests/blk-test).
+DISKPATTERN := $(BUILD)/tools/diskpattern
+$(DISKPATTERN): tools/diskpattern.c tests/blk-test/pattern.h
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@"
+	$(Q)$(HOST_CC) -std=gnu11 -O2 -Wall -Wextra -Werror -Itests/blk-test -o $@ tools/diskpattern.c
+user: $(DISKPATTERN)
+
 # USER_PROGRAM(name,dir): build/user/<name>.elf from every dir/*.c and dir/*.S, with crt0
 # and libagora. A new program is one more $(eval ...) line below.
 define USER_PROGRAM
@@ -161,6 +169,8 @@ $(eval $(call USER_PROGRAM,tty,servers/tty))
 $(eval $(call USER_PROGRAM,tty-test,tests/tty-test))
 $(eval $(call USER_PROGRAM,server-fuzz,tests/server-fuzz))
 $(eval $(call USER_PROGRAM,pci,drivers/pci))
+$(eval $(call USER_PROGRAM,virtio-blk,drivers/virtio-blk))
+$(eval $(call USER_PROGRAM,blk-test,tests/blk-test))
 
 # POSIX programs (newlib, posix/runtime, tools/agora-cc): posix/posix.mk.
 include posix/posix.mk
