@@ -6,14 +6,13 @@
 #include <libagora/blkdriver.h>
 #include <libagora/names.h>
 #include <libagora/printf.h>
+#include <libagora/pci.h>
 #include <libagora/proto.h>
 #include <libagora/runtime.h>
 #include <libagora/spawn.h>
 #include <libagora/sys.h>
 
 #include "vblk.h"
-
-PROTO_STUBS(PCI_MSG_LIST)
 
 #define VBLK_NAME        "virtio-blk"
 #define VIRTIO_VENDOR    0x1AF4

@@ -5,11 +5,10 @@
 #include <agora/objects.h>
 #include <agora/proto/init.h>
 #include <libagora/printf.h>
+#include <libagora/pci.h>
 #include <libagora/proto.h>
 #include <libagora/runtime.h>
 #include <libagora/sys.h>
-
-PROTO_STUBS(PCI_MSG_LIST)
 
 #define PAGE_SIZE 4096
 

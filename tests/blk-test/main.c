@@ -4,6 +4,7 @@
 #include <agora/proto/blk.h>
 #include <agora/proto/init.h>
 #include <libagora/printf.h>
+#include <libagora/blkdev.h>
 #include <libagora/proto.h>
 #include <libagora/runtime.h>
 #include <libagora/spawn.h>
@@ -13,8 +14,6 @@
 #include "io.h"
 #include "pattern.h"
 #include "setup.h"
-
-PROTO_STUBS(BLK_MSG_LIST)
 
 #define BUFFER_PAGES  64             /* 256 KiB */
 #define WRITE_FIRST   1000           /* the sectors written: the case checks them on the host */

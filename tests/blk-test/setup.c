@@ -5,11 +5,10 @@
 #include <agora/objects.h>
 #include <agora/proto/init.h>
 #include <libagora/names.h>
+#include <libagora/blkdev.h>
 #include <libagora/proto.h>
 #include <libagora/runtime.h>
 #include <libagora/sys.h>
-
-PROTO_STUBS(BLK_MSG_LIST)
 
 #define LOOKUP_TRIES 500             /* 10 ms apart */
 
