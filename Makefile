@@ -171,6 +171,7 @@ $(eval $(call USER_PROGRAM,server-fuzz,tests/server-fuzz))
 $(eval $(call USER_PROGRAM,pci,drivers/pci))
 $(eval $(call USER_PROGRAM,virtio-blk,drivers/virtio-blk))
 $(eval $(call USER_PROGRAM,blk-test,tests/blk-test))
+$(eval $(call USER_PROGRAM,blk-bench,tests/blk-test/bench))
 
 # POSIX programs (newlib, posix/runtime, tools/agora-cc): posix/posix.mk.
 include posix/posix.mk
@@ -305,7 +306,8 @@ test: deps
 	@tests/run-all.sh $(KERNEL_ELF)
 
 bench: deps $(KERNEL_ELF) $(UBUILD)/kbench.elf $(UBUILD)/kbench-peer.elf $(ISO) \
-		$(BENCH_ROOTFS_CPIO) $(UBUILD)/init.elf $(UBUILD)/names.elf $(UBUILD)/vfs.elf $(UBUILD)/pm.elf
+		$(BENCH_ROOTFS_CPIO) $(UBUILD)/init.elf $(UBUILD)/names.elf $(UBUILD)/vfs.elf $(UBUILD)/pm.elf \
+		$(UBUILD)/pci.elf $(UBUILD)/virtio-blk.elf $(UBUILD)/blk-bench.elf $(DISKPATTERN)
 	tools/bench.sh $(KERNEL_ELF)
 
 clean:
