@@ -12,8 +12,8 @@
 struct pci_dev {
     struct pci_device_info info;     /* info.claimed mirrors holder != 0 */
     /* The claim: owned by the receive loop. */
-    uint64_t holder;                 /* the claimant's badge; 0: free */
-    uint64_t task;                   /* its task capability, watched through watch */
+    uint64_t holder;                 /* the claimant's badge (any value, 0 too) */
+    uint64_t task;                   /* its task capability, watched through watch; 0: free */
     uint64_t watch;                  /* notification signalled when the holder dies */
 };
 

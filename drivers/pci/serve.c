@@ -40,8 +40,8 @@ static void claim_end(struct pci_dev *d)
 /* Whether the device is held by a live task; a dead holder is forgotten here. */
 static bool held(struct pci_dev *d)
 {
-    if (!d->holder)
-        return false;
+    if (!d->task)
+        return false;                /* the holder's badge may be 0: the task says "claimed" */
     if (sys_poll(d->watch) == -E_AGAIN)
         return true;
     agora_printf("pci: %02lx:%02lx.%lx: its driver died, free again\n", (unsigned long)(d->info.address >> 8),
