@@ -871,6 +871,23 @@ static void fuzz_pci(struct server *s)
     r = pci_req(s, PCI_RELEASE, &(struct pci_release_req){ mine }, sizeof(struct pci_release_req), 0);
     result(r == 0, "RELEASE", s, r);
     result(pci_req(s, PCI_BAR, &bq, sizeof(bq), 0) == -E_PERM, "BAR after RELEASE", s, 0);
+    /* A holder's death frees the device: claim it for a task of our own making, then kill that. */
+    long dummy = agora_slot_alloc();
+    r = dummy < 0 ? dummy : sys_task_create(CAP_CHILD_POOL, (uint64_t)dummy);
+    result(r == 0, "a task to hold the device", s, r);
+    if (r == 0) {
+        caps.send[0] = (uint64_t)dummy;
+        r = pci_claim_call(s->ep, &cq, &cr, &caps);
+        result(r == 0, "CLAIM for another task", s, r);
+        caps.send[0] = CAP_SELF_TASK;
+        result(pci_claim_call(s->ep, &cq, &cr, &caps) == -E_BUSY, "CLAIM while that task lives", s, 0);
+        sys_task_kill((uint64_t)dummy, 0);
+        r = pci_claim_call(s->ep, &cq, &cr, &caps);
+        result(r == 0, "CLAIM after the holder died", s, r);
+        r = pci_req(s, PCI_RELEASE, &(struct pci_release_req){ mine }, sizeof(struct pci_release_req), 0);
+        result(r == 0, "RELEASE again", s, r);
+        sys_cap_delete((uint64_t)dummy);
+    }
     fuzz_caps(s, PCI_FIND, sizeof(struct pci_find_req) / 8, 0, false);
     check_alive(s, "claims, BARs and config space");
 }
