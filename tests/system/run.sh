@@ -20,6 +20,8 @@
 #            bytes filled with the pattern of tests/blk-test/pattern.h by build/tools/diskpattern,
 #            made afresh for every run and attached as a virtio-blk PCI device (transitional,
 #            device id 0x1001; with "modern" the virtio 1.0-only 0x1042)
+#   disk: copy:FILE [modern]  the same with a fresh copy of build/FILE (an ext2 image, say):
+#            the case may write to it, the original stays as it was
 #   check: COMMAND   after QEMU exits, run COMMAND (bash, from the top directory, with DISK set
 #            to the scratch disk's path); the case fails if it fails (any number)
 # Driving the serial console like a person, in file order, within the case's timeout:
@@ -104,11 +106,15 @@ run_case() {
     disk_spec=$(field disk "$file")
     if [ -n "$disk_spec" ]; then
         disk=$out/$name.img
-        local sectors=${disk_spec%% *} legacy=""
+        local source=${disk_spec%% *} legacy=""
         case $disk_spec in *" modern") legacy=",disable-legacy=on" ;; esac
-        if ! "$top/build/tools/diskpattern" make "$disk" "$sectors"; then
-            problems+=("could not make the disk $disk (make user builds build/tools/diskpattern)")
-        fi
+        case $source in
+        copy:*)
+            cp "$top/build/${source#copy:}" "$disk" || problems+=("no disk image build/${source#copy:}") ;;
+        *)
+            "$top/build/tools/diskpattern" make "$disk" "$source" ||
+                problems+=("could not make the disk $disk (make user builds build/tools/diskpattern)") ;;
+        esac
         extra="$extra -drive file=$disk,if=none,format=raw,id=d0 -device virtio-blk-pci,drive=d0$legacy"
     fi
     for m in $(field optional "$file"); do
