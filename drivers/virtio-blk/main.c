@@ -5,8 +5,8 @@
 #include <agora/proto/pci.h>
 #include <libagora/blkdriver.h>
 #include <libagora/names.h>
-#include <libagora/printf.h>
 #include <libagora/pci.h>
+#include <libagora/printf.h>
 #include <libagora/proto.h>
 #include <libagora/runtime.h>
 #include <libagora/spawn.h>

@@ -4,8 +4,8 @@
 #include <agora/errors.h>
 #include <agora/objects.h>
 #include <agora/proto/init.h>
-#include <libagora/names.h>
 #include <libagora/blkdev.h>
+#include <libagora/names.h>
 #include <libagora/proto.h>
 #include <libagora/runtime.h>
 #include <libagora/sys.h>

@@ -16,8 +16,8 @@
 #include <agora/proto/tty.h>
 #include <agora/proto/vfs.h>
 #include <libagora/names.h>
-#include <libagora/printf.h>
 #include <libagora/pci.h>
+#include <libagora/printf.h>
 #include <libagora/proto.h>
 #include <libagora/runtime.h>
 #include <libagora/spawn.h>

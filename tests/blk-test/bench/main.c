@@ -48,16 +48,17 @@ static void report(const char *name, long us)
 
 int main(uint64_t arg)
 {
-    struct blk_info_rep info;
-    uint64_t ep, mem;
+    struct blkdev dev;
+    uint64_t ep;
     long r, read_us, write_us;
 
     (void)arg;
     agora_slots_init(AGORA_CHILD_FIRST_FREE_SLOT);
-    if ((r = setup_lookup(&ep)) < 0 || (r = setup_info(ep, &info)) < 0 ||
-        (r = setup_attach(ep, BUFFER_PAGES, &mem)) < 0 || (r = io_start(ep, NWORKERS)) < 0)
+    /* Waits for the driver to register; then the client library's connection (libagora/blkdev.h). */
+    if ((r = setup_lookup(&ep)) < 0 || (r = blkdev_open(&dev, BLK_SERVICE, BUFFER_PAGES, BUFFER_VADDR)) < 0 ||
+        (r = io_start(dev.ep, NWORKERS)) < 0)
         goto out_fail;
-    if (info.sectors < 2 * BENCH_BYTES / DISK_SECTOR) {
+    if (dev.info.sectors < 2 * BENCH_BYTES / DISK_SECTOR) {
         r = -E_RANGE;
         goto out_fail;
     }
@@ -71,7 +72,7 @@ int main(uint64_t arg)
         r = write_us;
         goto out_fail;
     }
-    if ((r = blk_flush_call(ep, 0, 0, 0)) < 0)
+    if ((r = blkdev_flush(&dev)) < 0)
         goto out_fail;
     write_us = sys_clock() - t0;
     report("blk_seq_read_wall", read_us);
