@@ -132,6 +132,14 @@ $(ELFCHECK): tools/elfcheck.c kernel/lib/elf.c kernel/lib/elf.h include/agora/bo
 	@echo "  HOSTCC  $@"
 	$(Q)$(HOST_CC) -std=gnu11 -O2 -Wall -Wextra -Werror -Ikernel -Iinclude -o $@ tools/elfcheck.c kernel/lib/elf.c
 
+# Host tool: disk images with a known pattern for the block-device tests (tests/blk-test).
+DISKPATTERN := $(BUILD)/tools/diskpattern
+$(DISKPATTERN): tools/diskpattern.c tests/blk-test/pattern.h
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@"
+	$(Q)$(HOST_CC) -std=gnu11 -O2 -Wall -Wextra -Werror -Itests/blk-test -o $@ tools/diskpattern.c
+user: $(DISKPATTERN)
+
 # USER_PROGRAM(name,dir): build/user/<name>.elf from every dir/*.c and dir/*.S, with crt0
 # and libagora. A new program is one more $(eval ...) line below.
 define USER_PROGRAM
@@ -160,6 +168,10 @@ $(eval $(call USER_PROGRAM,serial-test,tests/serial-test))
 $(eval $(call USER_PROGRAM,tty,servers/tty))
 $(eval $(call USER_PROGRAM,tty-test,tests/tty-test))
 $(eval $(call USER_PROGRAM,server-fuzz,tests/server-fuzz))
+$(eval $(call USER_PROGRAM,pci,drivers/pci))
+$(eval $(call USER_PROGRAM,virtio-blk,drivers/virtio-blk))
+$(eval $(call USER_PROGRAM,blk-test,tests/blk-test))
+$(eval $(call USER_PROGRAM,blk-bench,tests/blk-test/bench))
 
 # POSIX programs (newlib, posix/runtime, tools/agora-cc): posix/posix.mk.
 include posix/posix.mk
@@ -294,7 +306,8 @@ test: deps
 	@tests/run-all.sh $(KERNEL_ELF)
 
 bench: deps $(KERNEL_ELF) $(UBUILD)/kbench.elf $(UBUILD)/kbench-peer.elf $(ISO) \
-		$(BENCH_ROOTFS_CPIO) $(UBUILD)/init.elf $(UBUILD)/names.elf $(UBUILD)/vfs.elf $(UBUILD)/pm.elf
+		$(BENCH_ROOTFS_CPIO) $(UBUILD)/init.elf $(UBUILD)/names.elf $(UBUILD)/vfs.elf $(UBUILD)/pm.elf \
+		$(UBUILD)/pci.elf $(UBUILD)/virtio-blk.elf $(UBUILD)/blk-bench.elf $(DISKPATTERN)
 	tools/bench.sh $(KERNEL_ELF)
 
 clean:

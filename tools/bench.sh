@@ -15,6 +15,10 @@
 #   operation; under icount (run twice at once, checked to be equal) a tick is an
 #   instruction; without icount (BENCH_WALL_RUNS runs, the median) ticks become ns through
 #   the TSC rate in the kernel's "timer: ... TSC N MHz" line, as <name>_wall.
+# - blk-bench (tests/blk-test/bench) boots with init, names, pci and virtio-blk on a 20 MiB
+#   scratch disk (virtio-blk-pci, raw file): sequential READ then WRITE of 8 MiB in 64 KiB
+#   requests, 8 in flight, timed by the kernel clock; MB/s, the median of BENCH_WALL_RUNS
+#   (no icount figure: QEMU's disk I/O runs outside the guest's instruction count).
 # - boot_to_shell_prompt_wall: wall time from starting QEMU on build/agora.iso (make run's
 #   image) to dash's first "# " prompt, the median of BENCH_WALL_RUNS.
 # Messages other than figures go to stderr.
@@ -157,6 +161,34 @@ if "$top/tools/mkiso.sh" "$kernel" "posix_init=/bin/posix-bench" "$out/posix.iso
         fi
     done
     median_per_name < "$out/posix-wall.txt"
+else
+    failed=1
+fi
+
+# ---- the raw block device ----
+
+# run_blk_bench LOG: boots blk.iso on a fresh scratch disk; prints its "bench:" lines.
+run_blk_bench() {
+    local log=$1 status
+    "$top/build/tools/diskpattern" make "$out/blk.img" 40960 || return 1
+    QEMU_EXTRA="-drive file=$out/blk.img,if=none,format=raw,id=d0 -device virtio-blk-pci,drive=d0" \
+        "$top/tools/qemu.sh" test "$out/blk.iso" "$log" 120
+    status=$?
+    if [ "$status" != 1 ] || ! tr -d '\r' < "$log" | grep -q '^blk-bench: done$'; then
+        echo "bench.sh: blk-bench ended with QEMU status $status, or not done; its log:" >&2
+        tr -d '\r' < "$log" | tail -n 20 | sed 's/^/  | /' >&2
+        return 1
+    fi
+    tr -d '\r' < "$log" | grep '^bench: '
+}
+
+if "$top/tools/mkiso.sh" "$kernel" "test=blkbench" "$out/blk.iso" "$userdir/init.elf" "$userdir/names.elf" \
+        "$userdir/pci.elf" "$userdir/virtio-blk.elf" "$userdir/blk-bench.elf"; then
+    : > "$out/blk-wall.txt"
+    for i in $(seq "$wall_runs"); do
+        run_blk_bench "$out/blk-wall-$i.log" >> "$out/blk-wall.txt" || failed=1
+    done
+    median_per_name < "$out/blk-wall.txt"
 else
     failed=1
 fi

@@ -37,7 +37,7 @@ static int check(const char *path, int verbose)
     err = elf_parse(buf, (size_t)size, &info);
     if (err < 0) {
         fprintf(stderr, "elfcheck: %s: refused: %s\n", path,
-                -err < AGORA_ERROR_COUNT ? error_names[-err] : "unknown error");
+                -err < AGORA_ERROR_COUNT && error_names[-err] ? error_names[-err] : "unknown error");
         goto fail;
     }
     /* The IPC buffer and the stack (and init's boot information): lib/libagora/include/libagora/spawn.h. */

@@ -2,7 +2,7 @@
 #ifndef AGORA_ERRORS_H
 #define AGORA_ERRORS_H
 
-/* X(name, number, description); numbers are only ever appended. */
+/* X(name, number, description); numbers are only ever appended (33-39 are reserved for the vfs work). */
 #define AGORA_ERROR_LIST(X)                                                  \
     X(OK,          0, "success")                                             \
     X(E_INVAL,     1, "invalid argument")                                    \
@@ -36,7 +36,8 @@
     X(E_SRCH,     29, "no such process") \
     X(E_PIPE,     30, "write to a pipe that no one can read") \
     X(E_INTR,     31, "interrupted") \
-    X(E_ACCES,    32, "permission denied")
+    X(E_ACCES,    32, "permission denied") \
+    X(E_IO,       40, "input/output error (the device reported a failure)")
 
 enum agora_error {
 #define AGORA_ERROR_ENUM(name, num, desc) name = num,

@@ -54,6 +54,16 @@
  *   boot memory map) or registers the kernel drives (local APIC, I/O APIC); -E_ALIGN,
  *   -E_RANGE for an unaligned or oversized range. Mappings of it are uncached; it is
  *   never executable (the capability has no RIGHT_EXEC).
+ * - SYS_MEMORY_PHYS is how a driver tells a bus-mastering device where its buffers are.
+ *   It needs the machine capability with RIGHT_READ (the "DMA right": init holds it; pci
+ *   hands each claimant a copy with RIGHT_READ alone, which cannot halt, make device memory
+ *   or do anything else) and the memory capability with RIGHT_READ | RIGHT_WRITE (a device
+ *   may write wherever it is told: a read-only capability must not become a writable one).
+ *   -E_RANGE for a page past the object's end. The guarantee is per page: a memory object's
+ *   pages are not physically contiguous, but each page's frame stays where it is for as
+ *   long as the object lives (frames never move), so the address is good while the caller
+ *   holds a capability to the object. There is no IOMMU: a device can be told any address,
+ *   so the DMA right is trust in the whole of physical memory; give it only to drivers.
  * - An endpoint belongs to the task last given its receive right (RIGHT_READ): its
  *   creator, then whoever gets a READ copy through SYS_CAP_GIVE or IPC (else the first
  *   task to receive on it). When that task dies the endpoint is closed: queued and later
@@ -110,7 +120,8 @@
     X(SYS_POOL_SPLIT,     43, "(pool, pages, dst): a sub-pool (quota) of pages from pool; they return when it goes") \
     X(SYS_THREAD_START_REGS, 44, "(thread, const struct agora_regs *): run an inactive thread with all these registers (fork)") \
     X(SYS_THREAD_SUSPEND, 45, "(thread, how): stop it until resumed; 1 while it still waits in a call, else 0") \
-    X(SYS_THREAD_RESUME,  46, "(thread, const struct agora_regs *regs_or_0): let a suspended thread go on")
+    X(SYS_THREAD_RESUME,  46, "(thread, const struct agora_regs *regs_or_0): let a suspended thread go on") \
+    X(SYS_MEMORY_PHYS,    47, "(machine, memory, page): the physical address of one page, for DMA")
 
 enum agora_syscall {
 #define AGORA_SYSCALL_ENUM(name, num, doc) name = num,

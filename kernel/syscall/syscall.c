@@ -713,6 +713,18 @@ static long handle_SYS_DEVICE_MEMORY(trap_frame_t *f)
     return 0;
 }
 
+/* Per page: memory objects are not contiguous, but their frames never move (syscalls.h). */
+static long handle_SYS_MEMORY_PHYS(trap_frame_t *f)
+{
+    cap_t *c, *mc;
+    LOOKUP(A0, OBJ_MACHINE, RIGHT_READ, &c);
+    LOOKUP(A1, OBJ_MEMORY, RIGHT_READ | RIGHT_WRITE, &mc);
+    memory_t *m = (memory_t *)mc->obj;
+    if (A2 >= m->npages)
+        return -E_RANGE;
+    return (long)m->frames[A2];
+}
+
 /* ---- entry ---- */
 
 void syscall_dispatch(trap_frame_t *f)

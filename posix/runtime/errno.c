@@ -42,7 +42,8 @@
     X(E_SRCH,      ESRCH)                                                           \
     X(E_PIPE,      EPIPE)                                                           \
     X(E_INTR,      EINTR)                                                           \
-    X(E_ACCES,     EACCES)
+    X(E_ACCES,     EACCES)                                                          \
+    X(E_IO,        EIO)
 
 static const int errno_of[] = {
 #define POSIX_ERRNO_ENTRY(agora, err) [agora] = (err),
@@ -50,9 +51,12 @@ static const int errno_of[] = {
 #undef POSIX_ERRNO_ENTRY
 };
 
+/* Counted, not compared with AGORA_ERROR_COUNT: the numbers may have gaps (errors.h). */
 #define POSIX_ERRNO_COUNT(agora, err) +1
-_Static_assert(0 POSIX_ERRNO_MAP(POSIX_ERRNO_COUNT) == AGORA_ERROR_COUNT,
+#define POSIX_AGORA_COUNT(name, num, desc) +1
+_Static_assert(0 POSIX_ERRNO_MAP(POSIX_ERRNO_COUNT) == 0 AGORA_ERROR_LIST(POSIX_AGORA_COUNT),
                "an Agora error has no errno: add it to POSIX_ERRNO_MAP");
+#undef POSIX_AGORA_COUNT
 #undef POSIX_ERRNO_COUNT
 
 int posix_errno(long agora_err)
@@ -61,7 +65,7 @@ int posix_errno(long agora_err)
 
     if (i <= 0 || i >= (long)(sizeof(errno_of) / sizeof(errno_of[0])))
         return i == 0 ? 0 : EIO;
-    return errno_of[i];
+    return errno_of[i] ? errno_of[i] : EIO;     /* a number in a gap of the list */
 }
 
 long posix_fail(long agora_err)

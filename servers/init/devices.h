@@ -7,8 +7,8 @@
 
 #include <libagora/spawn.h>
 
-/* Capabilities a device grant adds to a child at most (ports and IRQ). */
-#define DEVICES_MAX_CAPS 2
+/* Capabilities a device grant adds to a child at most (ports, IRQ; a bus: I/O window, IRQ control, machine). */
+#define DEVICES_MAX_CAPS 5
 
 /*
  * For the module called name (len bytes, not necessarily NUL-terminated): creates its

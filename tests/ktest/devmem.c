@@ -57,3 +57,38 @@ KTEST(machine_halt_bad_arguments)
     KTEST_EQ(sys_machine_halt(CAP_INIT_MACHINE, ~0ull), -E_INVAL);
     return true;
 }
+
+/* SYS_MEMORY_PHYS: one page's frame, for DMA; the machine's read right and a writable object. */
+KTEST(memory_phys_addresses_and_errors)
+{
+    uint64_t m = ktest_slot(), ro = ktest_slot(), dma = ktest_slot(), none = ktest_slot();
+    uint64_t dev = ktest_slot();
+    long p0, p1;
+
+    KTEST_OK(sys_memory_create(CAP_INIT_POOL, 2, m));
+    p0 = sys_memory_phys(CAP_INIT_MACHINE, m, 0);
+    p1 = sys_memory_phys(CAP_INIT_MACHINE, m, 1);
+    KTEST_CHECK(p0 > 0 && p1 > 0 && p0 != p1);
+    KTEST_CHECK((p0 & 0xFFF) == 0 && (p1 & 0xFFF) == 0);
+    KTEST_EQ(sys_memory_phys(CAP_INIT_MACHINE, m, 0), p0);       /* frames never move */
+    /* The DMA right alone: a machine copy with RIGHT_READ, which cannot halt. */
+    KTEST_OK(sys_cap_copy(CAP_INIT_MACHINE, dma, RIGHT_READ, 0));
+    KTEST_EQ(sys_memory_phys(dma, m, 1), p1);
+    KTEST_EQ(sys_machine_halt(dma, 0), -E_PERM);
+    KTEST_EQ(sys_device_memory(dma, 0xB8000, 1, dev), -E_PERM);
+    KTEST_OK(sys_cap_copy(CAP_INIT_MACHINE, none, RIGHT_MANAGE | RIGHT_COPY, 0));
+    KTEST_EQ(sys_memory_phys(none, m, 0), -E_PERM);
+    /* A read-only memory capability must not become device-writable. */
+    KTEST_OK(sys_cap_copy(m, ro, RIGHT_READ, 0));
+    KTEST_EQ(sys_memory_phys(CAP_INIT_MACHINE, ro, 0), -E_PERM);
+    KTEST_EQ(sys_memory_phys(CAP_INIT_MACHINE, m, 2), -E_RANGE);
+    KTEST_EQ(sys_memory_phys(CAP_INIT_MACHINE, m, ~0ull), -E_RANGE);
+    KTEST_EQ(sys_memory_phys(CAP_INIT_POOL, m, 0), -E_TYPE);
+    KTEST_EQ(sys_memory_phys(CAP_INIT_MACHINE, CAP_INIT_POOL, 0), -E_TYPE);
+    KTEST_EQ(sys_memory_phys(CAP_INIT_MACHINE, ktest_slot(), 0), -E_NOCAP);
+    KTEST_EQ(sys_memory_phys(~0ull, m, 0), -E_NOCAP);
+    /* Device memory answers with its own address. */
+    KTEST_OK(sys_device_memory(CAP_INIT_MACHINE, 0xB8000, 1, dev));
+    KTEST_EQ(sys_memory_phys(CAP_INIT_MACHINE, dev, 0), 0xB8000);
+    return true;
+}

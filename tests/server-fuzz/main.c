@@ -1,5 +1,5 @@
 /*
- * server-fuzz: sends names, vfs, pm, serial and tty malformed requests directly (sys_call):
+ * server-fuzz: sends names, vfs, pm, serial, tty, pci and virtio-blk malformed requests directly (sys_call):
  * wrong word counts, unknown labels, bad strings, nonsense numbers, unexpected capabilities
  * and memory, then random messages from a fixed-seed PRNG. Every call must come back
  * promptly with an error, and after each batch the server must still answer a valid
@@ -7,13 +7,16 @@
  */
 #include <agora/errors.h>
 #include <agora/objects.h>
+#include <agora/proto/blk.h>
 #include <agora/proto/char.h>
 #include <agora/proto/init.h>
 #include <agora/proto/names.h>
+#include <agora/proto/pci.h>
 #include <agora/proto/pm.h>
 #include <agora/proto/tty.h>
 #include <agora/proto/vfs.h>
 #include <libagora/names.h>
+#include <libagora/pci.h>
 #include <libagora/printf.h>
 #include <libagora/proto.h>
 #include <libagora/runtime.h>
@@ -41,6 +44,8 @@ static const struct msgdef vfs_msgs[] = { VFS_MSG_LIST(MSGDEF, PROTO_FIELD_DECL)
 static const struct msgdef char_msgs[] = { CHAR_MSG_LIST(MSGDEF, PROTO_FIELD_DECL) };
 static const struct msgdef tty_msgs[] = { TTY_MSG_LIST(MSGDEF, PROTO_FIELD_DECL) };
 static const struct msgdef pm_msgs[] = { PM_MSG_LIST(MSGDEF, PROTO_FIELD_DECL) };
+static const struct msgdef pci_msgs[] = { PCI_MSG_LIST(MSGDEF, PROTO_FIELD_DECL) };
+static const struct msgdef blk_msgs[] = { BLK_MSG_LIST(MSGDEF, PROTO_FIELD_DECL) };
 #undef MSGDEF
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -55,11 +60,13 @@ static const struct proto protos[] = {
     { char_msgs, N(char_msgs), PROTO_ID_CHAR },
     { tty_msgs, N(tty_msgs), PROTO_ID_TTY },
     { pm_msgs, N(pm_msgs), PROTO_ID_PM },
+    { pci_msgs, N(pci_msgs), PROTO_ID_PCI },
+    { blk_msgs, N(blk_msgs), PROTO_ID_BLK },
 };
 
 /* ---- the servers ---- */
 
-enum srv { S_NAMES, S_VFS, S_PM, S_SERIAL, S_TTY, S_COUNT };
+enum srv { S_NAMES, S_VFS, S_PM, S_SERIAL, S_TTY, S_PCI, S_VBLK, S_COUNT };
 
 struct server {
     const char *name;
@@ -73,6 +80,8 @@ static struct server servers[S_COUNT] = {
     [S_PM] = { "pm", 0, 1u << PROTO_ID_PM },
     [S_SERIAL] = { "serial", 0, 1u << PROTO_ID_CHAR },
     [S_TTY] = { "tty", 0, (1u << PROTO_ID_CHAR) | (1u << PROTO_ID_TTY) },
+    [S_PCI] = { "pci", 0, 1u << PROTO_ID_PCI },
+    [S_VBLK] = { "virtio-blk", 0, 1u << PROTO_ID_BLK },
 };
 
 static int passed, failed;
@@ -226,6 +235,21 @@ static void check_alive(struct server *s, const char *after)
 
         r = proto_call(s->ep, TTY_GET, 0, 0, &rp, sizeof(rp), 0);
         ok = r == 0 && (rp.mode.flags & ~(uint64_t)TTY_FLAGS) == 0;
+        break;
+    }
+    case S_PCI: {
+        struct pci_find_req rq = { PCI_ANY_ID, PCI_ANY_ID, 0, 0, 0 };
+        struct pci_find_rep rp;
+
+        r = pci_find_call(s->ep, &rq, &rp, 0);
+        ok = r == 0 && rp.info.index == 0;
+        break;
+    }
+    case S_VBLK: {
+        struct blk_info_rep rp;
+
+        r = proto_call(s->ep, BLK_INFO, 0, 0, &rp, sizeof(rp), 0);
+        ok = r == 0 && rp.sector_size == 512 && rp.sectors > 0;
         break;
     }
     }
@@ -734,6 +758,179 @@ static void fuzz_char(struct server *s)
     fuzz_caps(s, CHAR_STATUS, 0, 0, false);
 }
 
+/* ---- pci and virtio-blk ---- */
+
+static long pci_req(struct server *s, uint32_t label, const void *rq, size_t bytes, uint64_t *got_cap)
+{
+    struct proto_caps caps = { .nrecv = 1 };
+    long slot = agora_slot_alloc(), r;
+
+    if (slot < 0)
+        return slot;
+    caps.recv[0] = (uint64_t)slot;
+    s->calls++;
+    r = proto_call(s->ep, label, rq, bytes, 0, 0, &caps);
+    if (r == 0 && caps.received == 1 && got_cap) {
+        *got_cap = (uint64_t)slot;
+        return 0;
+    }
+    sys_cap_delete((uint64_t)slot);
+    agora_slot_free((uint64_t)slot);
+    return r;
+}
+
+/*
+ * pci: a stranger's requests for the device virtio-blk holds; then a device of our own
+ * (the first unclaimed one with a BAR) and every bad argument about it; then RELEASE.
+ */
+static void fuzz_pci(struct server *s)
+{
+    struct pci_find_req fq = { PCI_ANY_ID, PCI_ANY_ID, 0, 0, 0 };
+    struct pci_find_rep fr;
+    struct pci_claim_req cq;
+    struct pci_claim_rep cr;
+    struct proto_caps caps = { .nsend = 1, .send = { CAP_SELF_TASK }, .send_rights = { RIGHT_COPY } };
+    uint64_t held = ~0ull, mine = ~0ull, cap;
+    long r;
+
+    for (fq.start = 0; pci_find_call(s->ep, &fq, &fr, 0) == 0; fq.start = fr.info.index + 1) {
+        if (fr.info.claimed && held == ~0ull)
+            held = fr.info.index;
+        if (!fr.info.claimed && mine == ~0ull && fr.info.bars[0].size)
+            mine = fr.info.index;
+    }
+    result(held != ~0ull && mine != ~0ull, "a claimed device (virtio-blk's) and a free one", s, (long)held);
+    fq = (struct pci_find_req){ 0x1AF4, 0xFFFE, 0, 0, 0 };
+    result(pci_find_call(s->ep, &fq, &fr, 0) == -E_NOENT, "FIND of no such device", s, 0);
+    fq = (struct pci_find_req){ PCI_ANY_ID, PCI_ANY_ID, 0x010000, 0xFFFF00, 0 };
+    r = pci_find_call(s->ep, &fq, &fr, 0);
+    result(r == 0 && fr.info.vendor == 0x1AF4, "FIND by class (mass storage, SCSI: virtio's)", s, r);
+    fq = (struct pci_find_req){ PCI_ANY_ID, PCI_ANY_ID, 0, 0, 1000 };
+    result(pci_find_call(s->ep, &fq, &fr, 0) == -E_NOENT, "FIND past the end", s, 0);
+    /* Someone else's device. */
+    cq.index = held;
+    result(pci_claim_call(s->ep, &cq, &cr, &caps) == -E_BUSY, "CLAIM of a held device", s, 0);
+    struct pci_bar_req bq = { held, 0 };
+    result(pci_req(s, PCI_BAR, &bq, sizeof(bq), 0) == -E_PERM, "BAR of another's device", s, 0);
+    struct pci_irq_req iq = { held };
+    result(pci_req(s, PCI_IRQ, &iq, sizeof(iq), 0) == -E_PERM, "IRQ of another's device", s, 0);
+    result(pci_req(s, PCI_DMA, &iq, sizeof(iq), 0) == -E_PERM, "DMA of another's device", s, 0);
+    struct pci_config_read_req rq = { held, 0, 4 };
+    result(pci_req(s, PCI_CONFIG_READ, &rq, sizeof(rq), 0) == -E_PERM, "CONFIG_READ of another's device", s, 0);
+    result(pci_req(s, PCI_RELEASE, &iq, sizeof(iq), 0) == -E_PERM, "RELEASE of another's device", s, 0);
+    cq.index = 1000;
+    result(pci_claim_call(s->ep, &cq, &cr, &caps) == -E_NOENT, "CLAIM of no device", s, 0);
+    cq.index = mine;
+    result(pci_claim_call(s->ep, &cq, &cr, 0) == -E_RANGE, "CLAIM without the task", s, 0);
+    caps.send[0] = my_notify;
+    result(pci_claim_call(s->ep, &cq, &cr, &caps) == -E_TYPE, "CLAIM with a notification", s, 0);
+    caps.send[0] = CAP_SELF_TASK;
+    /* Our own device. */
+    r = pci_claim_call(s->ep, &cq, &cr, &caps);
+    result(r == 0 && cr.info.claimed == 1, "CLAIM of a free device", s, r);
+    result(pci_claim_call(s->ep, &cq, &cr, &caps) == -E_BUSY, "CLAIM twice", s, 0);
+    bq = (struct pci_bar_req){ mine, PCI_BARS };
+    result(pci_req(s, PCI_BAR, &bq, sizeof(bq), 0) == -E_RANGE, "BAR 6", s, 0);
+    bq.bar = ~0ull;
+    result(pci_req(s, PCI_BAR, &bq, sizeof(bq), 0) == -E_RANGE, "BAR ~0", s, 0);
+    bq.bar = 0;
+    r = pci_req(s, PCI_BAR, &bq, sizeof(bq), &cap);
+    result(r == 0 && sys_cap_info(cap) >= 0, "BAR 0 of our device", s, r);
+    if (r == 0) {
+        long info = sys_cap_info(cap);
+        bool io = cr.info.bars[0].flags & PCI_BAR_IO;
+
+        result(AGORA_CAP_INFO_TYPE(info) == (io ? OBJ_IOPORT : OBJ_MEMORY), "BAR 0's capability type", s, info);
+        if (!io)
+            result(sys_memory_info(cap) == (long)((cr.info.bars[0].size + 4095) / 4096), "BAR 0's pages", s, 0);
+        sys_cap_delete(cap);
+    }
+    for (unsigned b = 0; b < PCI_BARS; b++)
+        if (cr.info.bars[b].size == 0) {
+            bq.bar = b;
+            result(pci_req(s, PCI_BAR, &bq, sizeof(bq), 0) == -E_NOENT, "an empty BAR", s, 0);
+            break;
+        }
+    r = pci_req(s, PCI_DMA, &(struct pci_dma_req){ mine }, sizeof(struct pci_dma_req), &cap);
+    result(r == 0, "DMA of our device", s, r);
+    if (r == 0) {
+        result(AGORA_CAP_INFO_RIGHTS(sys_cap_info(cap)) == RIGHT_READ, "DMA: the read right alone", s, 0);
+        result(sys_machine_halt(cap, 1) == -E_PERM, "DMA capability cannot halt", s, 0);
+        sys_cap_delete(cap);
+    }
+    static const struct { uint64_t offset, width; long want; } cfg[] = {
+        { 0, 4, 0 }, { 2, 2, 0 }, { 3, 1, 0 }, { 0xFC, 4, 0 }, { 1, 2, -E_ALIGN }, { 2, 4, -E_ALIGN },
+        { 0, 3, -E_INVAL }, { 0, 0, -E_INVAL }, { 0, 8, -E_INVAL }, { 256, 1, -E_RANGE }, { ~0ull, 4, -E_RANGE },
+    };
+    struct pci_config_read_rep rr;
+    for (unsigned i = 0; i < N(cfg); i++) {
+        rq = (struct pci_config_read_req){ mine, cfg[i].offset, cfg[i].width };
+        s->calls++;
+        r = pci_config_read_call(s->ep, &rq, &rr, 0);
+        result(r == cfg[i].want, "CONFIG_READ arguments", s, r);
+    }
+    rq = (struct pci_config_read_req){ mine, 0, 2 };
+    r = pci_config_read_call(s->ep, &rq, &rr, 0);
+    result(r == 0 && rr.value == cr.info.vendor, "CONFIG_READ of the vendor id", s, r);
+    static const struct { uint64_t offset, width, value; long want; } wr[] = {
+        { 0x10, 4, 0, -E_PERM }, { 0x24, 4, 0, -E_PERM }, { 0x26, 2, 0, -E_PERM }, { 0x30, 4, 0, -E_PERM },
+        { 0x0E, 4, 0, -E_ALIGN }, { 0x0D, 1, 0x100, -E_RANGE }, { 0x0D, 1, 0, 0 },
+    };
+    for (unsigned i = 0; i < N(wr); i++) {
+        struct pci_config_write_req wq = { mine, wr[i].offset, wr[i].width, wr[i].value };
+
+        r = pci_req(s, PCI_CONFIG_WRITE, &wq, sizeof(wq), 0);
+        result(r == wr[i].want, "CONFIG_WRITE arguments", s, r);
+    }
+    r = pci_req(s, PCI_RELEASE, &(struct pci_release_req){ mine }, sizeof(struct pci_release_req), 0);
+    result(r == 0, "RELEASE", s, r);
+    result(pci_req(s, PCI_BAR, &bq, sizeof(bq), 0) == -E_PERM, "BAR after RELEASE", s, 0);
+    /* A holder's death frees the device: claim it for a task of our own making, then kill that. */
+    long dummy = agora_slot_alloc();
+    r = dummy < 0 ? dummy : sys_task_create(CAP_CHILD_POOL, (uint64_t)dummy);
+    result(r == 0, "a task to hold the device", s, r);
+    if (r == 0) {
+        caps.send[0] = (uint64_t)dummy;
+        r = pci_claim_call(s->ep, &cq, &cr, &caps);
+        result(r == 0, "CLAIM for another task", s, r);
+        caps.send[0] = CAP_SELF_TASK;
+        result(pci_claim_call(s->ep, &cq, &cr, &caps) == -E_BUSY, "CLAIM while that task lives", s, 0);
+        sys_task_kill((uint64_t)dummy, 0);
+        r = pci_claim_call(s->ep, &cq, &cr, &caps);
+        result(r == 0, "CLAIM after the holder died", s, r);
+        r = pci_req(s, PCI_RELEASE, &(struct pci_release_req){ mine }, sizeof(struct pci_release_req), 0);
+        result(r == 0, "RELEASE again", s, r);
+        sys_cap_delete((uint64_t)dummy);
+    }
+    fuzz_caps(s, PCI_FIND, sizeof(struct pci_find_req) / 8, 0, false);
+    check_alive(s, "claims, BARs and config space");
+}
+
+/* virtio-blk: no buffer attached, so every READ and WRITE fails; ATTACH with the wrong capabilities. */
+static void fuzz_blk(struct server *s)
+{
+    struct blk_read_req rq = { 0, 1, 0 };
+    struct raw q;
+
+    expect_error_req(s, "READ without a buffer", BLK_READ, &rq, sizeof(rq));
+    expect_error_req(s, "WRITE without a buffer", BLK_WRITE, &rq, sizeof(rq));
+    expect_error_req(s, "DETACH without a buffer", BLK_DETACH, 0, 0);
+    raw_init(&q, BLK_ATTACH, 0);
+    q.info = IPC_INFO(BLK_ATTACH, 0, 2, 0);
+    q.ncaps = 2;
+    q.caps[0] = my_notify;
+    q.caps[1] = CAP_SELF_TASK;
+    q.rights[0] = q.rights[1] = RIGHTS_ALL;
+    expect_error(s, "ATTACH of a notification", &q);
+    q.caps[0] = CAP_SELF_TASK;
+    expect_error(s, "ATTACH of a task", &q);
+    q.caps[0] = (uint64_t)mem_page;  /* nonsense slot number */
+    expect_error(s, "ATTACH of a nonsense slot", &q);
+    fuzz_caps(s, BLK_INFO, 0, 0, false);
+    fuzz_caps(s, BLK_READ, 3, &rq, false);
+    check_alive(s, "reads without a buffer, bad attaches");
+}
+
 /* ---- random messages ---- */
 
 static uint64_t rng = 0x5eed5eed12345678ull;
@@ -899,6 +1096,8 @@ int main(uint64_t arg)
         case S_NAMES: fuzz_names(s); break;
         case S_VFS: fuzz_vfs(s); break;
         case S_PM: fuzz_pm(s); break;
+        case S_PCI: fuzz_pci(s); break;
+        case S_VBLK: fuzz_blk(s); break;
         default: fuzz_char(s); break;
         }
         if (i == S_TTY) {

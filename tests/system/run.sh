@@ -16,6 +16,14 @@
 #            fetched (dash: userland/ports); without it the case is skipped, not failed
 #   iso: FILE        boot build/FILE as it is (agora.iso: the image `make run` boots, with
 #            its own modules and command line) instead of one made from modules: and cmdline:
+#   disk: SECTORS [modern]  a scratch disk: build/systest/NAME.img, SECTORS sectors of 512
+#            bytes filled with the pattern of tests/blk-test/pattern.h by build/tools/diskpattern,
+#            made afresh for every run and attached as a virtio-blk PCI device (transitional,
+#            device id 0x1001; with "modern" the virtio 1.0-only 0x1042)
+#   disk: copy:FILE [modern]  the same with a fresh copy of build/FILE (an ext2 image, say):
+#            the case may write to it, the original stays as it was
+#   check: COMMAND   after QEMU exits, run COMMAND (bash, from the top directory, with DISK set
+#            to the scratch disk's path); the case fails if it fails (any number)
 # Driving the serial console like a person, in file order, within the case's timeout:
 #   wait: REGEX      until the serial output after the previous wait's match matches
 #                    (the match may end mid-line, e.g. at a prompt)
@@ -94,6 +102,21 @@ run_case() {
     log=$out/$name.log
     iso=$out/$name.iso
     : > "$log"
+    local disk_spec disk="" extra=${QEMU_EXTRA:-}
+    disk_spec=$(field disk "$file")
+    if [ -n "$disk_spec" ]; then
+        disk=$out/$name.img
+        local source=${disk_spec%% *} legacy=""
+        case $disk_spec in *" modern") legacy=",disable-legacy=on" ;; esac
+        case $source in
+        copy:*)
+            cp "$top/build/${source#copy:}" "$disk" || problems+=("no disk image build/${source#copy:}") ;;
+        *)
+            "$top/build/tools/diskpattern" make "$disk" "$source" ||
+                problems+=("could not make the disk $disk (make user builds build/tools/diskpattern)") ;;
+        esac
+        extra="$extra -drive file=$disk,if=none,format=raw,id=d0 -device virtio-blk-pci,drive=d0$legacy"
+    fi
     for m in $(field optional "$file"); do
         if [ ! -f "$userdir/$m.elf" ]; then
             echo "SKIP  $name ($m was not built: its source could not be fetched)"
@@ -134,7 +157,7 @@ run_case() {
             exec {infd}<>"$pipe.in" {outfd}<>"$pipe.out"
             cat <&"$outfd" >/dev/null &
             drain=$!
-            QEMU_MEM=$memory "$top/tools/qemu.sh" test "$iso" "$log" "$timeout" "$pipe" &
+            QEMU_MEM=$memory QEMU_EXTRA=$extra "$top/tools/qemu.sh" test "$iso" "$log" "$timeout" "$pipe" &
             qpid=$!
             run_steps "$file" "$qpid" "$log" "$infd" $((start + timeout))
             wait "$qpid"
@@ -144,7 +167,7 @@ run_case() {
             exec {infd}>&- {outfd}>&-
             rm -f "$pipe.in" "$pipe.out"
         else
-            QEMU_MEM=$memory "$top/tools/qemu.sh" test "$iso" "$log" "$timeout"
+            QEMU_MEM=$memory QEMU_EXTRA=$extra "$top/tools/qemu.sh" test "$iso" "$log" "$timeout"
             status=$?
         fi
         if [ "$status" = 124 ] || [ "$status" = 137 ]; then
@@ -168,6 +191,11 @@ run_case() {
             [ "$got_n" = "$want_n" ] || problems+=("$got_n lines match, not $want_n: $re")
         done < <(field count "$file")
         [ -n "$(field expect "$file")" ] || problems+=("the case expects nothing: it could not fail")
+        local cmd
+        while IFS= read -r cmd; do
+            (cd "$top" && DISK=$disk bash -c "$cmd") > "$log.check" 2>&1 ||
+                problems+=("check failed: $cmd: $(tail -n 3 "$log.check" | tr '\n' ' ')")
+        done < <(field check "$file")
     fi
 
     if [ ${#problems[@]} -eq 0 ]; then

@@ -29,6 +29,14 @@
  *                      (include/agora/proto/pm.h). Empty for everyone else.
  *   CAP_PM_CMDLINE     only for "pm": one page, read only, holding the kernel command line
  *                      (NUL-terminated), where pm finds posix_init=PATH.
+ *   For the module named "pci" (drivers/pci), the bus driver that hands PCI devices to
+ *   their drivers: CAP_DEVICE_IOPORTS is 0xCF8-0xCFF (configuration mechanism #1), no
+ *   CAP_DEVICE_IRQ, and
+ *   CAP_PCI_IOSPACE    ports 0x1000-0xFFFF, where the firmware puts I/O BARs (all rights);
+ *   CAP_PCI_IRQ_CONTROL init's IRQ control (all rights): the lines of PCI devices;
+ *   CAP_PCI_MACHINE    the machine with manage, read and copy: device memory for memory
+ *                      BARs, and the DMA right (read alone) it gives each claimant.
+ *   Empty for everyone else. Drivers of PCI devices get theirs from pci (proto/pci.h).
  * Slot 9 stays empty in every module: pm's processes have pm's endpoint there (CAP_PM), and
  * the POSIX runtime takes a filled slot 9 to mean it runs under pm.
  */
@@ -40,5 +48,8 @@
 #define CAP_VFS_ROOTFS     8
 #define CAP_PM_NAMES_MINT  10
 #define CAP_PM_CMDLINE     11
+#define CAP_PCI_IOSPACE    12
+#define CAP_PCI_IRQ_CONTROL 13
+#define CAP_PCI_MACHINE    14
 
 #endif

@@ -47,7 +47,9 @@
     X(PROTO_ID_VFS, 2, "vfs: files, directories, descriptors") \
     X(PROTO_ID_CHAR, 3, "char: character devices (serial, ...)") \
     X(PROTO_ID_TTY, 4, "tty: terminal modes (the tty server; its data is the char protocol)") \
-    X(PROTO_ID_PM, 5, "pm: POSIX processes (fork, exec, wait, exit, kill, brk)")
+    X(PROTO_ID_PM, 5, "pm: POSIX processes (fork, exec, wait, exit, kill, brk)") \
+    X(PROTO_ID_PCI, 6, "pci: the PCI bus driver hands devices to their drivers") \
+    X(PROTO_ID_BLK, 7, "blk: block devices (virtio-blk, ...)")
 
 enum proto_id {
 #define PROTO_ID_ENUM(name, num, doc) name = num,

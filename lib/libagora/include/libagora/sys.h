@@ -18,7 +18,7 @@
  * The stubs treat every argument register as clobbered, not only rcx and r11: IPC calls
  * return words in them, and the kernel is then free to leave the same exit path on all calls.
  */
-_Static_assert(SYS_COUNT == 47, "a system call was added: give it a stub in libagora/sys.h");
+_Static_assert(SYS_COUNT == 48, "a system call was added: give it a stub in libagora/sys.h");
 
 static inline long agora_syscall6(long n, long a0, long a1, long a2, long a3, long a4, long a5)
 {
@@ -200,5 +200,8 @@ static inline long sys_kernel_stats(uint64_t machine, struct agora_kernel_stats 
 { return AGORA_SC2(SYS_KERNEL_STATS, machine, out); }
 static inline long sys_device_memory(uint64_t machine, uint64_t phys, uint64_t pages, uint64_t dst)
 { return AGORA_SC4(SYS_DEVICE_MEMORY, machine, phys, pages, dst); }
+/* The physical address of page `page` of a memory object, for a device's DMA (>= 0), or an error. */
+static inline long sys_memory_phys(uint64_t machine, uint64_t memory, uint64_t page)
+{ return AGORA_SC3(SYS_MEMORY_PHYS, machine, memory, page); }
 
 #endif
