@@ -286,3 +286,318 @@ KTEST(vm_guest_exits_as_ipc)
     KTEST_EQ(ktest_mappings(), before);
     return true;
 }
+
+#define EFER_LME (1ull << 8)
+#define EFER_LMA (1ull << 10)
+#define CR0_PG   (1ull << 31)
+#define CR4_PAE  (1ull << 5)
+
+KTEST(vm_bad_state_rejected)
+{
+    uint64_t vm, vcpu;
+    struct agora_vcpu_state good, s, back;
+
+    if (no_svm())
+        return true;
+    KTEST_CHECK(make_guest(0, &vm, &vcpu, GUEST_CODE_GPA));
+    flat32_state(&good, GUEST_CODE_GPA);
+#define BAD(change)                                                            \
+    do {                                                                       \
+        s = good;                                                              \
+        change;                                                                \
+        KTEST_EQ(sys_vcpu_state_write(vcpu, &s), -E_INVAL);                    \
+    } while (0)
+    BAD(s.efer &= ~EFER_SVME);                        /* VMRUN's own check */
+    BAD(s.efer |= 1ull << 14);                        /* FFXSR: not for guests */
+    BAD(s.efer |= 1ull << 20);                        /* reserved */
+    BAD(s.efer |= EFER_LMA);                          /* LMA without LME and PG */
+    BAD(s.cr0 |= 1ull << 32);
+    BAD(s.cr0 |= 1ull << 29);                         /* NW without CD */
+    BAD(s.cr0 |= 1ull << 8);                          /* reserved */
+    BAD(s.cr0 = CR0_PG | CR0_ET);                     /* PG without PE */
+    BAD(s.cr4 |= 1ull << 12);                         /* LA57 */
+    BAD(s.cr4 |= 1ull << 22);                         /* PKE */
+    BAD(s.cr4 |= 1ull << 40);
+    BAD(s.cr3 |= 1ull << 60);
+    BAD(s.efer |= EFER_LME | EFER_LMA; s.cr0 |= CR0_PG);                         /* long mode without PAE */
+    BAD(s.efer |= EFER_LME | EFER_LMA; s.cr0 |= CR0_PG; s.cr4 |= CR4_PAE; s.cs.attrib = 0xE9B); /* CS L and D */
+    BAD(s.dr6 |= 1ull << 32);
+    BAD(s.dr7 |= 1ull << 40);
+    BAD(s.rflags = 0);                                /* bit 1 is always set */
+    BAD(s.rflags |= 1ull << 22);
+    BAD(s.rflags |= 1ull << 15);
+    BAD(s.cs.attrib = 0x1C9B);
+    BAD(s.tr.attrib = 0xF000);
+    BAD(s.cs.base = 1ull << 32);
+    BAD(s.fs.base = 0x0000800000000000ull);           /* not canonical */
+    BAD(s.gdtr.base = 0x8000000000000000ull);
+    BAD(s.idtr.limit = 0x10000);
+    BAD(s.lstar = 0x0001000000000000ull);
+    BAD(s.kernel_gs_base = 0x00F0000000000000ull);
+    BAD(s.sysenter_eip = 0x0000800000000000ull);
+    BAD(s.sfmask = 1ull << 32);
+    BAD(s.pat = (PAT_RESET & ~0xFFull) | 2);         /* type 2 is reserved */
+    BAD(s.pat = 8ull << 56);
+    BAD(s.cpl = 4);
+    BAD(s.interrupt_shadow = 2);
+    BAD(s.event_inject = 0x30);                                              /* no valid bit */
+    BAD(s.event_inject = VCPU_EVENT(1ull << 8, 0x30));                       /* reserved type */
+    BAD(s.event_inject = VCPU_EVENT(VCPU_EVENT_TYPE_EXCEPTION, 32));
+    BAD(s.event_inject = VCPU_EVENT(VCPU_EVENT_TYPE_EXCEPTION, 2));          /* NMI is its own type */
+    BAD(s.event_inject = VCPU_EVENT(VCPU_EVENT_TYPE_NMI, 3));
+    BAD(s.event_inject = VCPU_EVENT(VCPU_EVENT_TYPE_INTR, 0x30) | VCPU_EVENT_ERROR);
+    BAD(s.event_inject = VCPU_EVENT(VCPU_EVENT_TYPE_INTR, 0x30) | (1ull << 20));
+    BAD(s.event_inject = VCPU_EVENT(VCPU_EVENT_TYPE_EXCEPTION, 13) | (5ull << 32));   /* code without EV */
+    BAD(s.intercepts = VCPU_INTERCEPT_ALL + 1);
+    BAD(s.exceptions = 1ull << 32);
+    BAD(s.virq = 1ull << 24);                         /* V_INTR_MASKING is the kernel's */
+    BAD(s.virq = 1ull << 25);                         /* vGIF too */
+#undef BAD
+    KTEST_EQ(sys_vcpu_state_write(vcpu, (const struct agora_vcpu_state *)KTEST_UNMAPPED_VADDR), -E_FAULT);
+    KTEST_EQ(sys_vcpu_state_read(vcpu, (struct agora_vcpu_state *)KTEST_UNMAPPED_VADDR), -E_FAULT);
+    KTEST_EQ(sys_vcpu_state_read(vcpu, (struct agora_vcpu_state *)0xffff800000000000ull), -E_FAULT);
+    /* Nothing of all that reached the vCPU. */
+    KTEST_OK(sys_vcpu_state_read(vcpu, &back));
+    KTEST_CHECK(memcmp(&back, &good, sizeof(good)) == 0);
+    /* What a VMM legitimately sets is taken, and read back as written. */
+    s = good;
+    s.efer |= EFER_LME | EFER_LMA | (1ull << 11) | 1;
+    s.cr0 |= CR0_PG | (1ull << 16);
+    s.cr4 |= CR4_PAE | (1ull << 9);
+    s.cr3 = 0x5000;
+    s.cs.attrib = 0xA9B;                                /* 64-bit code */
+    s.rflags |= 1ull << 9;
+    s.event_inject = VCPU_EVENT(VCPU_EVENT_TYPE_EXCEPTION, 14) | VCPU_EVENT_ERROR | (2ull << 32);
+    s.intercepts = VCPU_INTERCEPT_ALL;
+    s.exceptions = 1u << 3;
+    s.virq = VCPU_VIRQ_PENDING | VCPU_VIRQ_IGNORE_TPR | (0x40ull << 32);
+    s.fs.base = 0xffff800000001000ull;
+    s.rbx = 1; s.r15 = 15; s.rbp = 5;
+    KTEST_OK(sys_vcpu_state_write(vcpu, &s));
+    KTEST_OK(sys_vcpu_state_read(vcpu, &back));
+    KTEST_CHECK(memcmp(&back, &s, sizeof(s)) == 0);
+    return true;
+}
+
+KTEST(vm_wrong_capabilities)
+{
+    uint64_t vm, vcpu, ep = ktest_new_endpoint(), mem = new_memory(2), t = ktest_slot(), x = ktest_slot();
+    uint64_t weak_vm, recv_only;
+    struct agora_vcpu_state s;
+
+    if (no_svm())
+        return true;
+    KTEST_CHECK(ep != CAP_NULL && mem != CAP_NULL);
+    KTEST_CHECK(make_guest(0, &vm, &vcpu, GUEST_CODE_GPA));
+    KTEST_EQ(ktest_cap_type(vm), OBJ_VM);
+    KTEST_EQ(ktest_cap_type(vcpu), OBJ_VCPU);
+    /* Wrong types in every position. */
+    KTEST_EQ(sys_vm_create(ep, 0, x), -E_TYPE);
+    KTEST_EQ(sys_vm_create(CAP_INIT_POOL, mem, x), -E_TYPE);
+    KTEST_EQ(sys_vm_create(CAP_INIT_POOL, 0, vm), -E_EXIST);
+    recv_only = ktest_copy_of(ep, RIGHT_READ, 0);
+    KTEST_EQ(sys_vm_create(CAP_INIT_POOL, recv_only, x), -E_PERM);
+    KTEST_EQ(sys_vcpu_create(CAP_SELF_TASK, CAP_SELF_TASK, CAP_INIT_POOL, x), -E_TYPE);
+    KTEST_EQ(sys_vcpu_create(vm, vm, CAP_INIT_POOL, x), -E_TYPE);
+    KTEST_EQ(sys_vcpu_create(vm, CAP_SELF_TASK, vm, x), -E_TYPE);
+    KTEST_EQ(sys_vcpu_create(vcpu, CAP_SELF_TASK, CAP_INIT_POOL, x), -E_TYPE);
+    KTEST_EQ(sys_vcpu_state_read(vm, &s), -E_TYPE);
+    KTEST_EQ(sys_vcpu_state_write(CAP_SELF_THREAD, &s), -E_TYPE);
+    KTEST_EQ(sys_vcpu_start(vm, ep, KTEST_PRIORITY), -E_TYPE);
+    KTEST_EQ(sys_vcpu_start(vcpu, mem, KTEST_PRIORITY), -E_TYPE);
+    KTEST_EQ(sys_vcpu_start(vcpu, recv_only, KTEST_PRIORITY), -E_PERM);
+    KTEST_EQ(sys_vcpu_start(vcpu, ep, 255), -E_PERM);   /* more than ktest's own priority */
+    KTEST_EQ(sys_vcpu_poke(ep), -E_TYPE);
+    KTEST_EQ(sys_vcpu_poke(0), -E_NOCAP);
+    KTEST_EQ(sys_map(vcpu, mem, 0, 0x100000, 1, RIGHT_READ), -E_TYPE);
+    KTEST_EQ(sys_unmap(vcpu, 0, 1), -E_TYPE);
+    /* Without RIGHT_MANAGE. */
+    weak_vm = ktest_copy_of(vm, RIGHT_READ | RIGHT_WRITE | RIGHT_COPY, 0);
+    KTEST_EQ(sys_map(weak_vm, mem, 0, 0x100000, 1, RIGHT_READ), -E_PERM);
+    KTEST_EQ(sys_vcpu_create(weak_vm, CAP_SELF_TASK, CAP_INIT_POOL, x), -E_PERM);
+    /* Guest-physical space: 0 up to VM_GPA_LIMIT; W and X together are fine in a VM, not in a task. */
+    KTEST_EQ(sys_map(vm, mem, 0, VM_GPA_LIMIT, 1, RIGHT_READ), -E_FAULT);
+    KTEST_EQ(sys_map(vm, mem, 0, VM_GPA_LIMIT - PAGE, 2, RIGHT_READ), -E_FAULT);
+    KTEST_EQ(sys_map(vm, mem, 0, 0x100001, 1, RIGHT_READ), -E_ALIGN);
+    KTEST_EQ(sys_map(vm, mem, 0, 0, 1, RIGHT_READ), -E_EXIST);          /* the guest image is there */
+    KTEST_OK(sys_map(vm, mem, 0, VM_GPA_LIMIT - 2 * PAGE, 2, RIGHT_READ | RIGHT_WRITE | RIGHT_EXEC));
+    KTEST_EQ(sys_unmap(vm, VM_GPA_LIMIT - 2 * PAGE, 2), 2);
+    KTEST_EQ(sys_unmap(vm, VM_GPA_LIMIT - PAGE, 2), -E_FAULT);
+    KTEST_EQ(sys_map(CAP_SELF_TASK, mem, 0, S, 1, RIGHT_READ | RIGHT_WRITE | RIGHT_EXEC), -E_INVAL);
+    /* A vCPU for a dead task. */
+    KTEST_OK(sys_task_create(CAP_INIT_POOL, t));
+    KTEST_OK(sys_task_kill(t, 0));
+    KTEST_EQ(sys_vcpu_create(vm, t, CAP_INIT_POOL, x), -E_DEAD);
+    /* Holes in the system-call numbers answer as unknown ones. */
+    KTEST_EQ(agora_syscall6(SYS_VM_CREATE - 1, CAP_INIT_POOL, 0, x, 0, 0, 0), -E_NOSYS);
+    return true;
+}
+
+/* A page-fault message from the VM's pager endpoint: the guest's store at g_store to GPA_FAULT. */
+static bool recv_pager_fault(uint64_t pager)
+{
+    struct agora_msg m;
+
+    KTEST_EQ(sys_recv(pager, &m), 0);
+    KTEST_EQ(m.info, IPC_INFO(IPC_LABEL_PAGE_FAULT, 4, 0, 0));
+    KTEST_EQ(m.badge, PAGER_BADGE);
+    KTEST_EQ(m.mr[0], GPA_FAULT);
+    KTEST_EQ(m.mr[1] & 3, NPF_WRITE_NOT_PRESENT);
+    KTEST_EQ(m.mr[2], GUEST_GPA(g_store));
+    return true;
+}
+
+static long reply_with_page(uint64_t va, uint64_t pages, uint64_t flags)
+{
+    struct agora_ipc_buffer *b = ktest_ipc_clear();
+    struct agora_msg m = { IPC_INFO(IPC_LABEL_RESUME, 0, 0, 1), 0, { 0 } };
+    long r;
+
+    b->send_mem_vaddr = va;
+    b->send_mem_pages = pages;
+    b->send_mem_flags = flags;
+    r = sys_reply(&m);
+    ktest_ipc_clear();
+    return r;
+}
+
+KTEST(vm_pager_maps_by_reply)
+{
+    uint64_t vm, vcpu, ep = ktest_new_endpoint(), pager_ep = ktest_new_endpoint(), exit_ep, pager;
+    uint64_t mem = new_memory(2), w[VCPU_EXIT_WORDS];
+    long before = ktest_mappings();
+
+    if (no_svm())
+        return true;
+    KTEST_CHECK(ep != CAP_NULL && pager_ep != CAP_NULL && mem != CAP_NULL);
+    exit_ep = ktest_copy_of(ep, RIGHT_WRITE, EXIT_BADGE);
+    pager = ktest_copy_of(pager_ep, RIGHT_WRITE, PAGER_BADGE);
+    KTEST_CHECK(make_guest(pager, &vm, &vcpu, GUEST_GPA(g_store)));
+    /* The vCPU keeps its VM: the last VM capability may go. */
+    KTEST_EQ(sys_cap_delete(vm), 0);
+    KTEST_OK(sys_vcpu_start(vcpu, exit_ep, KTEST_PRIORITY));
+    KTEST_CHECK(recv_pager_fault(pager_ep));
+    /* Refused memory items leave it waiting. */
+    KTEST_EQ(reply_with_page(S, 1, IPC_MEM_MAP), -E_FAULT);          /* nothing mapped there */
+    KTEST_OK(sys_map(CAP_SELF_TASK, mem, 0, S, 2, RIGHT_READ | RIGHT_WRITE));
+    KTEST_EQ(reply_with_page(S, 2, IPC_MEM_MAP), -E_NOWINDOW);
+    KTEST_EQ(reply_with_page(S, 0, IPC_MEM_MAP), -E_RANGE);
+    KTEST_EQ(reply_with_page(S, 1, IPC_MEM_GRANT), -E_INVAL);
+    KTEST_EQ(reply_with_page(S + 1, 1, IPC_MEM_MAP), -E_ALIGN);
+    KTEST_EQ(reply_with_page(S, 1, IPC_MEM_MAP | IPC_MEM_WRITE), 0);
+    KTEST_EQ(ktest_mappings(), before + GUEST_PAGES + 3);
+    /* The guest's store landed in our page. */
+    KTEST_CHECK(recv_exit(ep, VCPU_EXIT_VMMCALL, GUEST_GPA(g_call3), w));
+    KTEST_EQ(w[VCPU_MR_RAX], 0xabcd);
+    KTEST_EQ(*(volatile uint32_t *)S, 0xabcd);
+    /* Unmapping ours unmaps the guest's too (and its TLB forgets it): the same store faults again. */
+    KTEST_EQ(sys_unmap(CAP_SELF_TASK, S, 1), 1);
+    KTEST_EQ(ktest_mappings(), before + GUEST_PAGES + 1);
+    KTEST_EQ(resume(VCPU_SET_RIP, GUEST_GPA(g_store), 0, 0), 0);
+    KTEST_CHECK(recv_pager_fault(pager_ep));
+    /* A page without IPC_MEM_WRITE answers a write fault: the guest faults again, a protection fault now. */
+    KTEST_EQ(reply_with_page(S + PAGE, 1, IPC_MEM_MAP), 0);
+    struct agora_msg m;
+    KTEST_EQ(sys_recv(pager_ep, &m), 0);
+    KTEST_EQ(m.mr[0], GPA_FAULT);
+    KTEST_EQ(m.mr[1] & 3, 3);                                         /* present, write */
+    /* The vCPU dies with its capability; the VM, its mappings and its ASID with it. */
+    KTEST_EQ(sys_cap_delete(vcpu), 0);
+    KTEST_EQ(sys_unmap(CAP_SELF_TASK, S, 2), 1);
+    KTEST_EQ(ktest_mappings(), before);
+    return true;
+}
+
+KTEST(vm_poke_and_kill_running_vcpu)
+{
+    uint64_t vm, vcpu, ep = ktest_new_endpoint(), exit_ep, t = ktest_slot(), w[VCPU_EXIT_WORDS];
+    struct agora_vcpu_state s;
+    struct agora_msg m = { IPC_INFO(IPC_LABEL_RESUME, 0, 0, 0), 0, { 0 } };
+    long threads;
+    struct agora_kernel_stats st;
+
+    if (no_svm())
+        return true;
+    KTEST_CHECK(ep != CAP_NULL);
+    exit_ep = ktest_copy_of(ep, RIGHT_WRITE, EXIT_BADGE);
+    KTEST_OK(sys_task_create(CAP_INIT_POOL, t));
+    KTEST_OK(sys_kernel_stats(CAP_INIT_MACHINE, &st));
+    threads = (long)st.threads;
+    /* The vCPU's thread belongs to task t. */
+    vm = ktest_slot();
+    vcpu = ktest_slot();
+    uint64_t mem = new_memory(GUEST_PAGES);
+    KTEST_CHECK(mem != CAP_NULL && guest_image(mem));
+    KTEST_OK(sys_vm_create(CAP_INIT_POOL, 0, vm));
+    KTEST_OK(sys_map(vm, mem, 0, 0, GUEST_PAGES, RIGHT_READ | RIGHT_EXEC));
+    KTEST_OK(sys_vcpu_create(vm, t, CAP_INIT_POOL, vcpu));
+    KTEST_OK(sys_kernel_stats(CAP_INIT_MACHINE, &st));
+    KTEST_EQ((long)st.threads, threads + 1);
+    flat32_state(&s, GUEST_GPA(g_spin));
+    KTEST_OK(sys_vcpu_state_write(vcpu, &s));
+    KTEST_OK(sys_vcpu_start(vcpu, exit_ep, KTEST_PRIORITY));
+    /* It spins in the guest; the timer takes the CPU back from it like from any thread. */
+    KTEST_OK(sys_sleep(20000));
+    KTEST_EQ(sys_vcpu_state_read(vcpu, &s), -E_STATE);
+    KTEST_EQ(sys_vcpu_state_write(vcpu, &s), -E_STATE);
+    KTEST_EQ(sys_vcpu_start(vcpu, exit_ep, KTEST_PRIORITY), -E_STATE);
+    /* A poke makes it exit to its handler. */
+    KTEST_OK(sys_vcpu_poke(vcpu));
+    KTEST_CHECK(recv_exit(ep, VCPU_EXIT_POKE, GUEST_GPA(g_spin), w));
+    KTEST_OK(sys_vcpu_state_read(vcpu, &s));
+    KTEST_EQ(s.rip, GUEST_GPA(g_spin));
+    KTEST_EQ(sys_reply(&m), 0);
+    KTEST_OK(sys_sleep(10000));
+    /* Killing its task kills it, running or not. */
+    KTEST_OK(sys_task_kill(t, 0));
+    KTEST_EQ(sys_vcpu_state_read(vcpu, &s), -E_DEAD);
+    KTEST_EQ(sys_vcpu_state_write(vcpu, &s), -E_DEAD);
+    KTEST_EQ(sys_vcpu_start(vcpu, exit_ep, KTEST_PRIORITY), -E_DEAD);
+    KTEST_EQ(sys_vcpu_poke(vcpu), -E_DEAD);
+    KTEST_OK(sys_kernel_stats(CAP_INIT_MACHINE, &st));
+    KTEST_EQ((long)st.threads, threads);
+    return true;
+}
+
+/* Only when the machine has no SVM (ktest-nosvm: svm=off): every VM call says so. */
+KTEST(vm_calls_without_svm)
+{
+    struct agora_vcpu_state s;
+    uint64_t x = ktest_slot();
+
+    if (sys_vm_create(CAP_INIT_POOL, 0, x) != -E_NOSYS) {
+        sys_cap_delete(x);
+        return true;
+    }
+    KTEST_EQ(sys_vcpu_create(CAP_SELF_TASK, CAP_SELF_TASK, CAP_INIT_POOL, x), -E_NOSYS);
+    KTEST_EQ(sys_vcpu_state_read(CAP_SELF_TASK, &s), -E_NOSYS);
+    KTEST_EQ(sys_vcpu_state_write(CAP_SELF_TASK, &s), -E_NOSYS);
+    KTEST_EQ(sys_vcpu_start(CAP_SELF_TASK, CAP_SELF_TASK, 0), -E_NOSYS);
+    KTEST_EQ(sys_vcpu_poke(CAP_SELF_TASK), -E_NOSYS);
+    agora_printf("    every VM call answers -E_NOSYS\n");
+    return true;
+}
+
+KTEST(vm_asids_run_out_and_return)
+{
+    uint64_t vms[64];
+    unsigned n = 0;
+    long r = 0;
+
+    if (no_svm())
+        return true;
+    while (n < 64) {
+        vms[n] = ktest_slot();
+        r = sys_vm_create(CAP_INIT_POOL, 0, vms[n]);
+        if (r < 0)
+            break;
+        n++;
+    }
+    /* QEMU's SVM has 16 ASIDs: 0 is the host's, the rest one per VM. */
+    KTEST_EQ(r, -E_NOMEM);
+    KTEST_CHECK(n >= 1);
+    agora_printf("    %u VMs at once (one ASID each)\n", n);
+    KTEST_EQ(sys_cap_delete(vms[0]), 0);
+    KTEST_OK(sys_vm_create(CAP_INIT_POOL, 0, vms[0]));
+    return true;
+}
