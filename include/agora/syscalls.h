@@ -109,8 +109,8 @@
     X(SYS_WAIT,           24, "(notification): block until non-zero; return and clear")     \
     X(SYS_POLL,           25, "(notification): return and clear, never block")              \
     X(SYS_MEMORY_CREATE,  26, "(pool, pages, dst): zeroed RAM")                             \
-    X(SYS_MAP,            27, "(task, memory, page_offset, vaddr, pages, rights)")          \
-    X(SYS_UNMAP,          28, "(task, vaddr, pages): also from everyone it was mapped on to") \
+    X(SYS_MAP,            27, "(task or vm, memory, page_offset, vaddr, pages, rights)")    \
+    X(SYS_UNMAP,          28, "(task or vm, vaddr, pages): also from everyone it was mapped on to") \
     X(SYS_IRQ_CREATE,     29, "(irq_control, irq, dst)")                                    \
     X(SYS_IRQ_BIND,       30, "(irq, notification): deliver as the notification's badge")   \
     X(SYS_IRQ_ACK,        31, "(irq): unmask after handling")                               \

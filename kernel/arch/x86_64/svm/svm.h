@@ -6,6 +6,7 @@
 #define AGORA_KERNEL_ARCH_SVM_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include "agora/vcpu.h"
 #include "arch/x86_64/svm/vmcb.h"
@@ -15,6 +16,9 @@ typedef struct svm_gprs {
     uint64_t rbx, rcx, rdx, rsi, rdi, rbp;
     uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
 } svm_gprs_t;
+/* vmrun.S's G_* offsets. */
+_Static_assert(offsetof(svm_gprs_t, rsi) == 24 && offsetof(svm_gprs_t, r8) == 48 &&
+               offsetof(svm_gprs_t, r15) == 104, "svm_gprs_t layout");
 
 /* Enables SVM on this CPU when it has SVM with nested paging and `allowed`; logs either way. */
 void svm_init(bool allowed);
