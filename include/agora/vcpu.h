@@ -81,7 +81,7 @@ struct agora_vcpu_state {
 #define VCPU_EVENT_ERROR      (1ull << 11)   /* an error code in bits 63:32 (exceptions only) */
 #define VCPU_EVENT_TYPE_INTR  (0ull << 8)    /* external interrupt, vector 0-255 */
 #define VCPU_EVENT_TYPE_NMI   (2ull << 8)
-#define VCPU_EVENT_TYPE_EXCEPTION (3ull << 8) /* vector 0-31, not 2 */
+#define VCPU_EVENT_TYPE_EXCEPTION (3ull << 8) /* a defined exception: 0-31 but 2, 9, 15, 22-27, 31 */
 #define VCPU_EVENT_TYPE_SOFT  (4ull << 8)    /* software interrupt (INTn) */
 #define VCPU_EVENT_TYPE_MASK  (7ull << 8)
 #define VCPU_EVENT(type, vector) (VCPU_EVENT_VALID | (type) | ((uint64_t)(vector) & 0xFF))

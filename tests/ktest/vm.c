@@ -344,6 +344,8 @@ KTEST(vm_bad_state_rejected)
     BAD(s.event_inject = VCPU_EVENT(1ull << 8, 0x30));                       /* reserved type */
     BAD(s.event_inject = VCPU_EVENT(VCPU_EVENT_TYPE_EXCEPTION, 32));
     BAD(s.event_inject = VCPU_EVENT(VCPU_EVENT_TYPE_EXCEPTION, 2));          /* NMI is its own type */
+    BAD(s.event_inject = VCPU_EVENT(VCPU_EVENT_TYPE_EXCEPTION, 15));         /* reserved vectors */
+    BAD(s.event_inject = VCPU_EVENT(VCPU_EVENT_TYPE_EXCEPTION, 9));
     BAD(s.event_inject = VCPU_EVENT(VCPU_EVENT_TYPE_NMI, 3));
     BAD(s.event_inject = VCPU_EVENT(VCPU_EVENT_TYPE_INTR, 0x30) | VCPU_EVENT_ERROR);
     BAD(s.event_inject = VCPU_EVENT(VCPU_EVENT_TYPE_INTR, 0x30) | (1ull << 20));

@@ -218,7 +218,8 @@ bool svm_event_ok(uint64_t e)
     case VCPU_EVENT_TYPE_NMI:
         return vector == 2;
     case VCPU_EVENT_TYPE_EXCEPTION:
-        return vector < 32 && vector != 2;
+        /* Only defined exceptions: not NMI (2), nor the reserved 9, 15, 22-27 and 31 (APM 15.20). */
+        return vector < 32 && !((1u << vector) & 0x8FC08204u);
     default:
         return false;
     }
