@@ -79,6 +79,53 @@ g_loop:
     vmmcall
     jmp g_loop
 
+/*
+ * Long mode (vm_long_mode_guest): FS from the VMCB (VMLOAD), every general register and
+ * an SSE register kept across exits.
+ */
+    .code64
+    .global g64_start, g64_call1, g64_call2, g64_call3
+g64_start:
+    movq %fs:0, %rax
+    movq $0x1111, %rbx
+    movq $0x2222, %rcx
+    movq $0x3333, %rdx
+    movq $0x4444, %rsi
+    movq $0x5555, %rdi
+    movq $0x6666, %rbp
+    movq $0x8888, %r8
+    movq $0x9999, %r9
+    movq $0xaaaa, %r10
+    movq $0xbbbb, %r11
+    movq $0xcccc, %r12
+    movq $0xdddd, %r13
+    movq $0xeeee, %r14
+    movabsq $0xffff00000000ffff, %r15
+    movq %r15, %xmm3
+g64_call1:
+    vmmcall
+    /* The VMM set rbx; everything else must be as it was. */
+    addq %rbx, %rcx
+    addq %rcx, %rdx
+    addq %rdx, %rsi
+    addq %rsi, %rdi
+    addq %rdi, %rbp
+    addq %rbp, %r8
+    addq %r8, %r9
+    addq %r9, %r10
+    addq %r10, %r11
+    addq %r11, %r12
+    addq %r12, %r13
+    addq %r13, %r14
+    movq %r14, %rax
+g64_call2:
+    vmmcall
+    movq %xmm3, %rax
+g64_call3:
+    vmmcall
+    jmp g64_start
+
+    .code32
     .balign 8
 idt_empty:
     .word 0

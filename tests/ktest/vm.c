@@ -603,3 +603,71 @@ KTEST(vm_asids_run_out_and_return)
     KTEST_OK(sys_vm_create(CAP_INIT_POOL, 0, vms[0]));
     return true;
 }
+
+extern const char g64_start[], g64_call1[], g64_call2[], g64_call3[];
+
+#define LM_PAGES  8
+#define GPA_PML4  0x4000ull
+#define GPA_PDPT  0x5000ull
+#define GPA_PD    0x6000ull
+#define GPA_DATA  0x7000ull
+
+KTEST(vm_long_mode_guest)
+{
+    uint64_t vm = ktest_slot(), vcpu = ktest_slot(), ep = ktest_new_endpoint(), exit_ep, mem = new_memory(LM_PAGES);
+    uint64_t w[VCPU_EXIT_WORDS], sum, ours = 0x5a5a5a5a12345678ull, back = 0;
+    struct agora_vcpu_state s;
+
+    if (no_svm())
+        return true;
+    KTEST_CHECK(ep != CAP_NULL && mem != CAP_NULL);
+    exit_ep = ktest_copy_of(ep, RIGHT_WRITE, EXIT_BADGE);
+    /* Guest page tables: the first 2 MiB identity-mapped by one large page. */
+    KTEST_OK(sys_map(CAP_SELF_TASK, mem, 0, S, LM_PAGES, RIGHT_READ | RIGHT_WRITE));
+    memcpy((void *)(S + GUEST_CODE_GPA), guest_code, (size_t)(guest_code_end - guest_code));
+    *(uint64_t *)(S + GPA_PML4) = GPA_PDPT | 3;
+    *(uint64_t *)(S + GPA_PDPT) = GPA_PD | 3;
+    *(uint64_t *)(S + GPA_PD) = 0x83;                   /* present, writable, 2 MiB */
+    *(uint64_t *)(S + GPA_DATA) = 0xfeedface;
+    KTEST_EQ(sys_unmap(CAP_SELF_TASK, S, LM_PAGES), LM_PAGES);
+    KTEST_OK(sys_vm_create(CAP_INIT_POOL, 0, vm));
+    KTEST_OK(sys_map(vm, mem, 0, 0, LM_PAGES, RIGHT_READ | RIGHT_WRITE | RIGHT_EXEC));
+    KTEST_OK(sys_vcpu_create(vm, CAP_SELF_TASK, CAP_INIT_POOL, vcpu));
+    flat32_state(&s, GUEST_GPA(g64_start));
+    s.cr0 |= CR0_PG;
+    s.cr4 = CR4_PAE | (1ull << 9);                      /* PAE, OSFXSR */
+    s.cr3 = GPA_PML4;
+    s.efer |= EFER_LME | EFER_LMA;
+    s.cs.attrib = 0xA9B;                                /* L: 64-bit code */
+    s.fs.base = GPA_DATA;
+    KTEST_OK(sys_vcpu_state_write(vcpu, &s));
+    KTEST_OK(sys_vcpu_start(vcpu, exit_ep, KTEST_PRIORITY));
+
+    KTEST_CHECK(recv_exit(ep, VCPU_EXIT_VMMCALL, GUEST_GPA(g64_call1), w));
+    KTEST_EQ(w[VCPU_MR_RAX], 0xfeedface);               /* read through FS: VMLOAD gave it the base */
+    KTEST_EQ(w[VCPU_MR_EFER], EFER_SVME | EFER_LME | EFER_LMA);
+    KTEST_EQ(w[VCPU_MR_R8], 0x8888);
+    KTEST_EQ(w[VCPU_MR_R15], 0xffff00000000ffffull);
+    KTEST_EQ(w[VCPU_MR_RBP], 0x6666);
+    /* Our own SSE register changes while the guest waits: the guest's must not. */
+    __asm__ volatile("movq %0, %%xmm3" :: "r"(ours));   /* ktest itself never uses SSE */
+    struct agora_msg m = { IPC_INFO(IPC_LABEL_VCPU_RESUME, 5, 0, 0), 0, { VCPU_SET_RIP | VCPU_SET_RBX, w[VCPU_MR_RIP] + 3 } };
+    agora_ipc_buffer()->mr[4] = 1;
+    KTEST_EQ(sys_reply(&m), 0);
+    KTEST_CHECK(recv_exit(ep, VCPU_EXIT_VMMCALL, GUEST_GPA(g64_call2), w));
+    sum = 1;
+    for (uint64_t v = 0x2222, acc = 1; v <= 0xeeee; v += 0x1111) {
+        if (v == 0x7777)
+            continue;                                   /* no rsp in the chain */
+        acc += v;
+        sum = acc;
+    }
+    KTEST_EQ(w[VCPU_MR_RAX], sum);
+    KTEST_EQ(answer_call(w, 0, 0), 0);
+    KTEST_CHECK(recv_exit(ep, VCPU_EXIT_VMMCALL, GUEST_GPA(g64_call3), w));
+    KTEST_EQ(w[VCPU_MR_RAX], 0xffff00000000ffffull);
+    __asm__ volatile("movq %%xmm3, %0" : "=r"(back));
+    KTEST_EQ(back, ours);
+    KTEST_EQ(sys_cap_delete(vcpu), 0);
+    return true;
+}
