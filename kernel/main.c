@@ -11,9 +11,11 @@
 #include "arch/x86_64/dev/timer.h"
 #include "arch/x86_64/mm/paging.h"
 #include "arch/x86_64/power.h"
+#include "arch/x86_64/svm/svm.h"
 #include "boot/multiboot2.h"
 #include "lib/cmdline.h"
 #include "lib/log.h"
+#include "lib/string.h"
 #include "init_task.h"
 #include "mm/pmm.h"
 #include "sched/sched.h"
@@ -131,6 +133,8 @@ void kmain(uint32_t magic, uint64_t info_phys)
     if (ioapic_init(&boot_info) != 0)
         log_line("ioapic", "no I/O APIC: device interrupts are unavailable");
     timer_init();
+    char svm_arg[8];
+    svm_init(!cmdline_get(boot_info.cmdline, "svm", svm_arg, sizeof svm_arg) || strcmp(svm_arg, "off") != 0);
     sched_init();
 
     /* Kernel self-tests run before any user task exists; a user test suite runs as init. */

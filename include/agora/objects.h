@@ -15,7 +15,9 @@
     X(OBJ_POOL,         8)   \
     X(OBJ_IRQ_CONTROL,  9)   \
     X(OBJ_MACHINE,     10)   \
-    X(OBJ_REPLY,       11)
+    X(OBJ_REPLY,       11)   \
+    X(OBJ_VM,          12)   \
+    X(OBJ_VCPU,        13)
 
 enum agora_object_type {
 #define AGORA_OBJECT_ENUM(name, num) name = num,
@@ -29,7 +31,7 @@ enum agora_object_type {
 #define RIGHT_WRITE   (1u << 1)  /* memory: map writable; endpoint: send/call; notification: signal */
 #define RIGHT_EXEC    (1u << 2)  /* memory: map executable */
 #define RIGHT_GRANT   (1u << 3)  /* endpoint: messages may carry capabilities and memory */
-#define RIGHT_MANAGE  (1u << 4)  /* task/thread/irq/ioport/pool/machine: control operations */
+#define RIGHT_MANAGE  (1u << 4)  /* task/thread/irq/ioport/pool/machine/vm/vcpu: control operations */
 #define RIGHT_COPY    (1u << 5)  /* the capability may be copied (and transferred) */
 #define RIGHTS_ALL    0x3Fu
 

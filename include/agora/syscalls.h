@@ -68,6 +68,24 @@
  *   creator, then whoever gets a READ copy through SYS_CAP_GIVE or IPC (else the first
  *   task to receive on it). When that task dies the endpoint is closed: queued and later
  *   senders get -E_DEAD. So hand clients send-only (RIGHT_WRITE) copies.
+ * - Numbers without a call (47-49 for now) answer -E_NOSYS like unknown ones.
+ * - Virtual machines (the ABI is in vcpu.h): every VM and vCPU call answers -E_NOSYS when
+ *   the CPU has no SVM with nested paging (or the command line says svm=off). They need
+ *   RIGHT_MANAGE on the VM or vCPU. SYS_VM_CREATE's pager (0: none; else an endpoint with
+ *   RIGHT_WRITE) gets the VM's nested page faults; without one they go to each vCPU's exit
+ *   handler. -E_NOMEM also when the CPU's ASIDs are all in use. SYS_MAP and SYS_UNMAP take
+ *   a VM in place of the task: vaddr is guest-physical, from 0 up to VM_GPA_LIMIT
+ *   (-E_FAULT beyond), and RIGHT_WRITE may come with RIGHT_EXEC. SYS_VCPU_CREATE: -E_DEAD
+ *   for a dead task; the vCPU's thread belongs to that task and dies with it (then every
+ *   vCPU call on it answers -E_DEAD), but it is reached only through the vCPU capability.
+ *   A new vCPU's state is all zero but for EFER.SVME, CR0.ET and RFLAGS bit 1, PAT's reset
+ *   value and segment limits of 0xffff: write a real state before starting it.
+ *   SYS_VCPU_STATE_READ/WRITE: -E_STATE while it runs guest code (started, not waiting
+ *   for a reply to an exit); -E_FAULT for a bad pointer, -E_INVAL for a state the kernel
+ *   refuses (vcpu.h lists the checks). SYS_VCPU_START: -E_STATE unless never started; the
+ *   priority rule of SYS_THREAD_SETUP. If the exit endpoint dies the vCPU dies (a thread
+ *   whose pager dies dies too). SYS_VCPU_POKE: the exit comes at the latest before the
+ *   vCPU next enters the guest; a poke while it waits for a reply comes after the reply.
  */
 #ifndef AGORA_SYSCALLS_H
 #define AGORA_SYSCALLS_H
@@ -101,8 +119,8 @@
     X(SYS_WAIT,           24, "(notification): block until non-zero; return and clear")     \
     X(SYS_POLL,           25, "(notification): return and clear, never block")              \
     X(SYS_MEMORY_CREATE,  26, "(pool, pages, dst): zeroed RAM")                             \
-    X(SYS_MAP,            27, "(task, memory, page_offset, vaddr, pages, rights)")          \
-    X(SYS_UNMAP,          28, "(task, vaddr, pages): also from everyone it was mapped on to") \
+    X(SYS_MAP,            27, "(task or vm, memory, page_offset, vaddr, pages, rights)")    \
+    X(SYS_UNMAP,          28, "(task or vm, vaddr, pages): also from everyone it was mapped on to") \
     X(SYS_IRQ_CREATE,     29, "(irq_control, irq, dst)")                                    \
     X(SYS_IRQ_BIND,       30, "(irq, notification): deliver as the notification's badge")   \
     X(SYS_IRQ_ACK,        31, "(irq): unmask after handling")                               \
@@ -121,7 +139,14 @@
     X(SYS_THREAD_START_REGS, 44, "(thread, const struct agora_regs *): run an inactive thread with all these registers (fork)") \
     X(SYS_THREAD_SUSPEND, 45, "(thread, how): stop it until resumed; 1 while it still waits in a call, else 0") \
     X(SYS_THREAD_RESUME,  46, "(thread, const struct agora_regs *regs_or_0): let a suspended thread go on") \
-    X(SYS_MEMORY_PHYS,    47, "(machine, memory, page): the physical address of one page, for DMA")
+    X(SYS_MEMORY_PHYS,    47, "(machine, memory, page): the physical address of one page, for DMA") \
+    /* 48-49 are unused (they were left free while SYS_MEMORY_PHYS was added); VMs start at 50. */ \
+    X(SYS_VM_CREATE,      50, "(pool, pager_ep_or_0, dst): a VM, a guest-physical address space on nested page tables") \
+    X(SYS_VCPU_CREATE,    51, "(vm, task, pool, dst): an inactive vCPU of vm, run by a new thread of task") \
+    X(SYS_VCPU_STATE_READ, 52, "(vcpu, struct agora_vcpu_state *out)") \
+    X(SYS_VCPU_STATE_WRITE, 53, "(vcpu, const struct agora_vcpu_state *): checked completely first") \
+    X(SYS_VCPU_START,     54, "(vcpu, exit_ep, priority): run the guest; exits are calls on exit_ep") \
+    X(SYS_VCPU_POKE,      55, "(vcpu): make it exit to its handler (VCPU_EXIT_POKE) before it runs guest code again")
 
 enum agora_syscall {
 #define AGORA_SYSCALL_ENUM(name, num, doc) name = num,

@@ -6,6 +6,7 @@
 #include "object/cap.h"
 #include "object/memory.h"
 #include "object/task.h"
+#include "object/vcpu.h"
 #include "agora/errors.h"
 #include "agora/ipc.h"
 #include "arch/x86_64/mm/paging.h"
@@ -63,7 +64,7 @@ static void wake_all(endpoint_t *ep, long result)
     while ((t = queue_pop(ep)) != 0) {
         if (t->in_fault) {
             /* A faulting thread whose handler is gone cannot continue. */
-            task_kill(t->task, -E_DEAD);
+            thread_fault_abandoned(t, -E_DEAD);
             continue;
         }
         thread_set_result(t, result);
@@ -130,7 +131,7 @@ typedef struct transfer {
 
 #define IPC_MAX_PAGES IPC_MAX_WORDS   /* pages in one memory item */
 
-static struct agora_ipc_buffer *ipc_buffer_of(thread_t *t, bool write)
+struct agora_ipc_buffer *ipc_buffer(thread_t *t, bool write)
 {
     if (!t->ipc_buffer)
         return 0;
@@ -153,12 +154,12 @@ static int transfer_check(transfer_t *x, thread_t *s, uint64_t info, uint32_t ri
     if ((x->ncaps || mem) && !(rights & RIGHT_GRANT))
         return -E_PERM;
     if (x->words > IPC_REG_WORDS || x->ncaps || mem) {
-        x->sbuf = ipc_buffer_of(s, false);
+        x->sbuf = ipc_buffer(s, false);
         if (!x->sbuf)
             return -E_FAULT;
     }
     if (x->words > IPC_REG_WORDS || x->ncaps || (mem && !window_override)) {
-        x->rbuf = ipc_buffer_of(r, true);
+        x->rbuf = ipc_buffer(r, true);
         if (!x->rbuf)
             return -E_NOWINDOW;
     }
@@ -360,8 +361,18 @@ void ipc_send(endpoint_t *ep, uint64_t badge, uint32_t rights, uint64_t info, bo
 /* Delivers a fault message from s (blocked) to r; false if r cannot take it. */
 static bool deliver_fault(thread_t *s, thread_t *r)
 {
-    deliver_regs(r, s->send_info, s->send_badge, s->send_regs);
-    struct agora_ipc_buffer *rb = ipc_buffer_of(r, true);
+    uint64_t info = s->send_info;
+    struct agora_ipc_buffer *rb = ipc_buffer(r, true);
+    if (IPC_WORDS(info) > IPC_REG_WORDS) {
+        /* A vCPU's exit: the words past the registers go to the buffer; without one, they are cut off. */
+        KASSERT(s->vcpu);
+        if (rb)
+            memcpy(&rb->mr[IPC_REG_WORDS], &s->vcpu->exit_words[IPC_REG_WORDS],
+                   (IPC_WORDS(info) - IPC_REG_WORDS) * sizeof(uint64_t));
+        else
+            info = (info & ~0x7Full) | IPC_REG_WORDS;
+    }
+    deliver_regs(r, info, s->send_badge, s->send_regs);
     if (rb) {
         rb->recv_caps_count = 0;
         rb->recv_mem_pages = 0;
@@ -438,6 +449,8 @@ static int reply_to_fault(thread_t *cur, thread_t *c, uint64_t info)
 static int deliver_reply(thread_t *cur, thread_t *c, uint64_t info)
 {
     KASSERT(c->state == TS_BLOCKED_REPLY);
+    if (c->in_fault && c->vcpu)
+        return vcpu_reply(cur, c, info);
     if (c->in_fault)
         return reply_to_fault(cur, c, info);
     uint64_t regs[4];
@@ -499,7 +512,7 @@ void reply_destroy(reply_t *r)
     if (c) {
         c->saved_reply = 0;
         if (c->in_fault) {
-            task_kill(c->task, -E_DEAD);
+            thread_fault_abandoned(c, -E_DEAD);
         } else {
             thread_set_result(c, -E_DEAD);
             sched_make_ready(c);
@@ -526,7 +539,7 @@ void ipc_reply_recv(endpoint_t *ep, uint64_t info)
         cur->caller = 0;
         c->callee = 0;
         if (c->in_fault) {
-            task_kill(c->task, -E_FAULT);
+            thread_fault_abandoned(c, -E_FAULT);
         } else {
             thread_set_result(c, err);
             sched_make_ready(c);
@@ -538,11 +551,18 @@ void ipc_reply_recv(endpoint_t *ep, uint64_t info)
 bool ipc_send_fault(uint32_t label, const uint64_t words[4], uint64_t fault_addr)
 {
     thread_t *cur = sched_current();
-    endpoint_t *ep = cur->fault_ep;
+    return ipc_send_fault_to(cur->fault_ep, cur->fault_badge, label, 4, words, fault_addr);
+}
+
+bool ipc_send_fault_to(endpoint_t *ep, uint64_t badge, uint32_t label, unsigned nwords,
+                       const uint64_t *words, uint64_t fault_addr)
+{
+    thread_t *cur = sched_current();
     if (!ep || ep->dead)
         return false;
-    cur->send_info = IPC_INFO(label, 4, 0, 0);
-    cur->send_badge = cur->fault_badge;
+    KASSERT(nwords >= 4 && nwords <= IPC_MAX_WORDS);
+    cur->send_info = IPC_INFO(label, nwords, 0, 0);
+    cur->send_badge = badge;
     cur->send_rights = 0;
     cur->send_is_call = true;
     cur->in_fault = true;

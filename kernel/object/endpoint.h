@@ -62,5 +62,14 @@ bool ipc_fast_reply_recv(endpoint_t *ep, uint64_t info);
 
 /* A fault in the current thread becomes a call on its fault endpoint; false: no handler. */
 bool ipc_send_fault(uint32_t label, const uint64_t words[4], uint64_t fault_addr);
+/*
+ * The same on ep (NULL or closed: false) with that badge and nwords words; past the fourth
+ * they come from the current thread's vCPU exit message (vcpu.c) into the receiver's buffer.
+ */
+bool ipc_send_fault_to(struct endpoint *ep, uint64_t badge, uint32_t label, unsigned nwords,
+                       const uint64_t *words, uint64_t fault_addr);
+
+/* The thread's IPC buffer in the kernel's view, or NULL when it has none or it is not mapped (so). */
+struct agora_ipc_buffer *ipc_buffer(thread_t *t, bool write);
 
 #endif

@@ -1,6 +1,7 @@
 /* Pools, memory objects and the mapping database. */
 #include "object/memory.h"
 #include "object/task.h"
+#include "object/vm.h"
 #include "agora/errors.h"
 #include "arch/x86_64/mm/paging.h"
 #include "lib/log.h"
@@ -239,6 +240,8 @@ void mapping_remove_tree(mapping_t *m)
     }
     unlink_child(m);
     paging_unmap(m->task->root, m->va);
+    if (space_is_vm(m->task))
+        vm_mapping_removed(m->task);
     hash_remove(m->task, m);
     memory_t *mem = m->mem;
     kfree(m);

@@ -26,7 +26,7 @@ typedef struct memory {
 } memory_t;
 
 typedef struct mapping {
-    struct task *task;
+    struct task *task;       /* or a VM's space (object/vm.h): guest-physical va */
     uint64_t va;
     memory_t *mem;
     uint64_t page;           /* index in mem */

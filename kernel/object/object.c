@@ -6,6 +6,8 @@
 #include "object/notification.h"
 #include "object/task.h"
 #include "object/thread.h"
+#include "object/vcpu.h"
+#include "object/vm.h"
 #include "lib/log.h"
 
 void kobject_charge(kobject_t *o, pool_t *pool, uint64_t pages)
@@ -30,6 +32,8 @@ static void destroy(kobject_t *o)
     case OBJ_IOPORT: ioport_destroy((ioport_t *)o); break;
     case OBJ_POOL: pool_destroy((pool_t *)o); break;
     case OBJ_REPLY: reply_destroy((reply_t *)o); break;
+    case OBJ_VM: vm_destroy((vm_t *)o); break;
+    case OBJ_VCPU: vcpu_destroy((vcpu_t *)o); break;
     case OBJ_IRQ_CONTROL:
     case OBJ_MACHINE:
         break;   /* static singletons: nothing to free */

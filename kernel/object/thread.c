@@ -3,6 +3,7 @@
 #include "object/endpoint.h"
 #include "object/notification.h"
 #include "object/task.h"
+#include "object/vcpu.h"
 #include "agora/errors.h"
 #include "arch/x86_64/cpu/gdt.h"
 #include "lib/log.h"
@@ -10,7 +11,7 @@
 #include "mm/kheap.h"
 #include "sched/sched.h"
 
-extern char thread_first_entry[];
+extern char thread_first_entry[], kthread_first_entry[];
 static uint64_t next_thread_id = 1;
 
 #define RFLAGS_IF (1u << 9)
@@ -53,6 +54,26 @@ void thread_start(thread_t *t, uint64_t rip, uint64_t rsp, uint64_t arg)
         *--sp = 0;
     t->ksp = (uint64_t)sp;
     sched_make_ready(t);
+}
+
+void thread_start_kernel(thread_t *t, void (*entry)(void))
+{
+    memset(t->frame, 0, sizeof *t->frame);
+    /* What context_switch pops: r15 r14 r13 r12 rbx rbp, then its return; entry rides in rbx. */
+    uint64_t *sp = (uint64_t *)t->frame;
+    *--sp = (uint64_t)kthread_first_entry;
+    for (int i = 0; i < 6; i++)
+        *--sp = i == 1 ? (uint64_t)entry : 0;   /* pushed from the top: rbp, then rbx */
+    t->ksp = (uint64_t)sp;
+    sched_make_ready(t);
+}
+
+void thread_fault_abandoned(thread_t *t, int64_t status)
+{
+    if (t->vcpu)
+        vcpu_abandon(t);
+    else
+        task_kill(t->task, status);
 }
 
 /* Takes t off the queue of the wait it is in (send, receive, notification, sleep); false if none. */
@@ -98,7 +119,7 @@ void thread_kill(thread_t *t)
         c->callee = 0;
         if (c->state == TS_BLOCKED_REPLY && c->in_fault) {
             /* Its pager died: the faulting instruction can never complete. */
-            task_kill(c->task, -E_DEAD);
+            thread_fault_abandoned(c, -E_DEAD);
         } else if (c->state == TS_BLOCKED_REPLY) {
             thread_set_result(c, -E_DEAD);
             sched_make_ready(c);

@@ -11,6 +11,7 @@
 struct task;
 struct endpoint;
 struct notification;
+struct vcpu;
 
 typedef enum thread_state {
     TS_INACTIVE,        /* created, not started */
@@ -67,11 +68,18 @@ typedef struct thread {
     uint64_t fault_badge;
     bool in_fault;                  /* blocked on a fault message, not a call */
     uint64_t fault_addr;            /* the faulting address of that fault */
+
+    /* Set for the thread that runs a vCPU: it never enters user mode (vcpu.c). */
+    struct vcpu *vcpu;
 } thread_t;
 
 thread_t *thread_create(struct task *task);
 /* Makes it runnable at rip with rsp and rdi = arg (user mode). */
 void thread_start(thread_t *t, uint64_t rip, uint64_t rsp, uint64_t arg);
+/* Makes it runnable in the kernel: entry runs on its own stack (after a switch) and never returns. */
+void thread_start_kernel(thread_t *t, void (*entry)(void));
+/* It waited for a fault reply that can never come: its task dies (a vCPU's thread dies alone). */
+void thread_fault_abandoned(thread_t *t, int64_t status);
 /* Takes the thread out of every queue, wakes whoever waits on it with -E_DEAD, marks it dead. */
 void thread_kill(thread_t *t);
 /*

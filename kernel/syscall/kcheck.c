@@ -2,6 +2,7 @@
  * Consistency check: the frame bitmap's count matches its bits, every user mapping's
  * page-table entry points at its memory object's frame, and that frame is allocated;
  * every thread that may run is on its run queue and no other is (a suspended one never).
+ * VMs' guest-physical mappings are checked (and counted) as tasks' are.
  */
 #include "syscall/kcheck.h"
 #include "arch/x86_64/mm/paging.h"
@@ -11,6 +12,7 @@
 #include "mm/pmm.h"
 #include "object/memory.h"
 #include "object/task.h"
+#include "object/vm.h"
 #include "sched/sched.h"
 
 static uint64_t check_task_mappings(task_t *t, uint64_t *count)
@@ -66,4 +68,6 @@ void kcheck_collect(struct agora_kernel_stats *out)
         }
         out->check_errors += check_task_mappings(t, &out->mappings);
     }
+    for (vm_t *vm = all_vms; vm; vm = vm->all_next)
+        out->check_errors += check_task_mappings(&vm->space, &out->mappings);
 }

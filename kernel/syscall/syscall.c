@@ -6,12 +6,14 @@
 #include "agora/errors.h"
 #include "agora/ipc.h"
 #include "agora/syscalls.h"
+#include "agora/vcpu.h"
 #include "arch/x86_64/cpu/ioperm.h"
 #include "arch/x86_64/cpu/trap.h"
 #include "arch/x86_64/dev/serial.h"
 #include "arch/x86_64/dev/timer.h"
 #include "arch/x86_64/mm/paging.h"
 #include "arch/x86_64/power.h"
+#include "arch/x86_64/svm/svm.h"
 #include "lib/log.h"
 #include "lib/string.h"
 #include "object/cap.h"
@@ -20,6 +22,8 @@
 #include "object/memory.h"
 #include "object/notification.h"
 #include "object/task.h"
+#include "object/vcpu.h"
+#include "object/vm.h"
 #include "sched/sched.h"
 #include "syscall/kcheck.h"
 #include "mm/pmm.h"
@@ -529,17 +533,43 @@ static long handle_SYS_MEMORY_CREATE(trap_frame_t *f)
     return 0;
 }
 
+/* The address space SYS_MAP and SYS_UNMAP name: a task's, or a VM's (guest-physical). */
+static int space_lookup(uint64_t slot, task_t **out)
+{
+    cap_t *c;
+    int err = cap_lookup(cur_caps(), slot, OBJ_NONE, 0, &c);
+    if (err)
+        return err;
+    if (c->obj->type == OBJ_VM && !svm_available())
+        return -E_NOSYS;
+    if (c->obj->type != OBJ_TASK && c->obj->type != OBJ_VM)
+        return -E_TYPE;
+    if (!(c->rights & RIGHT_MANAGE))
+        return -E_PERM;
+    *out = (task_t *)c->obj;
+    return 0;
+}
+
+static bool space_range_ok(task_t *t, uint64_t va, uint64_t len)
+{
+    if (space_is_vm(t))
+        return va < VM_GPA_LIMIT && len <= VM_GPA_LIMIT - va;
+    return user_range_ok(va, len);
+}
+
 static long handle_SYS_MAP(trap_frame_t *f)
 {
-    cap_t *tc, *mc;
+    cap_t *mc;
+    task_t *t;
     uint64_t off = A2, va = A3, pages = A4, rights = A5;
-    LOOKUP(A0, OBJ_TASK, RIGHT_MANAGE, &tc);
+    int err = space_lookup(A0, &t);
+    if (err)
+        return err;
     if (rights & ~(uint64_t)(RIGHT_READ | RIGHT_WRITE | RIGHT_EXEC) || !(rights & RIGHT_READ))
         return -E_INVAL;
-    if ((rights & RIGHT_WRITE) && (rights & RIGHT_EXEC))
-        return -E_INVAL;   /* W^X for user pages too */
+    if ((rights & RIGHT_WRITE) && (rights & RIGHT_EXEC) && !space_is_vm(t))
+        return -E_INVAL;   /* W^X for user pages too (guest memory is data to the host) */
     LOOKUP(A1, OBJ_MEMORY, (uint32_t)rights, &mc);
-    task_t *t = (task_t *)tc->obj;
     memory_t *m = (memory_t *)mc->obj;
     if (t->dead)
         return -E_DEAD;
@@ -547,7 +577,7 @@ static long handle_SYS_MAP(trap_frame_t *f)
         return -E_RANGE;
     if (va & (PAGE_SIZE - 1))
         return -E_ALIGN;
-    if (!user_range_ok(va, pages * PAGE_SIZE))
+    if (!space_range_ok(t, va, pages * PAGE_SIZE))
         return -E_FAULT;
     for (uint64_t i = 0; i < pages; i++)
         if (mapping_find(t, va + i * PAGE_SIZE))
@@ -565,14 +595,15 @@ static long handle_SYS_MAP(trap_frame_t *f)
 
 static long handle_SYS_UNMAP(trap_frame_t *f)
 {
-    cap_t *tc;
+    task_t *t;
     uint64_t va = A1, pages = A2;
-    LOOKUP(A0, OBJ_TASK, RIGHT_MANAGE, &tc);
+    int err = space_lookup(A0, &t);
+    if (err)
+        return err;
     if (va & (PAGE_SIZE - 1))
         return -E_ALIGN;
-    if (pages > MAP_MAX_PAGES || !user_range_ok(va, pages * PAGE_SIZE))
+    if (pages > MAP_MAX_PAGES || !space_range_ok(t, va, pages * PAGE_SIZE))
         return -E_FAULT;
-    task_t *t = (task_t *)tc->obj;
     long n = 0;
     for (uint64_t i = 0; i < pages; i++) {
         mapping_t *m = mapping_find(t, va + i * PAGE_SIZE);
@@ -725,12 +756,114 @@ static long handle_SYS_MEMORY_PHYS(trap_frame_t *f)
     return (long)m->frames[A2];
 }
 
+/* ---- virtual machines ---- */
+
+#define NEED_SVM()                                                             \
+    do {                                                                       \
+        if (!svm_available())                                                  \
+            return -E_NOSYS;                                                   \
+    } while (0)
+
+static long handle_SYS_VM_CREATE(trap_frame_t *f)
+{
+    cap_t *pc, *ec = 0, *dst;
+    NEED_SVM();
+    LOOKUP(A0, OBJ_POOL, RIGHT_MANAGE, &pc);
+    if (A1 != CAP_NULL)
+        LOOKUP(A1, OBJ_ENDPOINT, RIGHT_WRITE, &ec);
+    EMPTY_SLOT(A2, &dst);
+    vm_t *vm = vm_create((pool_t *)pc->obj, ec ? (endpoint_t *)ec->obj : 0, ec ? ec->badge : 0);
+    if (!vm)
+        return -E_NOMEM;
+    cap_install(dst, &vm->space.obj, RIGHTS_ALL, 0, 0);
+    return 0;
+}
+
+static long handle_SYS_VCPU_CREATE(trap_frame_t *f)
+{
+    cap_t *vc, *tc, *pc, *dst;
+    NEED_SVM();
+    LOOKUP(A0, OBJ_VM, RIGHT_MANAGE, &vc);
+    LOOKUP(A1, OBJ_TASK, RIGHT_MANAGE, &tc);
+    LOOKUP(A2, OBJ_POOL, RIGHT_MANAGE, &pc);
+    EMPTY_SLOT(A3, &dst);
+    task_t *t = (task_t *)tc->obj;
+    if (t->dead)
+        return -E_DEAD;
+    vcpu_t *v = vcpu_create((vm_t *)vc->obj, t, (pool_t *)pc->obj);
+    if (!v)
+        return -E_NOMEM;
+    cap_install(dst, &v->obj, RIGHTS_ALL, 0, 0);
+    return 0;
+}
+
+static long handle_SYS_VCPU_STATE_READ(trap_frame_t *f)
+{
+    cap_t *vc;
+    struct agora_vcpu_state s;
+    NEED_SVM();
+    LOOKUP(A0, OBJ_VCPU, RIGHT_MANAGE, &vc);
+    vcpu_t *v = (vcpu_t *)vc->obj;
+    int err = vcpu_state_access(v);
+    if (err)
+        return err;
+    svm_state_read(v->vmcb, &v->gprs, &s);
+    return copy_to_user(cur_task()->root, A1, &s, sizeof s);
+}
+
+static long handle_SYS_VCPU_STATE_WRITE(trap_frame_t *f)
+{
+    cap_t *vc;
+    struct agora_vcpu_state s;
+    NEED_SVM();
+    LOOKUP(A0, OBJ_VCPU, RIGHT_MANAGE, &vc);
+    vcpu_t *v = (vcpu_t *)vc->obj;
+    int err = copy_from_user(cur_task()->root, &s, A1, sizeof s);
+    if (!err)
+        err = svm_state_check(&s);
+    if (!err)
+        err = vcpu_state_access(v);
+    if (err)
+        return err;
+    svm_state_write(v->vmcb, &v->gprs, &s);
+    return 0;
+}
+
+static long handle_SYS_VCPU_START(trap_frame_t *f)
+{
+    cap_t *vc, *ec;
+    NEED_SVM();
+    LOOKUP(A0, OBJ_VCPU, RIGHT_MANAGE, &vc);
+    LOOKUP(A1, OBJ_ENDPOINT, RIGHT_WRITE, &ec);
+    if (A2 > sched_current()->priority)
+        return -E_PERM;
+    vcpu_t *v = (vcpu_t *)vc->obj;
+    if (v->thread->state == TS_DEAD)
+        return -E_DEAD;
+    if (v->thread->state != TS_INACTIVE)
+        return -E_STATE;
+    vcpu_start(v, (endpoint_t *)ec->obj, ec->badge, (uint8_t)A2);
+    return 0;
+}
+
+static long handle_SYS_VCPU_POKE(trap_frame_t *f)
+{
+    cap_t *vc;
+    NEED_SVM();
+    LOOKUP(A0, OBJ_VCPU, RIGHT_MANAGE, &vc);
+    vcpu_t *v = (vcpu_t *)vc->obj;
+    if (v->thread->state == TS_DEAD)
+        return -E_DEAD;
+    v->poked = true;
+    return 0;
+}
+
 /* ---- entry ---- */
 
 void syscall_dispatch(trap_frame_t *f)
 {
     uint64_t nr = f->rax;
-    long r = nr < SYS_COUNT ? handlers[nr](f) : -E_NOSYS;
+    long r = nr < SYS_COUNT && handlers[nr] ? handlers[nr](f) : -E_NOSYS;
     thread_t *cur = sched_current();
     if (r != KEEP_FRAME)
         cur->frame->rax = (uint64_t)r;

@@ -10,6 +10,7 @@
 #include <agora/errors.h>
 #include <agora/ipc.h>
 #include <agora/objects.h>
+#include <agora/vcpu.h>
 #include <libagora/printf.h>
 #include <libagora/runtime.h>
 #include <libagora/spawn.h>
@@ -302,6 +303,77 @@ static void bench_map_unmap(void)
     drop(mem);
 }
 
+/* A guest in flat 32-bit protected mode at GUEST_RIP: vmmcall; jmp back to it. */
+#define GUEST_RIP 0x1000ull
+static const uint8_t guest_loop[] = { 0x0f, 0x01, 0xd9, 0xeb, 0xfb };
+
+static void guest_state(struct agora_vcpu_state *s)
+{
+    const struct agora_vcpu_segment code = { 0x08, 0xC9B, 0xFFFFFFFF, 0 }, data = { 0x10, 0xC93, 0xFFFFFFFF, 0 };
+
+    memset(s, 0, sizeof(*s));
+    s->rip = GUEST_RIP;
+    s->rflags = 2;
+    s->cr0 = 0x11;                           /* PE, ET */
+    s->efer = 1ull << 12;                    /* SVME */
+    s->pat = 0x0007040600070406ull;
+    s->cs = code;
+    s->ds = s->es = s->ss = s->fs = s->gs = data;
+    s->tr = (struct agora_vcpu_segment){ 0x18, 0x8B, 0x67, 0 };
+}
+
+/*
+ * A VM exit through user level: the guest's vmmcall exits, the kernel sends the exit to us
+ * (its exit handler), we answer with the next rip by SYS_REPLY_RECV, and the vCPU enters
+ * the guest again, which loops to the next vmmcall. One operation is one such round.
+ */
+static void bench_vm_exit(void)
+{
+    uint64_t vm = new_slot(), vcpu = new_slot(), ep = new_slot(), mem = new_slot();
+    struct agora_vcpu_state s;
+    struct agora_msg m;
+    long r = sys_vm_create(CAP_INIT_POOL, 0, vm);
+
+    if (r == -E_NOSYS) {
+        agora_printf("kbench: no SVM here: vm_exit_round_trip skipped\n");
+        agora_slot_free(vm);
+        agora_slot_free(vcpu);
+        agora_slot_free(ep);
+        agora_slot_free(mem);
+        return;
+    }
+    must(r, "sys_vm_create");
+    must(sys_endpoint_create(CAP_INIT_POOL, ep), "sys_endpoint_create");
+    must(sys_memory_create(CAP_INIT_POOL, 1, mem), "sys_memory_create");
+    must(sys_map(CAP_SELF_TASK, mem, 0, SCRATCH_VADDR, 1, RIGHT_READ | RIGHT_WRITE), "sys_map");
+    memcpy((void *)SCRATCH_VADDR, guest_loop, sizeof(guest_loop));
+    must(sys_unmap(CAP_SELF_TASK, SCRATCH_VADDR, 1), "sys_unmap");
+    must(sys_map(vm, mem, 0, GUEST_RIP, 1, RIGHT_READ | RIGHT_EXEC), "sys_map (guest)");
+    must(sys_vcpu_create(vm, CAP_SELF_TASK, CAP_INIT_POOL, vcpu), "sys_vcpu_create");
+    guest_state(&s);
+    must(sys_vcpu_state_write(vcpu, &s), "sys_vcpu_state_write");
+    must(sys_vcpu_start(vcpu, ep, PRIORITY), "sys_vcpu_start");
+    must(sys_recv(ep, &m), "sys_recv (the first exit)");
+    for (uint64_t b = 0; b < batches + WARMUP / BATCH; b++) {
+        uint64_t t0 = rdtsc();
+
+        for (unsigned i = 0; i < BATCH; i++) {
+            if (IPC_LABEL(m.info) != IPC_LABEL_VCPU_EXIT || m.mr[VCPU_MR_CODE] != VCPU_EXIT_VMMCALL)
+                must(-E_STATE, "the guest's exit (not a vmmcall)");
+            m = (struct agora_msg){ IPC_INFO(IPC_LABEL_VCPU_RESUME, 2, 0, 0), 0,
+                                    { VCPU_SET_RIP, GUEST_RIP + 3, 0, 0 } };
+            must(sys_reply_recv(ep, &m), "sys_reply_recv (the exit)");
+        }
+        if (b >= WARMUP / BATCH)
+            samples[b - WARMUP / BATCH] = rdtsc() - t0;
+    }
+    report("vm_exit_round_trip", 1);
+    drop(vcpu);               /* it dies waiting for our answer */
+    drop(vm);
+    drop(mem);
+    drop(ep);
+}
+
 int main(uint64_t arg)
 {
     const char *mode;
@@ -339,5 +411,6 @@ int main(uint64_t arg)
     bench_notification();
     bench_page_fault();
     bench_map_unmap();
+    bench_vm_exit();
     finish(0);
 }

@@ -13,6 +13,7 @@
 #include <agora/errors.h>
 #include <agora/ipc.h>
 #include <agora/objects.h>
+#include <agora/vcpu.h>
 #include <libagora/printf.h>
 #include <libagora/runtime.h>
 #include <libagora/spawn.h>
@@ -32,6 +33,7 @@
 #define MAX_SUSPENDED_OPS  40       /* a suspended worker stays stopped for up to this many operations */
 #define PROGRESS_EVERY     20000
 #define MAX_REPORTS        10       /* failure lines printed in full */
+#define KS_SCRATCH_VADDR   0x0000000031000000ull   /* the coordinator writes the guest code here */
 
 static const char *const op_names[KS_OP_COUNT] = {
 #define KS_OP_NAME(name, text) [name] = text,
@@ -54,11 +56,12 @@ typedef struct worker {
     bool suspended;             /* its client thread is stopped (SYS_THREAD_SUSPEND) */
     bool may_intr;              /* suspended with THREAD_SUSPEND_INTERRUPT since its last report */
     uint64_t resume_at;         /* while suspended: the operation count at which it goes on */
+    uint64_t vm, vcpu;          /* its VM and the vCPU its task runs (CAP_NULL: none) */
 } worker_t;
 
 typedef struct counts {
     uint64_t ops, kills, spawns, dead, vanished, skipped, recoveries, failures;
-    uint64_t suspends, in_call, intr_waits, interrupted;
+    uint64_t suspends, in_call, intr_waits, interrupted, vms;
     uint64_t per_op[KS_OP_COUNT];
 } counts_t;
 
@@ -74,6 +77,8 @@ static uint64_t next_kill;
 static uint64_t heap_peak;
 static volatile uint64_t progress;      /* messages the coordinator handled (for the watchdog) */
 static volatile bool watching;          /* a run is on: workers should make progress */
+static bool have_svm;                   /* VMs for the workers (their idle time goes to guests) */
+static uint64_t guest_mem, guest_exit_ep;
 
 static uint64_t rng_next(void)
 {
@@ -224,6 +229,87 @@ static void drop_endpoint(worker_t *w)
     w->ep = CAP_NULL;
 }
 
+/* ---- VMs: each worker's task also runs a vCPU spinning in a guest, below every thread ---- */
+
+#define KS_VCPU_PRIORITY (KS_WORKER_PRIORITY - 10)
+#define KS_GUEST_RIP     0x1000ull
+
+/* One page of guest code (jmp .), and an exit endpoint nobody receives on: it never exits. */
+static void vm_setup(void)
+{
+    static const uint8_t spin[] = { 0xeb, 0xfe };
+    long m = agora_slot_alloc(), e = agora_slot_alloc(), vm = agora_slot_alloc();
+
+    if (m < 0 || e < 0 || vm < 0)
+        return;
+    if (sys_vm_create(CAP_INIT_POOL, 0, (uint64_t)vm) < 0) {   /* -E_NOSYS: no SVM */
+        agora_slot_free(m);
+        agora_slot_free(e);
+        agora_slot_free(vm);
+        return;
+    }
+    drop_slot((uint64_t)vm);
+    if (sys_memory_create(CAP_INIT_POOL, 1, (uint64_t)m) < 0 ||
+        sys_endpoint_create(CAP_INIT_POOL, (uint64_t)e) < 0 ||
+        sys_map(CAP_SELF_TASK, (uint64_t)m, 0, KS_SCRATCH_VADDR, 1, RIGHT_READ | RIGHT_WRITE) < 0) {
+        fail("setting up the guest");
+        return;
+    }
+    memcpy((void *)KS_SCRATCH_VADDR, spin, sizeof(spin));
+    sys_unmap(CAP_SELF_TASK, KS_SCRATCH_VADDR, 1);
+    guest_mem = (uint64_t)m;
+    guest_exit_ep = (uint64_t)e;
+    have_svm = true;
+}
+
+static void vm_teardown(void)
+{
+    if (!have_svm)
+        return;
+    drop_slot(guest_mem);
+    drop_slot(guest_exit_ep);
+}
+
+static void vm_drop(worker_t *w)
+{
+    drop_slot(w->vcpu);
+    drop_slot(w->vm);
+    w->vcpu = w->vm = CAP_NULL;
+}
+
+/* A VM with the guest page and a vCPU in w's task, started (it runs when nothing else can). */
+static void vm_start(worker_t *w)
+{
+    const struct agora_vcpu_segment code = { 0x08, 0xC9B, 0xFFFFFFFF, 0 }, data = { 0x10, 0xC93, 0xFFFFFFFF, 0 };
+    struct agora_vcpu_state s;
+    long vm = agora_slot_alloc(), vcpu = agora_slot_alloc(), r = -E_NOMEM;
+
+    if (!have_svm)
+        return;
+    w->vm = vm < 0 ? CAP_NULL : (uint64_t)vm;
+    w->vcpu = vcpu < 0 ? CAP_NULL : (uint64_t)vcpu;
+    memset(&s, 0, sizeof(s));
+    s.rip = KS_GUEST_RIP;
+    s.rflags = 2;
+    s.cr0 = 0x11;
+    s.efer = 1ull << 12;
+    s.pat = 0x0007040600070406ull;
+    s.cs = code;
+    s.ds = s.es = s.ss = s.fs = s.gs = data;
+    s.tr = (struct agora_vcpu_segment){ 0x18, 0x8B, 0x67, 0 };
+    if (vm >= 0 && vcpu >= 0 && (r = sys_vm_create(CAP_INIT_POOL, 0, w->vm)) >= 0 &&
+        (r = sys_map(w->vm, guest_mem, 0, KS_GUEST_RIP, 1, RIGHT_READ | RIGHT_EXEC)) >= 0 &&
+        (r = sys_vcpu_create(w->vm, w->child.task, CAP_INIT_POOL, w->vcpu)) >= 0 &&
+        (r = sys_vcpu_state_write(w->vcpu, &s)) >= 0)
+        r = sys_vcpu_start(w->vcpu, guest_exit_ep, KS_VCPU_PRIORITY);
+    if (r < 0) {
+        fail("starting the vCPU of worker %u: %s", (unsigned)(w - workers), agora_error_name(r));
+        vm_drop(w);
+        return;
+    }
+    st.vms++;
+}
+
 /* ---- worker lives ---- */
 
 static void spawn_worker(worker_t *w)
@@ -264,6 +350,7 @@ static void spawn_worker(worker_t *w)
     w->live = true;
     w->hello = false;
     st.spawns++;
+    vm_start(w);
     /* It runs only when we wait (it has a lower priority): its peers' slots are filled by then. */
     for (unsigned j = 0; j < opt.workers; j++) {
         worker_t *p = &workers[j];
@@ -290,9 +377,14 @@ static void sample_heap(void)
 static void kill_worker(worker_t *w)
 {
     long r = sys_task_kill(w->child.task, 0);
+    struct agora_vcpu_state s;
 
     if (r < 0)
         fail("killing worker %u: %s", (unsigned)(w - workers), agora_error_name(r));
+    /* Its vCPU died with its task, running or not. */
+    if (w->vcpu != CAP_NULL && (r = sys_vcpu_state_read(w->vcpu, &s)) != -E_DEAD)
+        fail("the vCPU of killed worker %u: %s, not -E_DEAD", (unsigned)(w - workers), agora_error_name(r));
+    vm_drop(w);
     agora_child_release(&w->child);
     w->live = false;
     w->hello = false;
@@ -744,7 +836,7 @@ int main(uint64_t arg)
         finish();
     }
     for (unsigned i = 0; i < KS_MAX_WORKERS; i++)
-        workers[i].ep = CAP_NULL;
+        workers[i].ep = workers[i].vm = workers[i].vcpu = CAP_NULL;
     start_watchdog();
     take_snapshot(&first);
     heap_peak = first.k.heap_bytes;
@@ -754,6 +846,7 @@ int main(uint64_t arg)
         finish();
     }
     coord_ep = (uint64_t)slot;
+    vm_setup();
     start_us = (uint64_t)sys_clock();
 
     /* A short first round makes the page tables and heap blocks a run needs. */
@@ -763,11 +856,12 @@ int main(uint64_t arg)
     take_snapshot(&warm);
     memset(&st.per_op, 0, sizeof(st.per_op));
     st.ops = st.kills = st.spawns = st.dead = st.vanished = st.skipped = st.recoveries = 0;
-    st.suspends = st.in_call = st.intr_waits = st.interrupted = 0;
+    st.suspends = st.in_call = st.intr_waits = st.interrupted = st.vms = 0;
     heap_peak = warm.k.heap_bytes;
 
     run(opt.ops);
     drop_slot(coord_ep);
+    vm_teardown();
     take_snapshot(&end);
 
     agora_printf("kstress: %lu operations, %lu kills, %lu spawns (%lu operations of warm-up before), "
@@ -782,6 +876,8 @@ int main(uint64_t arg)
     agora_printf("kstress: %lu client threads suspended (%lu waiting in a call, %lu waits interrupted); "
                  "%lu calls to a peer failed -E_INTR\n", (unsigned long)st.suspends, (unsigned long)st.in_call,
                  (unsigned long)st.intr_waits, (unsigned long)st.interrupted);
+    agora_printf("kstress: %lu VMs, each with a vCPU spinning in its guest below the workers' priority%s\n",
+                 (unsigned long)st.vms, have_svm ? "" : " (no SVM)");
     if (st.ops < opt.ops)
         fail("only %lu of %lu operations ran", (unsigned long)st.ops, (unsigned long)opt.ops);
     compare(&first, &warm, &end, warm_peak);

@@ -61,6 +61,13 @@ context_switch:
     popq %rbp
     ret
 
+/* First run of a kernel thread (thread_start_kernel): the function to run is in rbx. */
+    .global kthread_first_entry
+kthread_first_entry:
+    call sched_finish_switch
+    call *%rbx
+    ud2
+
 /* First return of a new thread: its stack holds a trap_frame right here. */
     .global thread_first_entry
 thread_first_entry:

@@ -8,6 +8,7 @@
 #include <agora/errors.h>
 #include <agora/ipc.h>
 #include <agora/syscalls.h>
+#include <agora/vcpu.h>
 
 /*
  * Every stub returns the kernel's rax: >= 0 on success, a negated enum agora_error on
@@ -18,7 +19,7 @@
  * The stubs treat every argument register as clobbered, not only rcx and r11: IPC calls
  * return words in them, and the kernel is then free to leave the same exit path on all calls.
  */
-_Static_assert(SYS_COUNT == 48, "a system call was added: give it a stub in libagora/sys.h");
+_Static_assert(SYS_COUNT == 56, "a system call was added: give it a stub in libagora/sys.h");
 
 static inline long agora_syscall6(long n, long a0, long a1, long a2, long a3, long a4, long a5)
 {
@@ -203,5 +204,22 @@ static inline long sys_device_memory(uint64_t machine, uint64_t phys, uint64_t p
 /* The physical address of page `page` of a memory object, for a device's DMA (>= 0), or an error. */
 static inline long sys_memory_phys(uint64_t machine, uint64_t memory, uint64_t page)
 { return AGORA_SC3(SYS_MEMORY_PHYS, machine, memory, page); }
+
+/* ---- virtual machines (<agora/vcpu.h>): -E_NOSYS without SVM ---- */
+/* A VM; its nested page faults go to pager (an endpoint, or 0: to each vCPU's exit handler). */
+static inline long sys_vm_create(uint64_t pool, uint64_t pager, uint64_t dst)
+{ return AGORA_SC3(SYS_VM_CREATE, pool, pager, dst); }
+/* A vCPU of vm, run by a new thread of task (it dies with that task). */
+static inline long sys_vcpu_create(uint64_t vm, uint64_t task, uint64_t pool, uint64_t dst)
+{ return AGORA_SC4(SYS_VCPU_CREATE, vm, task, pool, dst); }
+static inline long sys_vcpu_state_read(uint64_t vcpu, struct agora_vcpu_state *out)
+{ return AGORA_SC2(SYS_VCPU_STATE_READ, vcpu, out); }
+static inline long sys_vcpu_state_write(uint64_t vcpu, const struct agora_vcpu_state *s)
+{ return AGORA_SC2(SYS_VCPU_STATE_WRITE, vcpu, s); }
+/* Runs the guest; every exit is a call on exit_ep (IPC_LABEL_VCPU_EXIT). */
+static inline long sys_vcpu_start(uint64_t vcpu, uint64_t exit_ep, uint64_t priority)
+{ return AGORA_SC3(SYS_VCPU_START, vcpu, exit_ep, priority); }
+/* An exit (VCPU_EXIT_POKE) before the vCPU runs guest code again. */
+static inline long sys_vcpu_poke(uint64_t vcpu) { return AGORA_SC1(SYS_VCPU_POKE, vcpu); }
 
 #endif
