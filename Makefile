@@ -132,10 +132,11 @@ $(ELFCHECK): tools/elfcheck.c kernel/lib/elf.c kernel/lib/elf.h include/agora/bo
 	@echo "  HOSTCC  $@"
 	$(Q)$(HOST_CC) -std=gnu11 -O2 -Wall -Wextra -Werror -Ikernel -Iinclude -o $@ tools/elfcheck.c kernel/lib/elf.c
 
-# USER_PROGRAM(name,dir): build/user/<name>.elf from every dir/*.c and dir/*.S, with crt0
-# and libagora. A new program is one more $(eval ...) line below.
+# USER_PROGRAM(name,dir[,more sources]): build/user/<name>.elf from every dir/*.c and
+# dir/*.S (and the sources listed third, shared with another program), with crt0 and
+# libagora. A new program is one more $(eval ...) line below.
 define USER_PROGRAM
-USER_OBJ_$(1) := $$(patsubst %,$(UBUILD)/obj/%.o,$$(basename $$(sort $$(wildcard $(2)/*.c $(2)/*.S))))
+USER_OBJ_$(1) := $$(patsubst %,$(UBUILD)/obj/%.o,$$(basename $$(sort $$(wildcard $(2)/*.c $(2)/*.S)) $(3)))
 USER_ELVES += $(UBUILD)/$(1).elf
 USER_DEPS += $$(USER_OBJ_$(1):.o=.d)
 $(UBUILD)/$(1).elf: $(CRT0) $$(USER_OBJ_$(1)) $(LIBAGORA) $(USER_LD) $(ELFCHECK)
@@ -155,6 +156,8 @@ $(eval $(call USER_PROGRAM,kbench-peer,tests/kbench/peer))
 $(eval $(call USER_PROGRAM,names-test,tests/names-test))
 $(eval $(call USER_PROGRAM,names-test-svc,tests/names-test/svc))
 $(eval $(call USER_PROGRAM,vfs,servers/vfs))
+# tmpfs links vfs's tree and allocator, the same sources (servers/tmpfs/README.md).
+$(eval $(call USER_PROGRAM,tmpfs,servers/tmpfs,servers/vfs/ramfs.c servers/vfs/heap.c))
 $(eval $(call USER_PROGRAM,serial,drivers/serial))
 $(eval $(call USER_PROGRAM,serial-test,tests/serial-test))
 $(eval $(call USER_PROGRAM,tty,servers/tty))
@@ -265,7 +268,7 @@ image: $(ISO)
 # a login shell (posix_login=1: it reads /etc/profile). Without dash (its source could not be
 # fetched) the image is init alone, with init's console (q halts). The system test
 # shell-boot.test boots this ISO (its `iso:` line).
-SYSTEM_MODULES := init names serial tty vfs pm
+SYSTEM_MODULES := init names serial tty vfs tmpfs pm
 SYSTEM_CMDLINE := posix_init=/bin/sh posix_login=1
 $(ISO): $(KERNEL_ELF) $(SYSTEM_MODULES:%=$(UBUILD)/%.elf) $(SYSTEM_ROOTFS_CPIO) images/grub.cfg tools/mkiso.sh
 	$(Q)if [ -f $(UBUILD)/dash.elf ]; then \

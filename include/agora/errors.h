@@ -36,7 +36,8 @@
     X(E_SRCH,     29, "no such process") \
     X(E_PIPE,     30, "write to a pipe that no one can read") \
     X(E_INTR,     31, "interrupted") \
-    X(E_ACCES,    32, "permission denied")
+    X(E_ACCES,    32, "permission denied") \
+    X(E_XDEV,     41, "a rename or link across file systems")
 
 enum agora_error {
 #define AGORA_ERROR_ENUM(name, num, desc) name = num,

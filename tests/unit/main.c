@@ -22,6 +22,7 @@ static int (*const suite_registrations[])(void) = {
     test_pm_register,
     test_termios_register,
     test_cow_register,
+    test_mount_register,
 };
 
 static bool register_all(void)

@@ -19,5 +19,6 @@ int test_tty_register(void);
 int test_pm_register(void);
 int test_termios_register(void);
 int test_cow_register(void);
+int test_mount_register(void);
 
 #endif

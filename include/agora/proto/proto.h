@@ -47,7 +47,8 @@
     X(PROTO_ID_VFS, 2, "vfs: files, directories, descriptors") \
     X(PROTO_ID_CHAR, 3, "char: character devices (serial, ...)") \
     X(PROTO_ID_TTY, 4, "tty: terminal modes (the tty server; its data is the char protocol)") \
-    X(PROTO_ID_PM, 5, "pm: POSIX processes (fork, exec, wait, exit, kill, brk)")
+    X(PROTO_ID_PM, 5, "pm: POSIX processes (fork, exec, wait, exit, kill, brk)") \
+    X(PROTO_ID_FS, 7, "fs: file-system servers as vfs asks them (inodes; proto/fs.h)")
 
 enum proto_id {
 #define PROTO_ID_ENUM(name, num, doc) name = num,
