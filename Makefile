@@ -177,6 +177,7 @@ $(eval $(call POSIX_PROGRAM,posix-poll,tests/posix-poll))
 $(eval $(call POSIX_PROGRAM,posix-mount,tests/posix-mount))
 $(eval $(call POSIX_PROGRAM,poweroff,userland/poweroff))
 $(eval $(call POSIX_PROGRAM,ps,userland/ps))
+$(eval $(call POSIX_PROGRAM,mount,userland/mount))
 $(eval $(call POSIX_PROGRAM,posix-bench,tests/posix-bench))
 $(eval $(call POSIX_PROGRAM,posix-bench-true,tests/posix-bench/true))
 
@@ -251,7 +252,7 @@ user: $(BENCH_ROOTFS_CPIO)
 # The normal image's root (make run): images/rootfs, images/system over it (/etc/profile),
 # dash as /bin/sh when it could be built, and our POSIX programs in /bin. tools/mkrootfs.sh
 # rewrites it only when its bytes change, so the ISO is not rebuilt for nothing.
-SYSTEM_ROOTFS_BIN  := poweroff ps posix-hello
+SYSTEM_ROOTFS_BIN  := poweroff ps mount posix-hello
 SYSTEM_ROOTFS_CPIO := $(UBUILD)/system-rootfs.cpio
 $(SYSTEM_ROOTFS_CPIO): $(shell find images/rootfs images/system) \
 		$(SYSTEM_ROOTFS_BIN:%=$(UBUILD)/%.elf) tools/mkrootfs.sh Makefile dash-optional busybox-optional
@@ -298,7 +299,8 @@ test: deps
 	@tests/run-all.sh $(KERNEL_ELF)
 
 bench: deps $(KERNEL_ELF) $(UBUILD)/kbench.elf $(UBUILD)/kbench-peer.elf $(ISO) \
-		$(BENCH_ROOTFS_CPIO) $(UBUILD)/init.elf $(UBUILD)/names.elf $(UBUILD)/vfs.elf $(UBUILD)/pm.elf
+		$(BENCH_ROOTFS_CPIO) $(UBUILD)/init.elf $(UBUILD)/names.elf $(UBUILD)/vfs.elf $(UBUILD)/tmpfs.elf \
+		$(UBUILD)/pm.elf
 	tools/bench.sh $(KERNEL_ELF)
 
 clean:

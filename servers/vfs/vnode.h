@@ -60,10 +60,11 @@ void vn_unref(struct vfs_node *n);
 void vn_gc(void);
 
 /*
- * MOUNT: covers directory dir of vfs's tree (which the caller resolved) with the server
- * at endpoint slot ep (kept by the mount from now on, also on failure: the caller deletes
- * it only when this returns an error before FS_MOUNT... see vn_mount's comment in vnode.c).
- * Errors as VFS_MOUNT (vfs.h).
+ * MOUNT: covers directory dir of vfs's tree (the caller resolved it) with the server at
+ * endpoint slot ep, after the server answered FS_MOUNT. On success the mount owns the
+ * slot (vn_unmount gives it back); on an error the caller still does (and deletes it).
+ * Errors as VFS_MOUNT (vfs.h); -E_INVAL also for a server whose FS_MOUNT reply makes no
+ * sense (the server then thinks itself mounted: it is not trusted further).
  */
 long vn_mount(struct vfs_node *dir, uint64_t ep, const char *type, uint64_t flags);
 /* UNMOUNT of the mount whose root is root: -E_INVAL, -E_BUSY; the endpoint slot in *ep for the caller to delete. */
