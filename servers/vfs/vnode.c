@@ -91,6 +91,7 @@ static struct vfs_node *vn_get(struct vfs_mount *m, const struct fs_attr *a)
     }
     n->fs_refs++;
     apply_attr(n, a);
+    vn.gc_pending = true;
     return n;
 }
 
@@ -107,10 +108,14 @@ void vn_unref(struct vfs_node *n)
     }
     if (n->refs > 0)
         n->refs--;
+    vn.gc_pending = true;
 }
 
 void vn_gc(void)
 {
+    if (!vn.gc_pending)
+        return;                     /* most requests never touch a mount */
+    vn.gc_pending = false;
     for (unsigned i = 0; i < VFS_MOUNT_MAX; i++) {
         struct vfs_mount *m = &vn.mounts[i];
         struct vfs_node **p, *n;

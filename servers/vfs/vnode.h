@@ -42,6 +42,7 @@ struct vn_state {
     vn_call_fn call;
     struct vfs_mount mounts[VFS_MOUNT_MAX];
     unsigned nmounts;
+    bool gc_pending;                /* a remote vnode may have no holder: vn_gc has work */
 };
 
 extern struct vn_state vn;
