@@ -55,8 +55,8 @@
  * -E_NOSYS (an unknown label, or a message this server does not implement), -E_STATE
  * (anything but MOUNT before MOUNT, or after UNMOUNT), -E_NOENT (an inode vfs holds no
  * reference to), -E_INVAL (a bad name string: empty, unterminated, with a '/' or NUL;
- * unknown flag bits), -E_NOMEM (the server is out of memory), -E_FBIG (past the server's
- * largest file), -E_NOSPC-like conditions are -E_NOMEM until an error is added for them.
+ * unknown flag bits), -E_NOMEM (the server is out of memory; also a full disk until an
+ * error for that is added), -E_FBIG (past the server's largest file).
  * A server answers every malformed request with an error and goes on serving.
  *
  * MOUNT(flags) -> root, the root directory's attributes (one reference), fs information:
@@ -66,7 +66,7 @@
  *   MOUNT is -E_BUSY. ext2: read the superblock, check features, mark the file system not
  *   clean (unless read-only).
  * UNMOUNT() -> as SYNC, then the server marks itself clean and answers; every reference
- *   vfs held is dropped (vfs forgets them). Afterwards only -E_STATE. vfs sends it only
+ *   vfs held is dropped (vfs forgets them). Afterwards -E_STATE (MOUNT: -E_BUSY). vfs sends it only
  *   when no vnode of the mount is in use (VFS_UNMOUNT answers -E_BUSY otherwise).
  * LOOKUP(dir, name) -> the attributes of dir's entry name (one reference). "." is dir,
  *   ".." its parent (the file system's root: itself; vfs crosses mount points itself and
