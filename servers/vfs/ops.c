@@ -436,7 +436,7 @@ static long do_stat(void *ctx, const struct vfs_stat_req *rq, struct vfs_stat_re
     if ((r = client_of(ctx, &c)) < 0 || (r = check_path(&rq->path)) < 0 ||
         (r = path_lookup(&vfs_fs, c->cwd, rq->path.bytes, rq->path.len, &n)) < 0)
         return r;
-    if (vn_remote(n) && (r = vn_getattr(n)) < 0)
+    if (vn_remote(n) && !vn_attr_fresh(n) && (r = vn_getattr(n)) < 0)
         return r;
     fill_stat(n, &rp->st);
     return 0;

@@ -43,6 +43,7 @@ struct vfs_node {
     struct vfs_mount *covered_by;   /* a directory of this tree with a file system mounted on it */
     uint32_t fs_refs;               /* remote: references vfs holds at the server */
     struct vfs_node *next;          /* remote: the mount's list of vnodes */
+    uint64_t attr_seq;              /* remote: the request (vn.seq) in which its attributes came */
 };
 
 struct ramfs {

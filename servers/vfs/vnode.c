@@ -38,6 +38,7 @@ static void set_name(fs_name_t *f, const char *name, uint64_t len)
 
 static void apply_attr(struct vfs_node *n, const struct fs_attr *a)
 {
+    n->attr_seq = vn.seq;
     n->ino = a->ino;
     n->mode = (uint32_t)a->mode;
     n->nlink = (uint32_t)a->nlink;
@@ -113,6 +114,7 @@ void vn_unref(struct vfs_node *n)
 
 void vn_gc(void)
 {
+    vn.seq++;
     if (!vn.gc_pending)
         return;                     /* most requests never touch a mount */
     vn.gc_pending = false;

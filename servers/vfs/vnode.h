@@ -43,6 +43,7 @@ struct vn_state {
     struct vfs_mount mounts[VFS_MOUNT_MAX];
     unsigned nmounts;
     bool gc_pending;                /* a remote vnode may have no holder: vn_gc has work */
+    uint64_t seq;                   /* requests served (vn_gc counts them) */
 };
 
 extern struct vn_state vn;
@@ -57,8 +58,16 @@ static inline bool vn_remote(const struct vfs_node *n)
 /* References held by vfs (descriptions, working directories): both kinds. */
 void vn_ref(struct vfs_node *n);
 void vn_unref(struct vfs_node *n);
-/* CLOSEs and frees every remote vnode nobody holds (after each request). */
+/* CLOSEs and frees every remote vnode nobody holds (after each request, which it counts). */
 void vn_gc(void);
+/*
+ * Whether n's attributes came in this request (a LOOKUP's reply): vfs is its server's only
+ * client, so they are current and a stat needs no GETATTR.
+ */
+static inline bool vn_attr_fresh(const struct vfs_node *n)
+{
+    return n->attr_seq == vn.seq;
+}
 
 /*
  * MOUNT: covers directory dir of vfs's tree (the caller resolved it) with the server at

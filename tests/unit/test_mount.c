@@ -250,6 +250,7 @@ static void test_refcounts(void)
     again = lookup("/mnt/f");
     CU_ASSERT_PTR_EQUAL(again, f);
     CU_ASSERT_EQUAL(f->fs_refs, 2);
+    CU_ASSERT_TRUE(vn_attr_fresh(f));           /* the LOOKUP's attributes: no GETATTR needed */
     /* An open description holds it across the end of the request. */
     file = fdt_file_new(&t, f, VFS_O_RDWR);
     CU_ASSERT_PTR_NOT_NULL_FATAL(file);
@@ -258,6 +259,7 @@ static void test_refcounts(void)
     vn_gc();
     CU_ASSERT_EQUAL(vn.mounts[0].nvnodes, 2);
     CU_ASSERT_EQUAL(servers[0].nheld, 2);
+    CU_ASSERT_FALSE(vn_attr_fresh(f));          /* the next request asks again */
     /* Unlinked while open: still readable, and the server keeps it. */
     nodes = servers[0].fs.nodes;
     CU_ASSERT_EQUAL(vn_remove(root, "f", 1, false), 0);
