@@ -140,10 +140,11 @@ $(DISKPATTERN): tools/diskpattern.c tests/blk-test/pattern.h
 	$(Q)$(HOST_CC) -std=gnu11 -O2 -Wall -Wextra -Werror -Itests/blk-test -o $@ tools/diskpattern.c
 user: $(DISKPATTERN)
 
-# USER_PROGRAM(name,dir): build/user/<name>.elf from every dir/*.c and dir/*.S, with crt0
-# and libagora. A new program is one more $(eval ...) line below.
+# USER_PROGRAM(name,dir[,more sources]): build/user/<name>.elf from every dir/*.c and
+# dir/*.S (and the sources listed third, shared with another program), with crt0 and
+# libagora. A new program is one more $(eval ...) line below.
 define USER_PROGRAM
-USER_OBJ_$(1) := $$(patsubst %,$(UBUILD)/obj/%.o,$$(basename $$(sort $$(wildcard $(2)/*.c $(2)/*.S))))
+USER_OBJ_$(1) := $$(patsubst %,$(UBUILD)/obj/%.o,$$(basename $$(sort $$(wildcard $(2)/*.c $(2)/*.S)) $(3)))
 USER_ELVES += $(UBUILD)/$(1).elf
 USER_DEPS += $$(USER_OBJ_$(1):.o=.d)
 $(UBUILD)/$(1).elf: $(CRT0) $$(USER_OBJ_$(1)) $(LIBAGORA) $(USER_LD) $(ELFCHECK)
@@ -163,6 +164,8 @@ $(eval $(call USER_PROGRAM,kbench-peer,tests/kbench/peer))
 $(eval $(call USER_PROGRAM,names-test,tests/names-test))
 $(eval $(call USER_PROGRAM,names-test-svc,tests/names-test/svc))
 $(eval $(call USER_PROGRAM,vfs,servers/vfs))
+# tmpfs links vfs's tree and allocator, the same sources (servers/tmpfs/README.md).
+$(eval $(call USER_PROGRAM,tmpfs,servers/tmpfs,servers/vfs/ramfs.c servers/vfs/heap.c))
 $(eval $(call USER_PROGRAM,serial,drivers/serial))
 $(eval $(call USER_PROGRAM,serial-test,tests/serial-test))
 $(eval $(call USER_PROGRAM,tty,servers/tty))
@@ -183,8 +186,10 @@ $(eval $(call POSIX_PROGRAM,posix-proc-exec,tests/posix-proc/exec))
 $(eval $(call POSIX_PROGRAM,posix-pipe,tests/posix-pipe))
 $(eval $(call POSIX_PROGRAM,posix-pipe-echo,tests/posix-pipe/echo))
 $(eval $(call POSIX_PROGRAM,posix-poll,tests/posix-poll))
+$(eval $(call POSIX_PROGRAM,posix-mount,tests/posix-mount))
 $(eval $(call POSIX_PROGRAM,poweroff,userland/poweroff))
 $(eval $(call POSIX_PROGRAM,ps,userland/ps))
+$(eval $(call POSIX_PROGRAM,mount,userland/mount))
 $(eval $(call POSIX_PROGRAM,posix-bench,tests/posix-bench))
 $(eval $(call POSIX_PROGRAM,posix-bench-true,tests/posix-bench/true))
 
@@ -232,7 +237,7 @@ user: $(ROOTFS_CPIO)
 
 # The root image for the process tests: images/rootfs plus POSIX programs in /bin, which pm
 # loads through vfs (tests/system/cases/posix-proc.test boots it as rootfs.cpio).
-POSIX_ROOTFS_BIN  := posix-proc posix-proc-exec posix-signal posix-pipe posix-pipe-echo posix-poll
+POSIX_ROOTFS_BIN  := posix-proc posix-proc-exec posix-signal posix-pipe posix-pipe-echo posix-poll posix-mount
 POSIX_ROOTFS_CPIO := $(UBUILD)/posix-rootfs.cpio
 $(POSIX_ROOTFS_CPIO): $(shell find images/rootfs) $(POSIX_ROOTFS_BIN:%=$(UBUILD)/%.elf) Makefile
 	@echo "  CPIO    $@"
@@ -259,7 +264,7 @@ user: $(BENCH_ROOTFS_CPIO)
 # The normal image's root (make run): images/rootfs, images/system over it (/etc/profile),
 # dash as /bin/sh when it could be built, and our POSIX programs in /bin. tools/mkrootfs.sh
 # rewrites it only when its bytes change, so the ISO is not rebuilt for nothing.
-SYSTEM_ROOTFS_BIN  := poweroff ps posix-hello
+SYSTEM_ROOTFS_BIN  := poweroff ps mount posix-hello
 SYSTEM_ROOTFS_CPIO := $(UBUILD)/system-rootfs.cpio
 $(SYSTEM_ROOTFS_CPIO): $(shell find images/rootfs images/system) \
 		$(SYSTEM_ROOTFS_BIN:%=$(UBUILD)/%.elf) tools/mkrootfs.sh Makefile dash-optional busybox-optional
@@ -277,7 +282,7 @@ image: $(ISO)
 # a login shell (posix_login=1: it reads /etc/profile). Without dash (its source could not be
 # fetched) the image is init alone, with init's console (q halts). The system test
 # shell-boot.test boots this ISO (its `iso:` line).
-SYSTEM_MODULES := init names serial tty vfs pm
+SYSTEM_MODULES := init names serial tty vfs tmpfs pm
 SYSTEM_CMDLINE := posix_init=/bin/sh posix_login=1
 $(ISO): $(KERNEL_ELF) $(SYSTEM_MODULES:%=$(UBUILD)/%.elf) $(SYSTEM_ROOTFS_CPIO) images/grub.cfg tools/mkiso.sh
 	$(Q)if [ -f $(UBUILD)/dash.elf ]; then \
@@ -306,8 +311,8 @@ test: deps
 	@tests/run-all.sh $(KERNEL_ELF)
 
 bench: deps $(KERNEL_ELF) $(UBUILD)/kbench.elf $(UBUILD)/kbench-peer.elf $(ISO) \
-		$(BENCH_ROOTFS_CPIO) $(UBUILD)/init.elf $(UBUILD)/names.elf $(UBUILD)/vfs.elf $(UBUILD)/pm.elf \
-		$(UBUILD)/pci.elf $(UBUILD)/virtio-blk.elf $(UBUILD)/blk-bench.elf $(DISKPATTERN)
+		$(BENCH_ROOTFS_CPIO) $(UBUILD)/init.elf $(UBUILD)/names.elf $(UBUILD)/vfs.elf $(UBUILD)/tmpfs.elf \
+		$(UBUILD)/pm.elf $(UBUILD)/pci.elf $(UBUILD)/virtio-blk.elf $(UBUILD)/blk-bench.elf $(DISKPATTERN)
 	tools/bench.sh $(KERNEL_ELF)
 
 clean:

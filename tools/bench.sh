@@ -9,9 +9,10 @@
 #   time under TCG, the median of the runs, as <name>_wall.
 # - Boot time: wall time from starting QEMU (TCG) to the kernel's first serial line and to
 #   the first timer tick, through SeaBIOS and GRUB, the median of BENCH_RUNS (default 5).
-# - posix-bench (tests/posix-bench) runs as pid 1 under pm (init, names, vfs, pm and a root
-#   with /bin/posix-bench and /bin/posix-bench-true): getpid's IPC to pm, a pipe round trip
-#   between two processes, fork+exit+wait, fork+exec+wait. It prints raw TSC ticks per
+# - posix-bench (tests/posix-bench) runs as pid 1 under pm (init, names, vfs, tmpfs, pm and a
+#   root with /bin/posix-bench and /bin/posix-bench-true): getpid's IPC to pm, a pipe round
+#   trip between two processes, fork+exit+wait, fork+exec+wait, signals, and a 4 KiB read,
+#   a 4 KiB write and a stat of a file in vfs's own tree (_root) and on tmpfs (_tmp). It prints raw TSC ticks per
 #   operation; under icount (run twice at once, checked to be equal) a tick is an
 #   instruction; without icount (BENCH_WALL_RUNS runs, the median) ticks become ns through
 #   the TSC rate in the kernel's "timer: ... TSC N MHz" line, as <name>_wall.
@@ -133,7 +134,7 @@ run_posix_bench() {
 }
 
 if "$top/tools/mkiso.sh" "$kernel" "posix_init=/bin/posix-bench" "$out/posix.iso" \
-        "$userdir/init.elf" "$userdir/names.elf" "$userdir/vfs.elf" "$userdir/pm.elf" \
+        "$userdir/init.elf" "$userdir/names.elf" "$userdir/vfs.elf" "$userdir/tmpfs.elf" "$userdir/pm.elf" \
         "$userdir/posix-bench-rootfs.cpio=rootfs.cpio"; then
     # Instruction counts do not depend on the host's load: both icount runs at once.
     run_posix_bench "$out/posix-icount-1.log" "$icount" > "$out/posix-icount-1.txt" & p1=$!

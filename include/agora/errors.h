@@ -37,7 +37,8 @@
     X(E_PIPE,     30, "write to a pipe that no one can read") \
     X(E_INTR,     31, "interrupted") \
     X(E_ACCES,    32, "permission denied") \
-    X(E_IO,       40, "input/output error (the device reported a failure)")
+    X(E_IO,       40, "input/output error (the device reported a failure)") \
+    X(E_XDEV,     41, "a rename or link across file systems")
 
 enum agora_error {
 #define AGORA_ERROR_ENUM(name, num, desc) name = num,

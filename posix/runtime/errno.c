@@ -43,7 +43,8 @@
     X(E_PIPE,      EPIPE)                                                           \
     X(E_INTR,      EINTR)                                                           \
     X(E_ACCES,     EACCES)                                                          \
-    X(E_IO,        EIO)
+    X(E_IO,        EIO) \
+    X(E_XDEV,      EXDEV)
 
 static const int errno_of[] = {
 #define POSIX_ERRNO_ENTRY(agora, err) [agora] = (err),
@@ -51,12 +52,12 @@ static const int errno_of[] = {
 #undef POSIX_ERRNO_ENTRY
 };
 
-/* Counted, not compared with AGORA_ERROR_COUNT: the numbers may have gaps (errors.h). */
+/* Counted entry by entry: the numbers may have gaps (appended by several branches). */
 #define POSIX_ERRNO_COUNT(agora, err) +1
-#define POSIX_AGORA_COUNT(name, num, desc) +1
-_Static_assert(0 POSIX_ERRNO_MAP(POSIX_ERRNO_COUNT) == 0 AGORA_ERROR_LIST(POSIX_AGORA_COUNT),
+#define POSIX_ERROR_COUNT(name, num, desc) +1
+_Static_assert(0 POSIX_ERRNO_MAP(POSIX_ERRNO_COUNT) == 0 AGORA_ERROR_LIST(POSIX_ERROR_COUNT),
                "an Agora error has no errno: add it to POSIX_ERRNO_MAP");
-#undef POSIX_AGORA_COUNT
+#undef POSIX_ERROR_COUNT
 #undef POSIX_ERRNO_COUNT
 
 int posix_errno(long agora_err)

@@ -15,13 +15,18 @@
  *   readlink        no symbolic links: EINVAL for an existing file, stat's error otherwise
  *   utimes,         ENOSYS: nothing would keep the times, links or device nodes
  *   symlink, mknod
+ * and, Agora's own (<sys/agora.h>), agora_mount_at: vfs's mount table, for mount(1).
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <string.h>
+#include <sys/agora.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/types.h>
 #include <unistd.h>
+
+#include <libagora/vfs.h>
 
 #include "posix.h"
 
@@ -113,4 +118,27 @@ int mknod(const char *path, mode_t mode, dev_t dev)
     (void)mode;
     (void)dev;
     return posix_fail_errno(ENOSYS);
+}
+
+/* mount's listing: vfs's MOUNTS (<sys/agora.h>). */
+int agora_mount_at(int index, struct agora_mount *out)
+{
+    struct vfs_mounts_req rq = { .index = (uint64_t)index };
+    struct vfs_mounts_rep rp;
+    long r;
+
+    _Static_assert(sizeof(out->type) == sizeof(rp.type.bytes), "types are vfs's");
+    _Static_assert(sizeof(out->path) == sizeof(rp.path.bytes), "paths are vfs's");
+    if (index < 0)
+        return posix_fail_errno(EINVAL);
+    if (!posix_vfs_endpoint())
+        return posix_fail_errno(ENOSYS);
+    if ((r = vfs_mounts_call(posix_vfs_endpoint(), &rq, &rp, 0)) < 0)
+        return posix_fail(r);
+    memcpy(out->type, rp.type.bytes, sizeof(out->type));
+    out->type[sizeof(out->type) - 1] = '\0';
+    memcpy(out->path, rp.path.bytes, sizeof(out->path));
+    out->path[sizeof(out->path) - 1] = '\0';
+    out->readonly = (rp.flags & VFS_MOUNT_RDONLY) != 0;
+    return 0;
 }

@@ -4,6 +4,17 @@
 #include <agora/errors.h>
 #include <libagora/string.h>
 
+#include "vnode.h"
+
+/* A reference of vfs's tree goes back to ramfs; a remote vnode's to the node layer (vn_gc frees it). */
+static void node_unref(struct fdtable *t, struct vfs_node *n)
+{
+    if (vn_remote(n))
+        vn_unref(n);
+    else
+        ramfs_unref(t->fs, n);
+}
+
 void fdt_init(struct fdtable *t, struct ramfs *fs)
 {
     memset(t, 0, sizeof(*t));
@@ -38,7 +49,7 @@ void fdt_client_drop(struct fdtable *t, struct vfs_client *c)
 {
     for (uint64_t fd = 0; fd < VFS_FD_MAX; fd++)
         fdt_close(t, c, fd);
-    ramfs_unref(t->fs, c->cwd);
+    node_unref(t, c->cwd);
     memset(c, 0, sizeof(*c));
     t->nclients--;
 }
@@ -68,7 +79,7 @@ static void file_release(struct fdtable *t, struct vfs_file *f)
         t->release(t, f);
     memset(f, 0, sizeof(*f));
     t->nfiles--;
-    ramfs_unref(t->fs, n);
+    node_unref(t, n);
 }
 
 void fdt_file_discard(struct fdtable *t, struct vfs_file *f)
@@ -128,7 +139,7 @@ long fdt_dup2(struct fdtable *t, struct vfs_client *c, uint64_t fd, uint64_t fd2
 void fdt_chdir(struct fdtable *t, struct vfs_client *c, struct vfs_node *dir)
 {
     ramfs_ref(dir);
-    ramfs_unref(t->fs, c->cwd);
+    node_unref(t, c->cwd);
     c->cwd = dir;
 }
 

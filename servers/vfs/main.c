@@ -16,6 +16,7 @@
 #include "heap.h"
 #include "ops.h"
 #include "pipe.h"
+#include "vnode.h"
 
 #define PAGE_SIZE 4096ull
 /* The heap: 1 GiB of address space from 16 TiB, mapped as it grows (heap.h). */
@@ -25,6 +26,8 @@
 #define ROOTFS_VADDR 0x0000200000000000ull
 
 static uint64_t endpoint;
+/* The slot offered for a capability with each request (only MOUNT's is kept). */
+static uint64_t recv_slot;
 
 /* heap.h's grow hook: a memory object from the pool, mapped rw- at `at` (bytes: whole pages). */
 static long heap_grow(uintptr_t at, size_t bytes)
@@ -90,6 +93,22 @@ static void pipe_discard(uint64_t reply)
 
 static const struct pipe_hooks pipe_hooks = { pipe_answer, pipe_discard };
 
+/* vnode.h's transport: a call on a file-system server's endpoint. */
+static long fs_server_call(uint64_t ep, uint32_t label, const void *req, size_t req_bytes, void *rep,
+                           size_t rep_bytes)
+{
+    return proto_call(ep, label, req, req_bytes, rep, rep_bytes, 0);
+}
+
+/* Offers one slot for a capability (VFS_MOUNT's endpoint), and no memory. */
+static void accept_one_cap(void)
+{
+    struct agora_ipc_buffer *b = agora_ipc_buffer();
+
+    agora_ipc_accept_nothing(b);
+    b->recv_cap_slots[0] = recv_slot;
+}
+
 /*
  * Turns the request in *m into its reply, in *m and the IPC buffer; false when the handler
  * kept the reply for later (a pipe READ or WRITE that waits). Then answers the waiters the
@@ -100,13 +119,21 @@ static bool handle(struct agora_msg *m)
     struct agora_ipc_buffer *b = agora_ipc_buffer();
     uint64_t in[IPC_MAX_WORDS], out[IPC_MAX_WORDS];
     uint64_t in_bytes, out_bytes = 0;
-    struct vfs_request req = { .badge = m->badge, .ncaps = IPC_CAPS(m->info) };
+    struct vfs_request req = { .badge = m->badge, .ncaps = IPC_CAPS(m->info), .cap_slot = recv_slot };
     long status, now = sys_clock();
 
     vfs_fs.now = now > 0 ? (uint64_t)now / 1000000 : 0;
     memset(out, 0, sizeof(out));
     in_bytes = proto_unpack_any(m, b, in);
     status = vfs_dispatch(&vfs_ops, &req, IPC_LABEL(m->info), in, in_bytes, out, &out_bytes);
+    if (req.cap_taken) {
+        long slot = agora_slot_alloc();
+
+        recv_slot = slot < 0 ? 0 : (uint64_t)slot;     /* none left: no more mounts */
+    } else if (req.ncaps) {
+        sys_cap_delete(recv_slot);  /* a capability nobody takes */
+    }
+    vn_gc();
     pipe_run();
     if (req.deferred)
         return false;
@@ -123,11 +150,15 @@ static long start(void)
     if ((r = ramfs_init(&vfs_fs)) < 0)
         return r;
     fdt_init(&vfs_fdt, &vfs_fs);
+    vn_init(&vfs_fs, fs_server_call);
     vfs_fdt.release = pipe_release;
     pipe_init(&pipe_hooks);
     load_rootfs();
     if ((r = dev_setup(&vfs_fs)) < 0)
         return r;
+    if ((slot = agora_slot_alloc()) < 0)
+        return slot;
+    recv_slot = (uint64_t)slot;
     if ((slot = agora_slot_alloc()) < 0)
         return slot;
     endpoint = (uint64_t)slot;
@@ -148,7 +179,7 @@ int main(uint64_t arg)
     }
     agora_printf("vfs: serving (%lu nodes, %lu bytes of heap)\n", (unsigned long)vfs_fs.nodes,
                  (unsigned long)vfs_heap.in_use);
-    agora_ipc_accept_nothing(agora_ipc_buffer());
+    accept_one_cap();
     r = sys_recv(endpoint, &m);
     for (;;) {
         if (r < 0) {
@@ -157,7 +188,7 @@ int main(uint64_t arg)
         }
         bool reply = handle(&m);
 
-        agora_ipc_accept_nothing(agora_ipc_buffer());
+        accept_one_cap();
         r = reply ? sys_reply_recv(endpoint, &m) : sys_recv(endpoint, &m);
     }
 }

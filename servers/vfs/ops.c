@@ -5,7 +5,9 @@
 #include "ops.h"
 
 #include <agora/errors.h>
+#include <agora/objects.h>
 #include <agora/proto/pm.h>
+#include <libagora/printf.h>
 #include <libagora/proto.h>
 #include <libagora/runtime.h>
 #include <libagora/string.h>
@@ -14,6 +16,7 @@
 #include "dev.h"
 #include "path.h"
 #include "pipe.h"
+#include "vnode.h"
 
 struct ramfs vfs_fs;
 struct fdtable vfs_fdt;
@@ -95,7 +98,10 @@ static long open_node(struct vfs_client *c, const struct vfs_open_req *rq, struc
     if ((rq->flags & VFS_O_DIRECTORY))
         return -E_NOENT;
     mode = (uint32_t)rq->mode & VFS_S_PERM & ~c->umask;
-    r = ramfs_create(&vfs_fs, last.dir, last.name, last.len, VFS_S_IFREG | mode, 0, n);
+    if (vn_remote(last.dir))
+        r = vn_create(last.dir, last.name, last.len, VFS_S_IFREG | mode, false, n);
+    else
+        r = ramfs_create(&vfs_fs, last.dir, last.name, last.len, VFS_S_IFREG | mode, 0, n);
     *created = r == 0;
     return r;
 }
@@ -119,6 +125,10 @@ static long do_open(void *ctx, const struct vfs_open_req *rq, struct vfs_open_re
         return -E_NOTDIR;
     if (ramfs_is_dir(n) && (acc != VFS_O_RDONLY || (rq->flags & VFS_O_CREAT)))
         return -E_ISDIR;
+    /* A remote truncation can fail (the server may be gone): done first, before a descriptor exists. */
+    if ((rq->flags & VFS_O_TRUNC) && acc != VFS_O_RDONLY && ramfs_is_reg(n) && vn_remote(n) && n->size &&
+        (r = vn_setattr(n, FS_SET_SIZE, 0, 0)) < 0)
+        goto out_remove;
     if (!(f = fdt_file_new(&vfs_fdt, n, (uint32_t)(rq->flags & (VFS_O_ACCMODE | VFS_O_APPEND | VFS_O_NONBLOCK))))) {
         r = -E_NFILE;
         goto out_remove;
@@ -130,7 +140,7 @@ static long do_open(void *ctx, const struct vfs_open_req *rq, struct vfs_open_re
         goto out_remove;
     }
     /* Cannot fail from here. */
-    if ((rq->flags & VFS_O_TRUNC) && acc != VFS_O_RDONLY && ramfs_is_reg(n))
+    if ((rq->flags & VFS_O_TRUNC) && acc != VFS_O_RDONLY && ramfs_is_reg(n) && !vn_remote(n))
         ramfs_truncate(&vfs_fs, n, 0);
     rp->fd = (uint64_t)fd;
     return 0;
@@ -138,8 +148,12 @@ out_remove:
     if (created) {
         struct path_last last;
 
-        path_parent(&vfs_fs, c->cwd, rq->path.bytes, rq->path.len, &last);
-        ramfs_remove(&vfs_fs, last.dir, last.name, last.len, false);
+        if (path_parent(&vfs_fs, c->cwd, rq->path.bytes, rq->path.len, &last) < 0)
+            return r;
+        if (vn_remote(last.dir))
+            vn_remove(last.dir, last.name, last.len, false);
+        else
+            ramfs_remove(&vfs_fs, last.dir, last.name, last.len, false);
     }
     return r;
 }
@@ -207,6 +221,13 @@ static long read_fd(void *ctx, uint64_t fd, uint64_t max, struct vfs_read_rep *r
         rp->count = (uint64_t)r;
         return 0;
     }
+    if (vn_remote(f->node)) {
+        if ((r = vn_read(f->node, f->offset, rp->data, max)) < 0)
+            return r;
+        rp->count = (uint64_t)r;
+        f->offset += rp->count;
+        return 0;
+    }
     rp->count = ramfs_read(f->node, f->offset, rp->data, max);
     f->offset += rp->count;
     f->node->atime = vfs_fs.now;
@@ -251,6 +272,16 @@ static long write_fd(void *ctx, uint64_t fd, const char *data, uint64_t count, u
     if (is_dev(f->node)) {
         if ((r = dev_write(f->node, data, count)) < 0)
             return r;
+        *written = (uint64_t)r;
+        return 0;
+    }
+    if (vn_remote(f->node)) {
+        uint64_t at;
+
+        off = (f->flags & VFS_O_APPEND) ? FS_APPEND : f->offset;
+        if ((r = vn_write(f->node, off, data, count, &at)) < 0)
+            return r;
+        f->offset = at + (uint64_t)r;
         *written = (uint64_t)r;
         return 0;
     }
@@ -327,6 +358,8 @@ static long do_lseek(void *ctx, const struct vfs_lseek_req *rq, struct vfs_lseek
         return r;
     if ((is_dev(f->node) && !dev_seekable(f->node)) || pipe_is(f->node))
         return -E_SPIPE;
+    if (rq->whence == VFS_SEEK_END && vn_remote(f->node) && (r = vn_getattr(f->node)) < 0)
+        return r;
     switch (rq->whence) {
     case VFS_SEEK_SET:
         base = 0;
@@ -359,6 +392,8 @@ static long do_ftruncate(void *ctx, const struct vfs_ftruncate_req *rq, struct v
         return r;
     if (!ramfs_is_reg(f->node) || !can_write(f) || rq->length < 0)
         return -E_INVAL;
+    if (vn_remote(f->node))
+        return vn_setattr(f->node, FS_SET_SIZE, 0, (uint64_t)rq->length);
     return ramfs_truncate(&vfs_fs, f->node, (uint64_t)rq->length);
 }
 
@@ -369,7 +404,7 @@ static void fill_stat(const struct vfs_node *n, struct vfs_stat *st)
     st->ino = n->ino;
     st->mode = n->mode;
     st->nlink = pipe_is(n) ? 1 : n->nlink;
-    st->size = ramfs_is_reg(n) ? n->size : ramfs_is_dir(n) ? n->nentries : 0;
+    st->size = ramfs_is_reg(n) || vn_remote(n) ? n->size : ramfs_is_dir(n) ? n->nentries : 0;
     st->rdev = n->rdev;
     st->blksize = 4096;
     st->blocks = ramfs_is_reg(n) ? (n->size + 511) / 512 : 0;
@@ -386,6 +421,8 @@ static long do_fstat(void *ctx, const struct vfs_fstat_req *rq, struct vfs_fstat
 
     if ((r = file_of(ctx, rq->fd, &c, &f)) < 0)
         return r;
+    if (vn_remote(f->node) && (r = vn_getattr(f->node)) < 0)
+        return r;
     fill_stat(f->node, &rp->st);
     return 0;
 }
@@ -398,6 +435,8 @@ static long do_stat(void *ctx, const struct vfs_stat_req *rq, struct vfs_stat_re
 
     if ((r = client_of(ctx, &c)) < 0 || (r = check_path(&rq->path)) < 0 ||
         (r = path_lookup(&vfs_fs, c->cwd, rq->path.bytes, rq->path.len, &n)) < 0)
+        return r;
+    if (vn_remote(n) && !vn_attr_fresh(n) && (r = vn_getattr(n)) < 0)
         return r;
     fill_stat(n, &rp->st);
     return 0;
@@ -445,6 +484,12 @@ static long do_getdents(void *ctx, const struct vfs_getdents_req *rq, struct vfs
         return r;
     if (!ramfs_is_dir(f->node))
         return -E_NOTDIR;
+    if (vn_remote(f->node)) {
+        if ((r = vn_getdents(f->node, &f->offset, rp->buf, VFS_DENTS_BYTES, &rp->count)) < 0)
+            return r;
+        rp->bytes = (uint64_t)r;
+        return 0;
+    }
     while (ramfs_dirent(f->node, f->offset, &name, &len, &n)) {
         uint64_t reclen = (VFS_DIRENT_HEADER + len + 1 + 7) & ~7ull;
         struct vfs_dirent *d = (struct vfs_dirent *)(buf + rp->bytes);
@@ -541,6 +586,8 @@ static long do_mkdir(void *ctx, const struct vfs_mkdir_req *rq, struct vfs_mkdir
     if ((r = path_parent(&vfs_fs, c->cwd, rq->path.bytes, rq->path.len, &last)) < 0)
         return r;
     mode = (uint32_t)rq->mode & ~c->umask;
+    if (vn_remote(last.dir))
+        return vn_create(last.dir, last.name, last.len, mode, true, &n);
     return ramfs_create(&vfs_fs, last.dir, last.name, last.len, VFS_S_IFDIR | mode, 0, &n);
 }
 
@@ -571,6 +618,8 @@ static long do_unlink(void *ctx, const struct vfs_unlink_req *rq, struct vfs_unl
         return -E_NOTDIR;
     if (n->rdev)
         return -E_PERM;
+    if (vn_remote(last.dir))
+        return vn_remove(last.dir, last.name, last.len, false);
     return ramfs_remove(&vfs_fs, last.dir, last.name, last.len, false);
 }
 
@@ -585,12 +634,14 @@ static long do_rmdir(void *ctx, const struct vfs_rmdir_req *rq, struct vfs_rmdir
         return r;
     if (!ramfs_is_dir(n))
         return -E_NOTDIR;
-    if (n == vfs_fs.root)
+    if (n == vfs_fs.root || vn_is_mount_root(n))
         return -E_BUSY;
     if (is_name(&last, "."))
         return -E_INVAL;
     if (is_name(&last, ".."))
         return -E_NOTEMPTY;
+    if (vn_remote(last.dir))
+        return vn_remove(last.dir, last.name, last.len, true);
     return ramfs_remove(&vfs_fs, last.dir, last.name, last.len, true);
 }
 
@@ -620,6 +671,12 @@ static long do_rename(void *ctx, const struct vfs_rename_req *rq, struct vfs_ren
         return -E_INVAL;
     if (n->rdev || (path_step(&vfs_fs, to.dir, to.name, to.len, &old) == 0 && old != n && old->rdev))
         return -E_PERM;
+    if (vn_is_mount_root(n) || (path_step(&vfs_fs, to.dir, to.name, to.len, &old) == 0 && vn_is_mount_root(old)))
+        return -E_BUSY;
+    if (from.dir->mnt != to.dir->mnt)
+        return -E_XDEV;
+    if (vn_remote(from.dir))
+        return vn_rename(from.dir, from.name, from.len, to.dir, to.name, to.len);
     return ramfs_rename(&vfs_fs, from.dir, from.name, from.len, to.dir, to.name, to.len);
 }
 
@@ -646,17 +703,20 @@ static long do_getcwd(void *ctx, const struct vfs_getcwd_req *rq, struct vfs_get
 
     (void)rq;
     if ((r = client_of(ctx, &c)) < 0 ||
-        (r = ramfs_path(&vfs_fs, c->cwd, rp->path.bytes, sizeof(rp->path.bytes))) < 0)
+        (r = vn_path(c->cwd, rp->path.bytes, sizeof(rp->path.bytes))) < 0)
         return r;
     rp->path.len = (uint64_t)r;
     return 0;
 }
 
 /* CHMOD and FCHMOD: the permission bits change, the type stays. */
-static void set_mode(struct vfs_node *n, uint64_t mode)
+static long set_mode(struct vfs_node *n, uint64_t mode)
 {
+    if (vn_remote(n))
+        return vn_setattr(n, FS_SET_MODE, mode, 0);
     n->mode = (n->mode & ~(uint32_t)VFS_S_PERM) | (uint32_t)mode;
     n->ctime = vfs_fs.now;
+    return 0;
 }
 
 static long do_chmod(void *ctx, const struct vfs_chmod_req *rq, struct vfs_chmod_rep *rp)
@@ -672,8 +732,7 @@ static long do_chmod(void *ctx, const struct vfs_chmod_req *rq, struct vfs_chmod
         return -E_INVAL;
     if ((r = path_lookup(&vfs_fs, c->cwd, rq->path.bytes, rq->path.len, &n)) < 0)
         return r;
-    set_mode(n, rq->mode);
-    return 0;
+    return set_mode(n, rq->mode);
 }
 
 static long do_fchmod(void *ctx, const struct vfs_fchmod_req *rq, struct vfs_fchmod_rep *rp)
@@ -687,8 +746,7 @@ static long do_fchmod(void *ctx, const struct vfs_fchmod_req *rq, struct vfs_fch
         return r;
     if (rq->mode & ~(uint64_t)VFS_S_PERM)
         return -E_INVAL;
-    set_mode(f->node, rq->mode);
-    return 0;
+    return set_mode(f->node, rq->mode);
 }
 
 static long do_umask(void *ctx, const struct vfs_umask_req *rq, struct vfs_umask_rep *rp)
@@ -856,7 +914,88 @@ static long do_interrupt(void *ctx, const struct vfs_interrupt_req *rq, struct v
     return 0;
 }
 
+/* ---- mounts ---- */
+
+/* MOUNT and UNMOUNT: boot modules only (init's badges are below pm's), with no capability but MOUNT's. */
+static long mounter(void *ctx, unsigned ncaps, struct vfs_client **c)
+{
+    struct vfs_request *req = ctx;
+
+    if (req->badge >= PM_BADGE_BASE)
+        return -E_PERM;
+    if (req->ncaps != ncaps)
+        return -E_RANGE;
+    return (*c = fdt_client(&vfs_fdt, req->badge, true)) ? 0 : -E_NOMEM;
+}
+
+static long do_mount(void *ctx, const struct vfs_mount_req *rq, struct vfs_mount_rep *rp)
+{
+    struct vfs_request *req = ctx;
+    struct vfs_client *c;
+    struct vfs_node *dir;
+    long r, info;
+
+    (void)rp;
+    if ((r = mounter(ctx, VFS_MOUNT_CAPS, &c)) < 0 || (r = check_path(&rq->path)) < 0)
+        return r;
+    if (PROTO_STR_CHECK(rq->type) < 0 || (rq->flags & ~(uint64_t)VFS_MOUNT_RDONLY))
+        return -E_INVAL;
+    info = sys_cap_info(req->cap_slot);
+    if (info < 0 || (info & 0xff) != OBJ_ENDPOINT)
+        return -E_TYPE;
+    if (!(((uint64_t)info >> 8) & RIGHT_WRITE))
+        return -E_PERM;
+    if ((r = path_lookup(&vfs_fs, c->cwd, rq->path.bytes, rq->path.len, &dir)) < 0)
+        return r;
+    if ((r = vn_mount(dir, req->cap_slot, rq->type.bytes, rq->flags)) < 0) {
+        agora_printf("vfs: mounting %s at %s failed: %s\n", rq->type.bytes, rq->path.bytes, agora_error_name(r));
+        return r;
+    }
+    req->cap_taken = true;
+    agora_printf("vfs: mounted %s at %s\n", rq->type.bytes, rq->path.bytes);
+    return 0;
+}
+
+static long do_unmount(void *ctx, const struct vfs_unmount_req *rq, struct vfs_unmount_rep *rp)
+{
+    struct vfs_client *c;
+    struct vfs_node *root;
+    uint64_t ep;
+    long r;
+
+    (void)rp;
+    if ((r = mounter(ctx, 0, &c)) < 0 || (r = check_path(&rq->path)) < 0 ||
+        (r = path_lookup(&vfs_fs, c->cwd, rq->path.bytes, rq->path.len, &root)) < 0 ||
+        (r = vn_unmount(root, &ep)) < 0)
+        return r;
+    sys_cap_delete(ep);
+    agora_slot_free(ep);
+    return 0;
+}
+
+static long do_mounts(void *ctx, const struct vfs_mounts_req *rq, struct vfs_mounts_rep *rp)
+{
+    struct vfs_client *c;
+    struct vfs_mount *m;
+    long r;
+
+    if ((r = client_of(ctx, &c)) < 0)
+        return r;
+    if (!(m = vn_mount_at(rq->index)))
+        return -E_NOENT;
+    if ((r = ramfs_path(&vfs_fs, m->covered, rp->path.bytes, sizeof(rp->path.bytes))) < 0)
+        return r;
+    rp->path.len = (uint64_t)r;
+    PROTO_STR_SET(rp->type, m->type);
+    rp->total = vn.nmounts;
+    rp->flags = m->flags;
+    return 0;
+}
+
 const struct vfs_handlers vfs_ops = {
+    .vfs_mount = do_mount,
+    .vfs_unmount = do_unmount,
+    .vfs_mounts = do_mounts,
     .vfs_open = do_open,
     .vfs_close = do_close,
     .vfs_read = do_read,

@@ -15,6 +15,8 @@ struct vfs_request {
     uint64_t badge;                 /* the caller's names badge: its identity */
     unsigned ncaps;                 /* capabilities that came with it (none are taken) */
     bool deferred;                  /* set by a handler that saved the reply (pipe.h): send none now */
+    uint64_t cap_slot;              /* where a capability that came with it is (MOUNT takes it) */
+    bool cap_taken;                 /* set by MOUNT: the slot is the mount's now */
 };
 
 /* The state the handlers work on (main.c sets it up). */

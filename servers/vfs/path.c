@@ -4,23 +4,12 @@
 #include <agora/errors.h>
 #include <agora/proto/vfs.h>
 
+#include "vnode.h"
+
 long path_step(struct ramfs *fs, struct vfs_node *dir, const char *name, uint64_t len, struct vfs_node **out)
 {
-    struct vfs_node *n;
-
     (void)fs;
-    if (!ramfs_is_dir(dir))
-        return -E_NOTDIR;
-    if (len == 1 && name[0] == '.') {
-        n = dir;
-    } else if (len == 2 && name[0] == '.' && name[1] == '.') {
-        if (!(n = dir->parent))
-            return -E_NOENT;
-    } else if (!(n = ramfs_lookup(dir, name, len))) {
-        return -E_NOENT;
-    }
-    *out = n;
-    return 0;
+    return vn_step(dir, name, len, out);
 }
 
 long path_parent(struct ramfs *fs, struct vfs_node *cwd, const char *path, uint64_t len,

@@ -1,4 +1,4 @@
-/* Path resolution over the in-memory tree: ".", "..", repeated and trailing slashes. Pure code (tests/unit/test_vfs.c). */
+/* Path resolution over vfs's tree and mounted file systems (vnode.h): ".", "..", mount points, repeated and trailing slashes. Pure code (tests/unit/test_vfs.c). */
 #ifndef VFS_PATH_H
 #define VFS_PATH_H
 

@@ -38,6 +38,12 @@ struct vfs_node {
     uint64_t nentries;
     /* Pipes (pipe.h): the buffer and its ends, heap memory freed with the node. */
     struct vfs_pipe *pipe;
+    /* The node layer (vnode.h); ramfs.c leaves these alone. */
+    struct vfs_mount *mnt;          /* NULL: this tree's node; else a remote inode (mnt, ino) */
+    struct vfs_mount *covered_by;   /* a directory of this tree with a file system mounted on it */
+    uint32_t fs_refs;               /* remote: references vfs holds at the server */
+    struct vfs_node *next;          /* remote: the mount's list of vnodes */
+    uint64_t attr_seq;              /* remote: the request (vn.seq) in which its attributes came */
 };
 
 struct ramfs {

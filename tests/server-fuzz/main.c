@@ -1,14 +1,17 @@
 /*
- * server-fuzz: sends names, vfs, pm, serial, tty, pci and virtio-blk malformed requests directly (sys_call):
+ * server-fuzz: sends names, vfs, pm, serial, tty, tmpfs, pci and virtio-blk malformed requests directly (sys_call):
  * wrong word counts, unknown labels, bad strings, nonsense numbers, unexpected capabilities
  * and memory, then random messages from a fixed-seed PRNG. Every call must come back
  * promptly with an error, and after each batch the server must still answer a valid
  * request. Reports and halts the machine with its verdict (test= gives it the machine).
+ * vfs also gets malformed MOUNT, UNMOUNT and MOUNTS requests; tmpfs (a file-system server,
+ * proto/fs.h) must refuse everything from us, a stranger, with -E_PERM.
  */
 #include <agora/errors.h>
 #include <agora/objects.h>
 #include <agora/proto/blk.h>
 #include <agora/proto/char.h>
+#include <agora/proto/fs.h>
 #include <agora/proto/init.h>
 #include <agora/proto/names.h>
 #include <agora/proto/pci.h>
@@ -44,6 +47,7 @@ static const struct msgdef vfs_msgs[] = { VFS_MSG_LIST(MSGDEF, PROTO_FIELD_DECL)
 static const struct msgdef char_msgs[] = { CHAR_MSG_LIST(MSGDEF, PROTO_FIELD_DECL) };
 static const struct msgdef tty_msgs[] = { TTY_MSG_LIST(MSGDEF, PROTO_FIELD_DECL) };
 static const struct msgdef pm_msgs[] = { PM_MSG_LIST(MSGDEF, PROTO_FIELD_DECL) };
+static const struct msgdef fs_msgs[] = { FS_MSG_LIST(MSGDEF, PROTO_FIELD_DECL) };
 static const struct msgdef pci_msgs[] = { PCI_MSG_LIST(MSGDEF, PROTO_FIELD_DECL) };
 static const struct msgdef blk_msgs[] = { BLK_MSG_LIST(MSGDEF, PROTO_FIELD_DECL) };
 #undef MSGDEF
@@ -60,13 +64,14 @@ static const struct proto protos[] = {
     { char_msgs, N(char_msgs), PROTO_ID_CHAR },
     { tty_msgs, N(tty_msgs), PROTO_ID_TTY },
     { pm_msgs, N(pm_msgs), PROTO_ID_PM },
+    { fs_msgs, N(fs_msgs), PROTO_ID_FS },
     { pci_msgs, N(pci_msgs), PROTO_ID_PCI },
     { blk_msgs, N(blk_msgs), PROTO_ID_BLK },
 };
 
 /* ---- the servers ---- */
 
-enum srv { S_NAMES, S_VFS, S_PM, S_SERIAL, S_TTY, S_PCI, S_VBLK, S_COUNT };
+enum srv { S_NAMES, S_VFS, S_PM, S_SERIAL, S_TTY, S_TMPFS, S_PCI, S_VBLK, S_COUNT };
 
 struct server {
     const char *name;
@@ -80,6 +85,7 @@ static struct server servers[S_COUNT] = {
     [S_PM] = { "pm", 0, 1u << PROTO_ID_PM },
     [S_SERIAL] = { "serial", 0, 1u << PROTO_ID_CHAR },
     [S_TTY] = { "tty", 0, (1u << PROTO_ID_CHAR) | (1u << PROTO_ID_TTY) },
+    [S_TMPFS] = { "tmpfs", 0, 1u << PROTO_ID_FS },
     [S_PCI] = { "pci", 0, 1u << PROTO_ID_PCI },
     [S_VBLK] = { "virtio-blk", 0, 1u << PROTO_ID_BLK },
 };
@@ -235,6 +241,14 @@ static void check_alive(struct server *s, const char *after)
 
         r = proto_call(s->ep, TTY_GET, 0, 0, &rp, sizeof(rp), 0);
         ok = r == 0 && (rp.mode.flags & ~(uint64_t)TTY_FLAGS) == 0;
+        break;
+    }
+    case S_TMPFS: {
+        struct fs_statfs_rep rp;
+
+        /* Only vfs's badge is served: a stranger gets -E_PERM, at once. */
+        r = proto_call(s->ep, FS_STATFS, 0, 0, &rp, sizeof(rp), 0);
+        ok = r == -E_PERM;
         break;
     }
     case S_PCI: {
@@ -512,6 +526,8 @@ static void fuzz_vfs_new(struct server *s, long fd)
     check_alive(s, "POLL, TCGET, TCSET, CHMOD, UMASK nonsense");
 }
 
+static void fuzz_vfs_mounts(struct server *s);
+
 static void fuzz_vfs(struct server *s)
 {
     struct vfs_open_req oq;
@@ -526,6 +542,7 @@ static void fuzz_vfs(struct server *s)
     fuzz_strings(s, VFS_CHDIR, sizeof(struct vfs_chdir_req) / 8, 0, VFS_PATH_CAP, "CHDIR");
     fuzz_strings(s, VFS_CHMOD, sizeof(struct vfs_chmod_req) / 8, 1, VFS_PATH_CAP, "CHMOD");
     check_alive(s, "bad strings");
+    fuzz_vfs_mounts(s);
 
     /* A real descriptor to aim nonsense at: the root directory. */
     memset(&oq, 0, sizeof(oq));
@@ -659,6 +676,100 @@ static void fuzz_vfs(struct server *s)
         q.w[0] = c[0];
         result(raw_send(s, &q) == 0, "CLOSE of the root's descriptor", s, 0);
     }
+}
+
+/* MOUNT with one capability (or none, or the wrong kind), path and type as given. */
+static void mount_req(struct server *s, const char *what, uint64_t cap, uint64_t rights, uint64_t flags,
+                      const char *type, const char *path, long want)
+{
+    struct vfs_mount_req rq;
+    struct raw q;
+    long r;
+
+    memset(&rq, 0, sizeof(rq));
+    rq.flags = flags;
+    PROTO_STR_SET(rq.type, type);
+    PROTO_STR_SET(rq.path, path);
+    raw_init(&q, VFS_MOUNT, sizeof(rq) / 8);
+    memcpy(q.w, &rq, sizeof(rq));
+    if (cap) {
+        q.info = IPC_INFO(VFS_MOUNT, sizeof(rq) / 8, 1, 0);
+        q.ncaps = 1;
+        q.caps[0] = cap;
+        q.rights[0] = rights;
+    }
+    r = raw_send(s, &q);
+    result(r == want, what, s, r);
+}
+
+/* Mounts: malformed MOUNT and UNMOUNT (we are a boot module: allowed to try), MOUNTS. */
+static void fuzz_vfs_mounts(struct server *s)
+{
+    const uint64_t w = RIGHT_WRITE | RIGHT_COPY;
+    struct vfs_unmount_req uq;
+    struct vfs_mounts_req lq = { .index = 0 };
+    struct vfs_mounts_rep lp;
+    long r;
+
+    mount_req(s, "MOUNT without a capability", 0, 0, 0, "fuzz", "/home", -E_RANGE);
+    mount_req(s, "MOUNT of a notification", my_notify, RIGHTS_ALL, 0, "fuzz", "/home", -E_TYPE);
+    mount_req(s, "MOUNT of an endpoint without write", my_ep, RIGHT_COPY, 0, "fuzz", "/home", -E_PERM);
+    mount_req(s, "MOUNT on the root", my_ep, w, 0, "fuzz", "/", -E_BUSY);
+    mount_req(s, "MOUNT on /tmp (taken)", my_ep, w, 0, "fuzz", "/tmp", -E_BUSY);
+    mount_req(s, "MOUNT on a file", my_ep, w, 0, "fuzz", "/etc/motd", -E_NOTDIR);
+    mount_req(s, "MOUNT on nothing", my_ep, w, 0, "fuzz", "/no/such", -E_NOENT);
+    mount_req(s, "MOUNT with bad flags", my_ep, w, 0x100, "fuzz", "/home", -E_INVAL);
+    {
+        struct vfs_mount_req rq;
+        struct raw q;
+
+        memset(&rq, 0, sizeof(rq));
+        PROTO_STR_SET(rq.path, "/home");
+        rq.type.len = VFS_FSTYPE_CAP;   /* no NUL: unterminated */
+        memset(rq.type.bytes, 'x', sizeof(rq.type.bytes));
+        raw_init(&q, VFS_MOUNT, sizeof(rq) / 8);
+        memcpy(q.w, &rq, sizeof(rq));
+        q.info = IPC_INFO(VFS_MOUNT, sizeof(rq) / 8, 1, 0);
+        q.ncaps = 1;
+        q.caps[0] = my_ep;
+        q.rights[0] = w;
+        expect_error(s, "MOUNT with a bad type string", &q);
+    }
+    fuzz_strings(s, VFS_MOUNT, sizeof(struct vfs_mount_req) / 8, 1 + VFS_FSTYPE_CAP / 8 + 1, VFS_PATH_CAP,
+                 "MOUNT path");
+    memset(&uq, 0, sizeof(uq));
+    PROTO_STR_SET(uq.path, "/");
+    r = vfs_unmount_call(s->ep, &uq, 0, 0);
+    result(r == -E_INVAL, "UNMOUNT of the root", s, r);
+    PROTO_STR_SET(uq.path, "/etc");
+    r = vfs_unmount_call(s->ep, &uq, 0, 0);
+    result(r == -E_INVAL, "UNMOUNT of no mount point", s, r);
+    fuzz_strings(s, VFS_UNMOUNT, sizeof(uq) / 8, 0, VFS_PATH_CAP, "UNMOUNT");
+    r = vfs_mounts_call(s->ep, &lq, &lp, 0);
+    result(r == 0 && lp.total == 1 && strcmp(lp.path.bytes, "/tmp") == 0 && strcmp(lp.type.bytes, "tmpfs") == 0,
+           "MOUNTS lists tmpfs at /tmp", s, r);
+    lq.index = ~0ull;
+    r = vfs_mounts_call(s->ep, &lq, &lp, 0);
+    result(r == -E_NOENT, "MOUNTS past the end", s, r);
+    check_alive(s, "mounts");
+}
+
+/* tmpfs: every message, well formed, from a stranger: -E_PERM each. */
+static void fuzz_tmpfs(struct server *s)
+{
+    char what[64];
+
+    for (unsigned i = 0; i < N(fs_msgs); i++) {
+        struct raw q;
+        long r;
+
+        raw_init(&q, fs_msgs[i].label, fs_msgs[i].words);
+        q.w[0] = 1;                     /* the root's inode number, usually */
+        r = raw_send(s, &q);
+        agora_snprintf(what, sizeof(what), "%s from a stranger", fs_msgs[i].name);
+        result(r == -E_PERM, what, s, r);
+    }
+    check_alive(s, "a stranger's requests");
 }
 
 static void fuzz_pm(struct server *s)
@@ -1096,6 +1207,7 @@ int main(uint64_t arg)
         case S_NAMES: fuzz_names(s); break;
         case S_VFS: fuzz_vfs(s); break;
         case S_PM: fuzz_pm(s); break;
+        case S_TMPFS: fuzz_tmpfs(s); break;
         case S_PCI: fuzz_pci(s); break;
         case S_VBLK: fuzz_blk(s); break;
         default: fuzz_char(s); break;

@@ -23,6 +23,7 @@ static int (*const suite_registrations[])(void) = {
     test_termios_register,
     test_cow_register,
     test_blk_register,
+    test_mount_register,
 };
 
 static bool register_all(void)

@@ -20,5 +20,6 @@ int test_pm_register(void);
 int test_termios_register(void);
 int test_cow_register(void);
 int test_blk_register(void);
+int test_mount_register(void);
 
 #endif

@@ -49,7 +49,8 @@
     X(PROTO_ID_TTY, 4, "tty: terminal modes (the tty server; its data is the char protocol)") \
     X(PROTO_ID_PM, 5, "pm: POSIX processes (fork, exec, wait, exit, kill, brk)") \
     X(PROTO_ID_PCI, 6, "pci: the PCI bus driver hands devices to their drivers") \
-    X(PROTO_ID_BLK, 7, "blk: block devices (virtio-blk, ...)")
+    X(PROTO_ID_BLK, 7, "blk: block devices (virtio-blk, ...)") \
+    X(PROTO_ID_FS, 8, "fs: file-system servers as vfs asks them (inodes; proto/fs.h)")
 
 enum proto_id {
 #define PROTO_ID_ENUM(name, num, doc) name = num,

@@ -211,6 +211,33 @@ struct vfs_dirent {
  *   answered -E_INTR now (nothing was read or written): pm is about to run a signal
  *   handler in that process (proto/pm.h, Signals). Nothing waiting: 0 all the same.
  */
+/*
+ * Appended: mounts (servers/vfs/README.md). A file-system server (proto/fs.h) is mounted
+ * on a directory of vfs's own tree; paths then cross into it both ways (".." of its root
+ * is the covered directory's parent).
+ * MOUNT(flags VFS_MOUNT_*, type, path) with one capability: the server's endpoint, badged
+ *   FS_BADGE_VFS (proto/fs.h) and with the write right. Only boot modules may mount (a
+ *   caller whose badge is below PM_BADGE_BASE: init's children, not pm's processes):
+ *   -E_PERM otherwise. vfs sends the server FS_MOUNT before answering, so the server must
+ *   be receiving on another thread than the one that calls (servers/tmpfs does). type is
+ *   a name for the listing ("tmpfs", "ext2"). -E_RANGE (not exactly one capability),
+ *   -E_TYPE (not an endpoint), -E_NOTDIR, -E_NOENT, -E_BUSY (path is already a mount
+ *   point, or the root), -E_INVAL (path inside a mounted file system: only vfs's own
+ *   directories are covered; bad flags or type), -E_NOMEM (mount table full:
+ *   VFS_MOUNT_MAX), or the server's FS_MOUNT error (-E_DEAD if it died).
+ * UNMOUNT(path): the mount whose root path names goes (FS_UNMOUNT, then vfs forgets it).
+ *   -E_PERM as MOUNT; -E_INVAL (not a mount point), -E_BUSY (a file of it is open, or a
+ *   working directory lies in it).
+ * MOUNTS(index) -> total, and the mount at position index (0 ...): its type, path and
+ *   flags; -E_NOENT past the end. Anyone may ask.
+ * Across mounts RENAME answers -E_XDEV. Requests that reach a dead server answer -E_DEAD.
+ */
+#define VFS_FSTYPE_CAP    16
+typedef PROTO_STR(VFS_FSTYPE_CAP) vfs_fstype_t;
+#define VFS_MOUNT_RDONLY  0x1
+#define VFS_MOUNT_MAX     8
+#define VFS_MOUNT_CAPS    1
+
 #define VFS_POLL_MAX      63              /* entries per POLL: the count word and 63 fill a message */
 #define VFS_POLL_REVENTS  64              /* VFS_POLL_MAX rounded up to whole words of uint16_t */
 #define VFS_POLLIN        0x001           /* Linux's values, as POSIX poll's */
@@ -271,7 +298,11 @@ struct vfs_pollfd {
     X(VFS_CHMOD,     vfs_chmod,    30, (F(uint64_t, mode) F(vfs_path_t, path)), ())            \
     X(VFS_FCHMOD,    vfs_fchmod,   31, (F(uint64_t, fd) F(uint64_t, mode)), ())                \
     X(VFS_UMASK,     vfs_umask,    32, (F(uint64_t, mask)), (F(uint64_t, old)))               \
-    X(VFS_INTERRUPT, vfs_interrupt, 33, (F(uint64_t, client)), ())
+    X(VFS_INTERRUPT, vfs_interrupt, 33, (F(uint64_t, client)), ())                            \
+    X(VFS_MOUNT,     vfs_mount,    34, (F(uint64_t, flags) F(vfs_fstype_t, type) F(vfs_path_t, path)), ()) \
+    X(VFS_UNMOUNT,   vfs_unmount,  35, (F(vfs_path_t, path)), ())                              \
+    X(VFS_MOUNTS,    vfs_mounts,   36, (F(uint64_t, index)),                                   \
+      (F(uint64_t, total) F(uint64_t, flags) F(vfs_fstype_t, type) F(vfs_path_t, path)))
 
 enum vfs_msg {
 #define VFS_MSG_ENUM(label, prefix, num, req, rep) label = PROTO_LABEL(PROTO_ID_VFS, num),

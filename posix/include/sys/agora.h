@@ -15,4 +15,14 @@ struct agora_proc {
 /* The process with the smallest pid above after: 0, or -1 with errno ESRCH when none is left. */
 int agora_proc_next(pid_t after, struct agora_proc *out);
 
+/* One mount of vfs's table (include/agora/proto/vfs.h MOUNTS). */
+struct agora_mount {
+    char type[16];              /* "tmpfs", "ext2" */
+    char path[248];             /* where it is mounted */
+    int readonly;
+};
+
+/* The mount at position index (0, 1, ...): 0, or -1 with errno ENOENT past the end. */
+int agora_mount_at(int index, struct agora_mount *out);
+
 #endif

@@ -1,0 +1,162 @@
+/* tmpfs: an in-memory file-system server (include/agora/proto/fs.h) that mounts itself at /tmp through vfs. */
+#include <agora/errors.h>
+#include <agora/objects.h>
+#include <agora/proto/fs.h>
+#include <agora/proto/init.h>
+#include <agora/proto/vfs.h>
+#include <libagora/names.h>
+#include <libagora/printf.h>
+#include <libagora/proto.h>
+#include <libagora/runtime.h>
+#include <libagora/spawn.h>
+#include <libagora/string.h>
+#include <libagora/sys.h>
+
+#include "../vfs/heap.h"
+#include "fsops.h"
+
+#define PAGE_SIZE 4096ull
+/* The heap: 1 GiB of address space from 16 TiB, mapped as it grows (as vfs's). */
+#define HEAP_BASE 0x0000100000000000ull
+#define HEAP_SIZE 0x0000000040000000ull
+/* The mounter thread: its IPC buffer page, then its stack. */
+#define MOUNTER_AREA  0x0000000020000000ull
+#define MOUNTER_PAGES 4
+/* How long to wait for vfs to register (it loads the root image first). */
+#define VFS_WAIT_TRIES 500
+#define VFS_WAIT_US    10000
+
+static struct tmpfs tmpfs;
+static uint64_t endpoint, vfs_ep, vfs_copy;
+
+static long heap_grow(uintptr_t at, size_t bytes)
+{
+    long slot = agora_slot_alloc(), r;
+
+    if (slot < 0)
+        return slot;
+    r = sys_memory_create(CAP_CHILD_POOL, bytes / PAGE_SIZE, (uint64_t)slot);
+    if (r < 0)
+        goto out_free;
+    r = sys_map(CAP_SELF_TASK, (uint64_t)slot, 0, at, bytes / PAGE_SIZE, RIGHT_READ | RIGHT_WRITE);
+    if (r < 0)
+        goto out_delete;
+    return 0;
+out_delete:
+    sys_cap_delete((uint64_t)slot);
+out_free:
+    agora_slot_free((uint64_t)slot);
+    return r;
+}
+
+/*
+ * The mounter: asks vfs to MOUNT this server at /tmp, handing over the badged copy of the
+ * endpoint. It must not be the serving thread: vfs sends FS_MOUNT before it answers.
+ * It uses its own IPC buffer (MOUNTER_AREA), prints nothing (agora_printf is not
+ * thread-safe: vfs logs the outcome), deletes its copy of vfs's capability and ends.
+ */
+static noreturn void mounter(uint64_t arg)
+{
+    struct agora_ipc_buffer *b = (struct agora_ipc_buffer *)MOUNTER_AREA;
+    struct vfs_mount_req rq = { .flags = 0 };
+    struct agora_msg m;
+
+    (void)arg;
+    PROTO_STR_SET(rq.type, "tmpfs");
+    PROTO_STR_SET(rq.path, "/tmp");
+    memset(b, 0, sizeof(*b));
+    b->send_caps[0] = vfs_copy;
+    b->send_cap_rights[0] = RIGHT_WRITE | RIGHT_GRANT;
+    proto_pack(&m, b, VFS_MOUNT, &rq, sizeof(rq), 1);
+    sys_call(vfs_ep, &m);
+    sys_cap_delete(vfs_copy);       /* vfs holds the only copy now (or none: refused) */
+    sys_thread_exit();
+    for (;;)
+        sys_yield();
+}
+
+static long start_mounter(void)
+{
+    uint64_t pages = MOUNTER_PAGES;
+    long mem = agora_slot_alloc(), thread = agora_slot_alloc(), r;
+
+    if (mem < 0 || thread < 0)
+        return -E_NOMEM;
+    if ((r = sys_memory_create(CAP_CHILD_POOL, pages, (uint64_t)mem)) < 0 ||
+        (r = sys_map(CAP_SELF_TASK, (uint64_t)mem, 0, MOUNTER_AREA, pages, RIGHT_READ | RIGHT_WRITE)) < 0 ||
+        (r = sys_thread_create(CAP_SELF_TASK, CAP_CHILD_POOL, (uint64_t)thread)) < 0 ||
+        (r = sys_thread_setup((uint64_t)thread, MOUNTER_AREA, CAP_NULL, AGORA_SPAWN_DEFAULT_PRIORITY)) < 0)
+        return r;
+    return sys_thread_start((uint64_t)thread, (uint64_t)mounter, MOUNTER_AREA + pages * PAGE_SIZE - 8, 0);
+}
+
+static long start(void)
+{
+    long slot, r;
+
+    agora_slots_init(AGORA_CHILD_FIRST_FREE_SLOT);
+    heap_init(&vfs_heap, HEAP_BASE, HEAP_BASE + HEAP_SIZE, heap_grow);
+    if ((r = tmpfs_init(&tmpfs)) < 0)
+        return r;
+    if ((slot = agora_slot_alloc()) < 0)
+        return slot;
+    endpoint = (uint64_t)slot;
+    if ((r = sys_endpoint_create(CAP_CHILD_POOL, endpoint)) < 0)
+        return r;
+    /* vfs's copy: the only badge served (fs.h). */
+    if ((slot = agora_slot_alloc()) < 0)
+        return slot;
+    vfs_copy = (uint64_t)slot;
+    if ((r = sys_cap_copy(endpoint, vfs_copy, RIGHT_WRITE | RIGHT_GRANT | RIGHT_COPY, FS_BADGE_VFS)) < 0)
+        return r;
+    /* Public only so that a supervisor can find and watch it: names' copies carry other badges. */
+    if ((r = names_register("tmpfs", endpoint)) < 0)
+        return r;
+    for (int i = 0; (r = names_lookup("vfs", &vfs_ep)) == -E_NOCAP && i < VFS_WAIT_TRIES; i++)
+        sys_sleep(VFS_WAIT_US);
+    if (r < 0)
+        return r;
+    return start_mounter();
+}
+
+static void handle(struct agora_msg *m)
+{
+    struct agora_ipc_buffer *b = agora_ipc_buffer();
+    uint64_t in[IPC_MAX_WORDS], out[IPC_MAX_WORDS];
+    uint64_t in_bytes, out_bytes = 0;
+    struct tmpfs_request req = { .t = &tmpfs, .badge = m->badge, .ncaps = IPC_CAPS(m->info) };
+    uint32_t label = IPC_LABEL(m->info);
+    long status, now = sys_clock();
+
+    tmpfs.fs.now = now > 0 ? (uint64_t)now / 1000000 : 0;
+    memset(out, 0, sizeof(out));
+    in_bytes = proto_unpack_any(m, b, in);
+    status = fs_dispatch(&tmpfs_ops, &req, label, in, in_bytes, out, &out_bytes);
+    if (label == FS_MOUNT && status == 0)
+        agora_printf("tmpfs: mounted by vfs\n");
+    proto_reply_pack(m, b, status, out, out_bytes, 0);
+}
+
+int main(uint64_t arg)
+{
+    struct agora_msg m;
+    long r;
+
+    (void)arg;
+    if ((r = start()) < 0) {
+        agora_printf("tmpfs: cannot start: %s: exiting\n", agora_error_name(r));
+        return 1;
+    }
+    agora_printf("tmpfs: serving\n");
+    agora_ipc_accept_nothing(agora_ipc_buffer());
+    r = sys_recv(endpoint, &m);
+    for (;;) {
+        if (r < 0) {
+            agora_printf("tmpfs: receiving failed: %s: exiting\n", agora_error_name(r));
+            return 1;
+        }
+        handle(&m);
+        agora_ipc_accept_nothing(agora_ipc_buffer());
+        r = sys_reply_recv(endpoint, &m);
+    }
+}
