@@ -26,11 +26,18 @@ long proto_call(uint64_t ep, uint32_t label, const void *req, size_t req_bytes, 
     if ((caps && (caps->nsend > IPC_MAX_CAPS || caps->nrecv > IPC_MAX_CAPS)) || req_bytes % 8 ||
         req_bytes > PROTO_MAX_BYTES || rep_bytes % 8 || rep_bytes > PROTO_MAX_BYTES)
         return -E_INVAL;
-    offer_caps(b, caps);
     if (caps)
         caps->received = 0;
-    proto_pack(&m, b, label, req, req_bytes, caps ? caps->nsend : 0);
-    r = sys_call(ep, &m);
+    /*
+     * -E_INTR from the kernel: SYS_THREAD_SUSPEND's interrupt ended the call before the
+     * server took it (pm runs a signal handler on this thread). Nothing was delivered, so
+     * the request goes again, packed anew. A server's own -E_INTR is a reply: returned.
+     */
+    do {
+        offer_caps(b, caps);
+        proto_pack(&m, b, label, req, req_bytes, caps ? caps->nsend : 0);
+        r = sys_call(ep, &m);
+    } while (r == -E_INTR);
     if (r < 0)
         return r;
     /* The buffer's recv_caps_count is only written when the reply used the buffer. */

@@ -21,10 +21,12 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <agora/proto/pm.h>
 #include <libagora/proto.h>
+#include <libagora/runtime.h>
 #include <libagora/sys.h>
 
 #include "posix.h"
@@ -230,18 +232,32 @@ void posix_signals_init(void)
 }
 
 /* The trampoline's two steps: run sig's action (unless blocked here), then give the frame back. */
+/*
+ * The thread may have been stopped anywhere: halfway through packing a request in its IPC
+ * buffer, or with a reply there not yet read. The handler's own calls use the same buffer,
+ * so it is kept around the handler (as the SSE state is), and so is errno.
+ */
 void posix_signal_run(int sig, struct pm_sigframe *frame)
 {
+    struct agora_ipc_buffer saved;
+    int saved_errno = errno;
+
+    memcpy(&saved, agora_ipc_buffer(), sizeof(saved));
     posix_sig_serial = frame->serial;
     posix_signal_post(sig);
+    memcpy(agora_ipc_buffer(), &saved, sizeof(saved));
+    errno = saved_errno;
 }
 
+/* SIGRETURN in the registers alone: the IPC buffer is the interrupted code's again. */
 _Noreturn void posix_signal_return(struct pm_sigframe *frame)
 {
-    struct pm_sigreturn_req rq = { .frame = (uint64_t)frame };
-    struct pm_sigreturn_rep rp;
+    struct agora_msg m = { .info = IPC_INFO(PM_SIGRETURN, sizeof(struct pm_sigreturn_req) / 8, 0, 0),
+                           .mr = { (uint64_t)frame } };
 
-    pm_sigreturn_call(CAP_PM, &rq, &rp, 0);     /* no answer: pm resumes where the frame says */
+    _Static_assert(sizeof(struct pm_sigreturn_req) / 8 <= IPC_REG_WORDS, "SIGRETURN fits the registers");
+    while (sys_call(CAP_PM, &m) == -E_INTR)     /* not taken yet (another signal): again */
+        m = (struct agora_msg){ .info = IPC_INFO(PM_SIGRETURN, 1, 0, 0), .mr = { (uint64_t)frame } };
     posix_exit_signal(SIGSEGV);                 /* pm would not take the frame back */
 }
 

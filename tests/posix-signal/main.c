@@ -398,6 +398,55 @@ static void test_own_signals(void)
     group("its own signals: raise, kill(0), kill(-pgrp) run the handler before kill returns");
 }
 
+/* A handler that makes calls of its own (pm and vfs) while the code it interrupted is making its own. */
+static void on_usr1_busy(int sig)
+{
+    static const char junk[600] = "handler's bytes";
+
+    got_usr1 += sig == SIGUSR1;
+    (void)getppid();
+    (void)!write(3, junk, sizeof(junk));
+}
+
+/* Reads /etc/motd again and again and checks every byte while signals keep coming; 0 if all matched. */
+static int read_under_fire(const char *expect, size_t len)
+{
+    char buf[1024];
+    int bad = 0;
+
+    got_usr1 = 0;
+    handle(SIGUSR1, on_usr1_busy);
+    if (open("/dev/null", O_WRONLY) != 3)
+        return 2;
+    while (got_usr1 < 100) {
+        int fd = open("/etc/motd", O_RDONLY);
+        ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf));
+
+        if (fd < 0 || n != (ssize_t)len || memcmp(buf, expect, len) != 0 || getppid() <= 0)
+            bad++;
+        close(fd);
+    }
+    return bad ? 1 : 0;
+}
+
+static void test_calls_under_fire(void)
+{
+    char expect[1024];
+    int fd = open("/etc/motd", O_RDONLY);
+    ssize_t len = fd < 0 ? -1 : read(fd, expect, sizeof(expect));
+    pid_t pid;
+
+    close(fd);
+    CHECK(len > 0 && len < (ssize_t)sizeof(expect));
+    pid = fork();
+    if (pid == 0)
+        _exit(read_under_fire(expect, (size_t)len));
+    for (int i = 0; i < 400 && kill(pid, SIGUSR1) == 0; i++)
+        usleep(500);
+    CHECK(wait_status(pid) == 0);
+    group("calls interrupted by handlers that make calls: requests and replies intact");
+}
+
 static void test_alarm(void)
 {
     struct itimerval it = { { 0, 50000 }, { 0, 50000 } }, old;
@@ -462,6 +511,7 @@ int main(void)
     test_groups_and_sessions();
     test_own_signals();
     test_alarm();
+    test_calls_under_fire();
     printf("posix-signal: %d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
 }
