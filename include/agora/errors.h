@@ -36,7 +36,14 @@
     X(E_SRCH,     29, "no such process") \
     X(E_PIPE,     30, "write to a pipe that no one can read") \
     X(E_INTR,     31, "interrupted") \
-    X(E_ACCES,    32, "permission denied")
+    X(E_ACCES,    32, "permission denied") \
+    X(E_NOSPC,    33, "no space left on the device (blocks or inodes)") \
+    X(E_IO,       34, "input/output error (the device failed)") \
+    X(E_CORRUPT,  35, "the file system's on-disk data is inconsistent") \
+    X(E_ROFS,     36, "read-only file system") \
+    X(E_LOOP,     37, "too many symbolic links") \
+    X(E_MLINK,    38, "too many links") \
+    X(E_XDEV,     39, "cross-device link or rename")
 
 enum agora_error {
 #define AGORA_ERROR_ENUM(name, num, desc) name = num,

@@ -22,6 +22,8 @@ static int (*const suite_registrations[])(void) = {
     test_pm_register,
     test_termios_register,
     test_cow_register,
+    test_ext2_register,
+    test_ext2_hostile_register,
 };
 
 static bool register_all(void)

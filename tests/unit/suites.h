@@ -19,5 +19,7 @@ int test_tty_register(void);
 int test_pm_register(void);
 int test_termios_register(void);
 int test_cow_register(void);
+int test_ext2_register(void);
+int test_ext2_hostile_register(void);
 
 #endif
