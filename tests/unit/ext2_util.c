@@ -124,7 +124,37 @@ int ext2t_fsck(const char *image)
     if (rc != 0) {
         fprintf(stderr, "\ne2fsck -fn %s: exit %d\n", image, rc);
         ext2t_run("cat '%s' >&2", log);
+        return rc;
     }
+    rc = ext2t_check_totals(image);
+    if (rc != 0)
+        fprintf(stderr, "\n%s: the superblock's free totals differ from the groups' sums\n", image);
+    return rc;
+}
+
+int ext2t_check_totals(const char *image)
+{
+    uint64_t free_blocks = 0, free_inodes = 0, size;
+    uint8_t *img = ext2t_load(image, &size);
+    const struct ext2_super *sb;
+    uint32_t bs, groups;
+    int rc = 0;
+
+    if (!img || size < 4096)
+        return -1;
+    sb = (const struct ext2_super *)(img + 1024);
+    bs = 1024u << sb->s_log_block_size;
+    groups = (sb->s_blocks_count - sb->s_first_data_block + sb->s_blocks_per_group - 1) / sb->s_blocks_per_group;
+    for (uint32_t g = 0; g < groups; g++) {
+        const struct ext2_group_desc *gd =
+            (const struct ext2_group_desc *)(img + (uint64_t)(sb->s_first_data_block + 1) * bs) + g;
+
+        free_blocks += gd->bg_free_blocks_count;
+        free_inodes += gd->bg_free_inodes_count;
+    }
+    if (free_blocks != sb->s_free_blocks_count || free_inodes != sb->s_free_inodes_count)
+        rc = 98;
+    free(img);
     return rc;
 }
 

@@ -29,8 +29,12 @@ const char *ext2t_tool(const char *name);   /* the path of mke2fs, e2fsck or deb
 const char *ext2t_path(int slot, const char *name);
 /* mke2fs -q -F -t ext2 -b bs [extra] image size_kib; 0 on success. */
 int ext2t_mkfs(const char *image, unsigned bs, unsigned size_kib, const char *extra);
-/* e2fsck -fn: its exit status (the log printed when not 0). */
+/*
+ * e2fsck -fn: its exit status (the log printed when not 0); then the superblock's free
+ * totals must equal the groups' sums (e2fsck takes those as hints and never complains).
+ */
 int ext2t_fsck(const char *image);
+int ext2t_check_totals(const char *image);   /* 0 when they agree */
 /* debugfs -R "cmd" image: its output (malloc'd, NUL-terminated), *len set. */
 char *ext2t_debugfs(const char *image, const char *cmd, size_t *len);
 int ext2t_run(const char *fmt, ...);

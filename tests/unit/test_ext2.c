@@ -964,6 +964,81 @@ static void test_dir_index(void)
     free(out);
 }
 
+/* The harness checks itself: e2fsck does fail on a broken image, debugfs does read. */
+static void test_harness(void)
+{
+    struct session s;
+    struct ext2_super sb;
+    uint32_t f;
+    NEED_TOOLS();
+
+    begin(&s, "harness.img", 1024, 2048, 0);
+    f = ext2t_create(s.fs, EXT2_ROOT_INO, "f");
+    CU_ASSERT_EQUAL(ext2_write(s.fs, f, 0, "abc", 3), 3);
+    end(&s);
+    expect_cat(s.img, "/f", (const uint8_t *)"abc", 3);
+    CU_ASSERT_EQUAL_FATAL(ext2t_open_file(&s.dev, s.img), 0);
+    CU_ASSERT_EQUAL(pread(s.dev.fd, &sb, sizeof(sb), 1024), (ssize_t)sizeof(sb));
+    /* e2fsck takes the superblock's totals as hints; ext2t_fsck compares them with the groups. */
+    sb.s_free_inodes_count += 5;
+    CU_ASSERT_EQUAL(pwrite(s.dev.fd, &sb, sizeof(sb), 1024), (ssize_t)sizeof(sb));
+    CU_ASSERT_EQUAL(ext2t_run("%s -fn '%s' >/dev/null 2>&1", ext2t_tool("e2fsck"), s.img), 0);
+    CU_ASSERT_NOT_EQUAL(ext2t_check_totals(s.img), 0);
+    sb.s_free_inodes_count -= 5;
+    CU_ASSERT_EQUAL(pwrite(s.dev.fd, &sb, sizeof(sb), 1024), (ssize_t)sizeof(sb));
+    CU_ASSERT_EQUAL(ext2t_check_totals(s.img), 0);
+    /* A group's free count off by one: e2fsck fails. */
+    {
+        struct ext2_group_desc gd;
+
+        CU_ASSERT_EQUAL(pread(s.dev.fd, &gd, sizeof(gd), 2048), (ssize_t)sizeof(gd));
+        gd.bg_free_blocks_count++;
+        CU_ASSERT_EQUAL(pwrite(s.dev.fd, &gd, sizeof(gd), 2048), (ssize_t)sizeof(gd));
+    }
+    ext2t_close(&s.dev);
+    CU_ASSERT_NOT_EQUAL(ext2t_run("%s -fn '%s' >/dev/null 2>&1", ext2t_tool("e2fsck"), s.img), 0);
+}
+
+/* The disk fills while a directory needs a new block: the new inode is given back. */
+static void test_enospc_directory(void)
+{
+    NEED_TOOLS();
+    for (size_t i = 0; i < 2; i++) {
+        struct ext2_statfs st, st2;
+        struct session s;
+        char name[256];
+        uint32_t f, d;
+        uint8_t buf[4096] = { 0 };
+        int rc = 0, made = 0;
+
+        begin(&s, "fulldir.img", block_sizes[i], block_sizes[i] == 1024 ? 1024 : 2048, 0);
+        d = ext2t_mkdir(s.fs, EXT2_ROOT_INO, "d");
+        f = ext2t_create(s.fs, EXT2_ROOT_INO, "fill");
+        for (uint64_t off = 0; ext2_write(s.fs, f, off, buf, sizeof(buf)) > 0; off += sizeof(buf))
+            ;
+        CU_ASSERT_EQUAL(ext2_statfs(s.fs, &st), 0);
+        CU_ASSERT_EQUAL(st.free_blocks, 0);
+        memset(name, 'n', sizeof(name));
+        for (int k = 0; k < 100; k++) {
+            snprintf(name + 200, 50, "%d", k);
+            rc = ext2_create(s.fs, d, name, strlen(name), 0644, 0, 0, 0);
+            if (rc != 0)
+                break;
+            made++;
+        }
+        CU_ASSERT_EQUAL(rc, -E_NOSPC);
+        CU_ASSERT(made >= 1);
+        CU_ASSERT_EQUAL(ext2_statfs(s.fs, &st2), 0);
+        CU_ASSERT_EQUAL(st2.free_inodes, st.free_inodes - (uint64_t)made);
+        CU_ASSERT_EQUAL(ext2_rename(s.fs, EXT2_ROOT_INO, "fill", 4, d, name, strlen(name)), -E_NOSPC);
+        CU_ASSERT_EQUAL(ext2t_lookup(s.fs, "/fill"), f);
+        /* Space again: the same name goes in. */
+        CU_ASSERT_EQUAL(ext2_truncate(s.fs, f, 0), 0);
+        CU_ASSERT_EQUAL(ext2_create(s.fs, d, name, strlen(name), 0644, 0, 0, 0), 0);
+        end(&s);
+    }
+}
+
 static int suite_init(void)
 {
     return ext2t_setup() ? 0 : 1;
@@ -981,7 +1056,8 @@ int test_ext2_register(void)
 
     if (!s)
         return CU_get_error();
-    if (!CU_add_test(s, "mount: mke2fs defaults, clean/dirty state", test_mount_defaults) ||
+    if (!CU_add_test(s, "harness: e2fsck catches a broken image", test_harness) ||
+        !CU_add_test(s, "mount: mke2fs defaults, clean/dirty state", test_mount_defaults) ||
         !CU_add_test(s, "read files, symlinks, readdir from mke2fs -d", test_read_prefilled) ||
         !CU_add_test(s, "write, append, overwrite", test_write_append_overwrite) ||
         !CU_add_test(s, "32 MiB file, double indirect, checksum", test_big_file) ||
@@ -995,6 +1071,7 @@ int test_ext2_register(void)
         !CU_add_test(s, "fast and slow symlinks, ELOOP", test_symlinks) ||
         !CU_add_test(s, "chmod, chown, utimes seen by debugfs", test_attributes) ||
         !CU_add_test(s, "ENOSPC keeps what was written", test_enospc) ||
+        !CU_add_test(s, "ENOSPC growing a directory", test_enospc_directory) ||
         !CU_add_test(s, "out of inodes; 255- and 256-byte names", test_inodes_and_names) ||
         !CU_add_test(s, "readdir cookies", test_readdir_cookie) ||
         !CU_add_test(s, "fsync and sync reach the disk", test_fsync) ||
