@@ -201,3 +201,21 @@ int ext2_free_inode(struct ext2_fs *fs, uint32_t ino, bool dir)
     fs->super_dirty = true;
     return 0;
 }
+
+int ext2_inode_allocated(struct ext2_fs *fs, uint32_t ino)
+{
+    struct ext2_buf *b;
+    uint32_t g, bit;
+    int rc, set;
+
+    if (ino == 0 || ino > fs->inodes_count)
+        return -E_CORRUPT;
+    g = (ino - 1) / fs->inodes_per_group;
+    bit = (ino - 1) % fs->inodes_per_group;
+    rc = ext2_bget(fs, fs->gd[g].bg_inode_bitmap, true, &b);
+    if (rc < 0)
+        return rc;
+    set = bit_test(b->data, bit);
+    ext2_bput(fs, b);
+    return set;
+}

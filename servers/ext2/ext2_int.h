@@ -78,6 +78,12 @@ int ext2_alloc_block(struct ext2_fs *fs, uint32_t goal, uint32_t *out);
 int ext2_free_block(struct ext2_fs *fs, uint32_t blk);
 int ext2_alloc_inode(struct ext2_fs *fs, uint32_t parent, bool dir, uint32_t *out);
 int ext2_free_inode(struct ext2_fs *fs, uint32_t ino, bool dir);
+int ext2_inode_allocated(struct ext2_fs *fs, uint32_t ino);   /* 1, 0, or an error */
+
+/* orphan.c */
+int ext2_orphan_add(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in);
+int ext2_orphan_remove(struct ext2_fs *fs, uint32_t ino);
+int ext2_orphan_cleanup(struct ext2_fs *fs);
 
 /* inode.c */
 int ext2_iget(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *out);

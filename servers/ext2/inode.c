@@ -113,8 +113,8 @@ int ext2_iget_live(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *out)
 
     if (rc < 0)
         return rc;
-    if (out->i_links_count == 0 && out->i_dtime != 0)
-        return -E_NOENT;        /* deleted */
+    if (out->i_links_count == 0 && ext2_inode_allocated(fs, ino) != 1)
+        return -E_NOENT;        /* deleted (with links but free: a corrupt bitmap, let it be) */
     if (ext2_mode_type(out->i_mode) == EXT2_FT_UNKNOWN)
         return -E_CORRUPT;
     if (ext2_is_dir(out))
@@ -187,8 +187,10 @@ int ext2_drop_link(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in)
     else if (in->i_links_count)
         in->i_links_count--;
     in->i_ctime = ext2_now(fs);
-    if (in->i_links_count > 0 || still_open(fs, ino))
+    if (in->i_links_count > 0)
         return ext2_iput(fs, ino, in);
+    if (still_open(fs, ino))
+        return ext2_orphan_add(fs, ino, in);
     return ext2_inode_destroy(fs, ino, in);
 }
 
@@ -202,8 +204,11 @@ int ext2_release(ext2_fs_t *fs, uint32_t ino)
     rc = ext2_iget(fs, ino, &in);
     if (rc < 0)
         return rc;
-    if (in.i_links_count > 0 || in.i_mode == 0 || in.i_dtime != 0)
+    if (in.i_links_count > 0 || in.i_mode == 0 || ext2_inode_allocated(fs, ino) != 1)
         return 0;
+    rc = ext2_orphan_remove(fs, ino);
+    if (rc < 0)
+        return rc;
     return ext2_inode_destroy(fs, ino, &in);
 }
 

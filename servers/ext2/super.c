@@ -292,7 +292,11 @@ int ext2_mount(const struct ext2_dev *dev, const struct ext2_env *env,
         fs->sb.s_state &= (uint16_t)~EXT2_VALID_FS;
         fs->sb.s_mnt_count++;
         fs->sb.s_mtime = ext2_now(fs);
-        rc = ext2_sync(fs);
+        rc = ext2_orphan_cleanup(fs);
+        if (rc == -E_CORRUPT)
+            rc = 0;             /* a list e2fsck must sort out; the mount goes on */
+        if (rc == 0)
+            rc = ext2_sync(fs);
         if (rc < 0)
             return fail(fs, why, "cannot write the superblock", rc);
     }

@@ -623,6 +623,31 @@ static void test_unlink_open(void)
     CU_ASSERT_EQUAL(ext2_statfs(s.fs, &after), 0);
     CU_ASSERT_EQUAL(after.free_inodes, before.free_inodes);
     CU_ASSERT_EQUAL(after.free_blocks, before.free_blocks);
+    /* Two open at "crash" time (no release): on the orphan list, freed by the next mount. */
+    f = ext2t_create(s.fs, EXT2_ROOT_INO, "g");
+    CU_ASSERT_EQUAL(ext2_write(s.fs, f, 0, "orphan", 6), 6);
+    ext2t_busy_ino = f;
+    CU_ASSERT_EQUAL(ext2_unlink(s.fs, EXT2_ROOT_INO, "g", 1), 0);
+    f = ext2t_mkdir(s.fs, EXT2_ROOT_INO, "d");
+    ext2t_busy_ino = f;
+    CU_ASSERT_EQUAL(ext2_rmdir(s.fs, EXT2_ROOT_INO, "d", 1), 0);
+    CU_ASSERT_EQUAL(ext2_create(s.fs, f, "x", 1, 0644, 0, 0, 0), -E_NOENT);
+    CU_ASSERT_EQUAL(ext2_stat(s.fs, f, &(struct ext2_stat){ 0 }), 0);
+    ext2t_busy_ino = 0;
+    CU_ASSERT_EQUAL(ext2_unmount(s.fs), 0);
+    /* e2fsck reads our list too: -p frees them on a copy, then -n finds it clean. */
+    {
+        const char *copy = ext2t_path(2, "open-copy.img");
+
+        ext2t_run("cp '%s' '%s'", s.img, copy);
+        CU_ASSERT_EQUAL(ext2t_run("%s -fp '%s' >/dev/null 2>&1", ext2t_tool("e2fsck"), copy), 0);
+        CU_ASSERT_EQUAL(ext2t_fsck(copy), 0);
+    }
+    s.fs = ext2t_mount(&s.dev, false);
+    CU_ASSERT_EQUAL(ext2_statfs(s.fs, &after), 0);
+    CU_ASSERT_EQUAL(after.free_inodes, before.free_inodes);
+    CU_ASSERT_EQUAL(after.free_blocks, before.free_blocks);
+    CU_ASSERT_EQUAL(ext2_stat(s.fs, f, &(struct ext2_stat){ 0 }), -E_NOENT);
     end(&s);
 }
 
