@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ext2.h"               /* EXT2_ROOT_INO, EXT2_S_* modes, EXT2_FT_* types */
+
 /*
  * Every function returns 0 (or a count) on success and a negated Agora error
  * (include/agora/errors.h) on failure: -E_NOENT, -E_EXIST, -E_NOTDIR, -E_ISDIR,
@@ -103,6 +105,10 @@ int ext2_mkdir(ext2_fs_t *fs, uint32_t dir, const char *name, size_t len, uint32
                uint32_t uid, uint32_t gid, uint32_t *ino);
 int ext2_symlink(ext2_fs_t *fs, uint32_t dir, const char *name, size_t len, const char *target,
                  size_t target_len, uint32_t uid, uint32_t gid, uint32_t *ino);
+/* A device (EXT2_S_IFCHR/IFBLK with major < 4096, minor < 2^20), fifo or socket: mode has the type. */
+int ext2_mknod(ext2_fs_t *fs, uint32_t dir, const char *name, size_t len, uint32_t mode, uint32_t major,
+               uint32_t minor, uint32_t uid, uint32_t gid, uint32_t *ino);
+int ext2_device_of(ext2_fs_t *fs, uint32_t ino, uint32_t *major, uint32_t *minor);
 int ext2_link(ext2_fs_t *fs, uint32_t ino, uint32_t dir, const char *name, size_t len);
 int ext2_unlink(ext2_fs_t *fs, uint32_t dir, const char *name, size_t len);
 int ext2_rmdir(ext2_fs_t *fs, uint32_t dir, const char *name, size_t len);

@@ -239,12 +239,61 @@ static int fill_dir(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in, uin
     return 0;
 }
 
-/* A new inode of mode (type and permissions), its contents set up by setup, then its name. */
-static int make_node(struct ext2_fs *fs, uint32_t dir, const char *name, size_t len, uint32_t mode,
-                     uint32_t uid, uint32_t gid, const char *target, size_t tlen, uint32_t *out)
+/* What a new inode is: its type and permissions, owner, and a symlink's target or a device number. */
+struct node_spec {
+    uint32_t mode, uid, gid;
+    const char *target;
+    size_t tlen;
+    uint32_t major, minor;
+};
+
+/*
+ * A device number in i_block as Linux keeps it: the old 8+8-bit form in i_block[0] when it
+ * fits, else the new form (12-bit major, 20-bit minor) in i_block[1].
+ */
+static void set_device(struct ext2_inode *in, uint32_t major, uint32_t minor)
+{
+    if (major < 256 && minor < 256)
+        in->i_block[0] = major << 8 | minor;
+    else
+        in->i_block[1] = (minor & 0xff) | (major & 0xfff) << 8 | (minor & ~0xffu) << 12;
+}
+
+static void get_device(const struct ext2_inode *in, uint32_t *major, uint32_t *minor)
+{
+    if (in->i_block[0]) {
+        *major = in->i_block[0] >> 8 & 0xff;
+        *minor = in->i_block[0] & 0xff;
+    } else {
+        *major = in->i_block[1] >> 8 & 0xfff;
+        *minor = (in->i_block[1] & 0xff) | (in->i_block[1] >> 12 & 0xfff00);
+    }
+}
+
+int ext2_device_of(ext2_fs_t *fs, uint32_t ino, uint32_t *major, uint32_t *minor)
+{
+    struct ext2_inode in;
+    uint32_t type;
+    int rc = ext2_iget_live(fs, ino, &in);
+
+    if (rc < 0)
+        return rc;
+    type = in.i_mode & EXT2_S_IFMT;
+    if (type != EXT2_S_IFCHR && type != EXT2_S_IFBLK)
+        return -E_INVAL;
+    get_device(&in, major, minor);
+    return 0;
+}
+
+/* A new inode as spec says, its contents set up, then its name in dir. */
+static int make_node(struct ext2_fs *fs, uint32_t dir, const char *name, size_t len,
+                     const struct node_spec *spec, uint32_t *out)
 {
     struct ext2_inode din, in;
-    bool is_dir = (mode & EXT2_S_IFMT) == EXT2_S_IFDIR;
+    uint32_t mode = spec->mode, type = mode & EXT2_S_IFMT;
+    const char *target = spec->target;
+    size_t tlen = spec->tlen;
+    bool is_dir = type == EXT2_S_IFDIR;
     uint32_t ino;
     int rc = new_name_ok(fs, dir, &din, name, len);
 
@@ -255,7 +304,9 @@ static int make_node(struct ext2_fs *fs, uint32_t dir, const char *name, size_t 
     rc = ext2_alloc_inode(fs, dir, is_dir, &ino);
     if (rc < 0)
         return rc;
-    init_inode(fs, &in, mode, uid, gid);
+    init_inode(fs, &in, mode, spec->uid, spec->gid);
+    if (type == EXT2_S_IFCHR || type == EXT2_S_IFBLK)
+        set_device(&in, spec->major, spec->minor);
     if (is_dir) {
         rc = fill_dir(fs, ino, &in, dir);
     } else if (target && tlen <= EXT2_FAST_SYMLINK_MAX) {
@@ -307,23 +358,44 @@ int ext2_write_link_block(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *i
 int ext2_create(ext2_fs_t *fs, uint32_t dir, const char *name, size_t len, uint32_t mode,
                 uint32_t uid, uint32_t gid, uint32_t *ino)
 {
-    return make_node(fs, dir, name, len, EXT2_S_IFREG | (mode & EXT2_S_PERM), uid, gid, 0, 0, ino);
+    struct node_spec spec = { .mode = EXT2_S_IFREG | (mode & EXT2_S_PERM), .uid = uid, .gid = gid };
+
+    return make_node(fs, dir, name, len, &spec, ino);
 }
 
 int ext2_mkdir(ext2_fs_t *fs, uint32_t dir, const char *name, size_t len, uint32_t mode,
                uint32_t uid, uint32_t gid, uint32_t *ino)
 {
-    return make_node(fs, dir, name, len, EXT2_S_IFDIR | (mode & EXT2_S_PERM), uid, gid, 0, 0, ino);
+    struct node_spec spec = { .mode = EXT2_S_IFDIR | (mode & EXT2_S_PERM), .uid = uid, .gid = gid };
+
+    return make_node(fs, dir, name, len, &spec, ino);
+}
+
+int ext2_mknod(ext2_fs_t *fs, uint32_t dir, const char *name, size_t len, uint32_t mode, uint32_t major,
+               uint32_t minor, uint32_t uid, uint32_t gid, uint32_t *ino)
+{
+    struct node_spec spec = { .mode = mode & (EXT2_S_IFMT | EXT2_S_PERM), .uid = uid, .gid = gid,
+                              .major = major, .minor = minor };
+    uint32_t type = mode & EXT2_S_IFMT;
+
+    if (type != EXT2_S_IFCHR && type != EXT2_S_IFBLK && type != EXT2_S_IFIFO && type != EXT2_S_IFSOCK)
+        return -E_INVAL;
+    if (major > 0xfff || minor > 0xfffff)
+        return -E_INVAL;
+    return make_node(fs, dir, name, len, &spec, ino);
 }
 
 int ext2_symlink(ext2_fs_t *fs, uint32_t dir, const char *name, size_t len, const char *target,
                  size_t target_len, uint32_t uid, uint32_t gid, uint32_t *ino)
 {
+    struct node_spec spec = { .mode = EXT2_S_IFLNK | 0777, .uid = uid, .gid = gid, .target = target,
+                              .tlen = target_len };
+
     if (target_len == 0)
         return -E_NOENT;
     if (target_len >= fs->block_size)
         return -E_NAMETOOLONG;
-    return make_node(fs, dir, name, len, EXT2_S_IFLNK | 0777, uid, gid, target, target_len, ino);
+    return make_node(fs, dir, name, len, &spec, ino);
 }
 
 int ext2_link(ext2_fs_t *fs, uint32_t ino, uint32_t dir, const char *name, size_t len)

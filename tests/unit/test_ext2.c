@@ -741,6 +741,52 @@ static void test_attributes(void)
     free(out);
 }
 
+/* Device nodes (old and new number forms), fifos, sockets. */
+static void test_mknod(void)
+{
+    struct ext2_stat st;
+    struct session s;
+    uint32_t a, b, c, fifo, maj, min;
+    size_t len;
+    char *out;
+    NEED_TOOLS();
+
+    begin(&s, "nodes.img", 1024, 2048, 0);
+    CU_ASSERT_EQUAL(ext2_mknod(s.fs, EXT2_ROOT_INO, "tty", 3, EXT2_S_IFCHR | 0620, 4, 64, 0, 5, &a), 0);
+    CU_ASSERT_EQUAL(ext2_mknod(s.fs, EXT2_ROOT_INO, "sda1", 4, EXT2_S_IFBLK | 0660, 8, 1, 0, 6, &b), 0);
+    CU_ASSERT_EQUAL(ext2_mknod(s.fs, EXT2_ROOT_INO, "big", 3, EXT2_S_IFCHR | 0600, 300, 70000, 0, 0, &c), 0);
+    CU_ASSERT_EQUAL(ext2_mknod(s.fs, EXT2_ROOT_INO, "fifo", 4, EXT2_S_IFIFO | 0644, 0, 0, 0, 0, &fifo), 0);
+    CU_ASSERT_EQUAL(ext2_mknod(s.fs, EXT2_ROOT_INO, "sock", 4, EXT2_S_IFSOCK | 0755, 0, 0, 0, 0, 0), 0);
+    CU_ASSERT_EQUAL(ext2_mknod(s.fs, EXT2_ROOT_INO, "reg", 3, EXT2_S_IFREG | 0644, 0, 0, 0, 0, 0), -E_INVAL);
+    CU_ASSERT_EQUAL(ext2_mknod(s.fs, EXT2_ROOT_INO, "x", 1, EXT2_S_IFCHR, 4096, 0, 0, 0, 0), -E_INVAL);
+    CU_ASSERT_EQUAL(ext2_device_of(s.fs, a, &maj, &min), 0);
+    CU_ASSERT(maj == 4 && min == 64);
+    CU_ASSERT_EQUAL(ext2_device_of(s.fs, c, &maj, &min), 0);
+    CU_ASSERT(maj == 300 && min == 70000);
+    CU_ASSERT_EQUAL(ext2_device_of(s.fs, fifo, &maj, &min), -E_INVAL);
+    CU_ASSERT_EQUAL(ext2_stat(s.fs, b, &st), 0);
+    CU_ASSERT_EQUAL(st.mode, EXT2_S_IFBLK | 0660);
+    CU_ASSERT_EQUAL(st.gid, 6);
+    CU_ASSERT_EQUAL(ext2_read(s.fs, fifo, 0, &maj, 1), -E_INVAL);
+    CU_ASSERT_EQUAL(ext2_truncate(s.fs, a, 0), -E_INVAL);
+    end(&s);
+    out = ext2t_debugfs(s.img, "stat /tty", &len);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "Type: character special"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "Device major/minor number: 04:64"));
+    free(out);
+    out = ext2t_debugfs(s.img, "stat /big", &len);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "Device major/minor number: 300:70000"));
+    free(out);
+    out = ext2t_debugfs(s.img, "ls -l /", &len);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "fifo"));
+    free(out);
+    CU_ASSERT_EQUAL_FATAL(ext2t_open_file(&s.dev, s.img), 0);
+    s.fs = ext2t_mount(&s.dev, false);
+    CU_ASSERT_EQUAL(ext2_unlink(s.fs, EXT2_ROOT_INO, "tty", 3), 0);
+    CU_ASSERT_EQUAL(ext2_rename(s.fs, EXT2_ROOT_INO, "fifo", 4, EXT2_ROOT_INO, "sock", 4), 0);
+    end(&s);
+}
+
 /* A full disk: a short write, then ENOSPC; what was written stays, the image stays clean. */
 static void test_enospc(void)
 {
@@ -1095,6 +1141,7 @@ int test_ext2_register(void)
         !CU_add_test(s, "unlink while open, release", test_unlink_open) ||
         !CU_add_test(s, "fast and slow symlinks, ELOOP", test_symlinks) ||
         !CU_add_test(s, "chmod, chown, utimes seen by debugfs", test_attributes) ||
+        !CU_add_test(s, "device nodes, fifos, sockets", test_mknod) ||
         !CU_add_test(s, "ENOSPC keeps what was written", test_enospc) ||
         !CU_add_test(s, "ENOSPC growing a directory", test_enospc_directory) ||
         !CU_add_test(s, "out of inodes; 255- and 256-byte names", test_inodes_and_names) ||
