@@ -103,6 +103,15 @@ static void test_mount_defaults(void)
         CU_ASSERT_EQUAL(pread(s.dev.fd, sb, sizeof(sb), 1024), (ssize_t)sizeof(sb));
         CU_ASSERT_EQUAL(((struct ext2_super *)sb)->s_state & EXT2_VALID_FS, EXT2_VALID_FS);
         CU_ASSERT_EQUAL(((struct ext2_super *)sb)->s_mnt_count, 1);
+        /* A file system that was not clean at mount is not called clean at unmount. */
+        ((struct ext2_super *)sb)->s_state = 0;
+        CU_ASSERT_EQUAL(pwrite(s.dev.fd, sb, sizeof(sb), 1024), (ssize_t)sizeof(sb));
+        s.fs = ext2t_mount(&s.dev, false);
+        CU_ASSERT_EQUAL(ext2_unmount(s.fs), 0);
+        CU_ASSERT_EQUAL(pread(s.dev.fd, sb, sizeof(sb), 1024), (ssize_t)sizeof(sb));
+        CU_ASSERT_EQUAL(((struct ext2_super *)sb)->s_state, 0);
+        ((struct ext2_super *)sb)->s_state = EXT2_VALID_FS;
+        CU_ASSERT_EQUAL(pwrite(s.dev.fd, sb, sizeof(sb), 1024), (ssize_t)sizeof(sb));
         ext2t_close(&s.dev);
         CU_ASSERT_EQUAL(ext2t_fsck(s.img), 0);
     }
@@ -741,6 +750,51 @@ static void test_attributes(void)
     free(out);
 }
 
+/* Past 2 GiB on a file system made without large_file: the feature is turned on. */
+static void test_large_file(void)
+{
+    static const uint64_t off = 3ull << 30;
+    struct ext2_super sb;
+    struct ext2_stat st;
+    struct session s;
+    uint8_t back[8];
+    uint32_t f;
+    size_t len;
+    char *out;
+    NEED_TOOLS();
+
+    /* mke2fs always sets large_file (the resize inode is large): clear it by hand. */
+    s.img = ext2t_path(0, "large.img");
+    CU_ASSERT_EQUAL_FATAL(ext2t_mkfs(s.img, 4096, 8192, "-O ^resize_inode"), 0);
+    CU_ASSERT_EQUAL_FATAL(ext2t_open_file(&s.dev, s.img), 0);
+    CU_ASSERT_EQUAL(pread(s.dev.fd, &sb, sizeof(sb), 1024), (ssize_t)sizeof(sb));
+    sb.s_feature_ro_compat &= ~EXT2_RO_COMPAT_LARGE_FILE;
+    CU_ASSERT_EQUAL(pwrite(s.dev.fd, &sb, sizeof(sb), 1024), (ssize_t)sizeof(sb));
+    CU_ASSERT_EQUAL(ext2t_fsck(s.img), 0);
+    s.fs = ext2t_mount(&s.dev, false);
+    CU_ASSERT_EQUAL(pread(s.dev.fd, &sb, sizeof(sb), 1024), (ssize_t)sizeof(sb));
+    CU_ASSERT_EQUAL(sb.s_feature_ro_compat & EXT2_RO_COMPAT_LARGE_FILE, 0);
+    f = ext2t_create(s.fs, EXT2_ROOT_INO, "huge");
+    CU_ASSERT_EQUAL(ext2_write(s.fs, f, off, "3GiB", 4), 4);
+    CU_ASSERT_EQUAL(ext2_stat(s.fs, f, &st), 0);
+    CU_ASSERT_EQUAL(st.size, off + 4);
+    CU_ASSERT_EQUAL(ext2_read(s.fs, f, off - 4, back, 8), 8);
+    CU_ASSERT(memcmp(back, "\0\0\0\0" "3GiB", 8) == 0);
+    CU_ASSERT_EQUAL(ext2_write(s.fs, f, 1ull << 42, "x", 1), -E_FBIG);
+    CU_ASSERT_EQUAL(ext2_truncate(s.fs, f, 1ull << 42), -E_FBIG);
+    remount(&s);
+    CU_ASSERT_EQUAL(ext2_stat(s.fs, f, &st), 0);
+    CU_ASSERT_EQUAL(st.size, off + 4);
+    CU_ASSERT_EQUAL(ext2_unmount(s.fs), 0);
+    CU_ASSERT_EQUAL(pread(s.dev.fd, &sb, sizeof(sb), 1024), (ssize_t)sizeof(sb));
+    CU_ASSERT_NOT_EQUAL(sb.s_feature_ro_compat & EXT2_RO_COMPAT_LARGE_FILE, 0);
+    ext2t_close(&s.dev);
+    CU_ASSERT_EQUAL(ext2t_fsck(s.img), 0);
+    out = ext2t_debugfs(s.img, "stat /huge", &len);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "Size: 3221225476"));
+    free(out);
+}
+
 /* Device nodes (old and new number forms), fifos, sockets. */
 static void test_mknod(void)
 {
@@ -917,15 +971,26 @@ static void test_fsync(void)
 {
     uint8_t data[20000];
     struct session s;
-    uint32_t f;
+    uint32_t f, g;
+    size_t len;
+    char *out;
     NEED_TOOLS();
 
     begin(&s, "fsync.img", 1024, 4096, 0);
     f = ext2t_create(s.fs, EXT2_ROOT_INO, "f");
     ext2t_pattern(data, sizeof(data), 5);
     CU_ASSERT_EQUAL(ext2_write(s.fs, f, 0, data, sizeof(data)), (long)sizeof(data));
+    g = ext2t_create(s.fs, EXT2_ROOT_INO, "g");
+    CU_ASSERT_EQUAL(ext2_write(s.fs, g, 0, "other", 5), 5);
     CU_ASSERT_EQUAL(ext2_fsync(s.fs, f), 0);
     expect_cat(s.img, "/f", data, sizeof(data));
+    /* Per file: g's name and inode (metadata) are on disk, its data block is not yet. */
+    out = ext2t_debugfs(s.img, "cat /g", &len);
+    CU_ASSERT_EQUAL(len, 5);
+    CU_ASSERT(memcmp(out, "other", 5) != 0);
+    free(out);
+    CU_ASSERT_EQUAL(ext2_fsync(s.fs, g), 0);
+    expect_cat(s.img, "/g", (const uint8_t *)"other", 5);
     CU_ASSERT_EQUAL(ext2_write(s.fs, f, 0, "Z", 1), 1);
     data[0] = 'Z';
     CU_ASSERT_EQUAL(ext2_sync(s.fs), 0);
@@ -1142,6 +1207,7 @@ int test_ext2_register(void)
         !CU_add_test(s, "fast and slow symlinks, ELOOP", test_symlinks) ||
         !CU_add_test(s, "chmod, chown, utimes seen by debugfs", test_attributes) ||
         !CU_add_test(s, "device nodes, fifos, sockets", test_mknod) ||
+        !CU_add_test(s, "past 2 GiB: large_file", test_large_file) ||
         !CU_add_test(s, "ENOSPC keeps what was written", test_enospc) ||
         !CU_add_test(s, "ENOSPC growing a directory", test_enospc_directory) ||
         !CU_add_test(s, "out of inodes; 255- and 256-byte names", test_inodes_and_names) ||
