@@ -303,7 +303,12 @@ const struct ext2_env ext2t_env = {
 
 ext2_fs_t *ext2t_mount(struct tdev *d, bool read_only)
 {
-    struct ext2_mount_opts opts = { .read_only = read_only, .cache_blocks = 64 };
+    return ext2t_mount_cache(d, read_only, 64);
+}
+
+ext2_fs_t *ext2t_mount_cache(struct tdev *d, bool read_only, uint32_t cache_blocks)
+{
+    struct ext2_mount_opts opts = { .read_only = read_only, .cache_blocks = cache_blocks };
     const char *why = 0;
     ext2_fs_t *fs = 0;
     int rc = ext2_mount(&d->dev, &ext2t_env, &opts, &fs, &why);

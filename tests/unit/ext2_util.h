@@ -48,6 +48,7 @@ extern const struct ext2_env ext2t_env;
 extern uint32_t ext2t_busy_ino;        /* the env's in_use says true for this ino (0: none) */
 /* Mounts d; CU asserts it worked. */
 ext2_fs_t *ext2t_mount(struct tdev *d, bool read_only);
+ext2_fs_t *ext2t_mount_cache(struct tdev *d, bool read_only, uint32_t cache_blocks);
 
 /* Convenience with NUL-terminated names. */
 uint32_t ext2t_lookup(ext2_fs_t *fs, const char *path);   /* 0 when missing */
