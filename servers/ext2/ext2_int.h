@@ -95,6 +95,8 @@ uint32_t ext2_mode_type(uint32_t mode);                     /* EXT2_FT_* */
 int ext2_iget_live(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *out);  /* links > 0, mode set */
 int ext2_inode_destroy(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in);
 int ext2_drop_link(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in);
+void ext2_set_device(struct ext2_inode *in, uint32_t major, uint32_t minor);
+void ext2_get_device(const struct ext2_inode *in, uint32_t *major, uint32_t *minor);
 
 /* bmap.c */
 /* The device block of file block lblk: 0 for a hole (alloc false) or a new block (alloc true). */

@@ -61,6 +61,7 @@ struct ext2_stat {
     uint64_t blocks;                                 /* 512-byte units */
     uint32_t atime, mtime, ctime;
     uint32_t block_size;
+    uint32_t major, minor;                           /* character and block devices */
 };
 
 struct ext2_statfs {

@@ -212,6 +212,29 @@ int ext2_release(ext2_fs_t *fs, uint32_t ino)
     return ext2_inode_destroy(fs, ino, &in);
 }
 
+/*
+ * A device number in i_block as Linux keeps it: the old 8+8-bit form in i_block[0] when it
+ * fits, else the new form (12-bit major, 20-bit minor) in i_block[1].
+ */
+void ext2_set_device(struct ext2_inode *in, uint32_t major, uint32_t minor)
+{
+    if (major < 256 && minor < 256)
+        in->i_block[0] = major << 8 | minor;
+    else
+        in->i_block[1] = (minor & 0xff) | (major & 0xfff) << 8 | (minor & ~0xffu) << 12;
+}
+
+void ext2_get_device(const struct ext2_inode *in, uint32_t *major, uint32_t *minor)
+{
+    if (in->i_block[0]) {
+        *major = in->i_block[0] >> 8 & 0xff;
+        *minor = in->i_block[0] & 0xff;
+    } else {
+        *major = in->i_block[1] >> 8 & 0xfff;
+        *minor = (in->i_block[1] & 0xff) | (in->i_block[1] >> 12 & 0xfff00);
+    }
+}
+
 int ext2_stat(ext2_fs_t *fs, uint32_t ino, struct ext2_stat *out)
 {
     struct ext2_inode in;
@@ -231,6 +254,8 @@ int ext2_stat(ext2_fs_t *fs, uint32_t ino, struct ext2_stat *out)
     out->mtime = in.i_mtime;
     out->ctime = in.i_ctime;
     out->block_size = fs->block_size;
+    if ((in.i_mode & EXT2_S_IFMT) == EXT2_S_IFCHR || (in.i_mode & EXT2_S_IFMT) == EXT2_S_IFBLK)
+        ext2_get_device(&in, &out->major, &out->minor);
     return 0;
 }
 

@@ -247,29 +247,6 @@ struct node_spec {
     uint32_t major, minor;
 };
 
-/*
- * A device number in i_block as Linux keeps it: the old 8+8-bit form in i_block[0] when it
- * fits, else the new form (12-bit major, 20-bit minor) in i_block[1].
- */
-static void set_device(struct ext2_inode *in, uint32_t major, uint32_t minor)
-{
-    if (major < 256 && minor < 256)
-        in->i_block[0] = major << 8 | minor;
-    else
-        in->i_block[1] = (minor & 0xff) | (major & 0xfff) << 8 | (minor & ~0xffu) << 12;
-}
-
-static void get_device(const struct ext2_inode *in, uint32_t *major, uint32_t *minor)
-{
-    if (in->i_block[0]) {
-        *major = in->i_block[0] >> 8 & 0xff;
-        *minor = in->i_block[0] & 0xff;
-    } else {
-        *major = in->i_block[1] >> 8 & 0xfff;
-        *minor = (in->i_block[1] & 0xff) | (in->i_block[1] >> 12 & 0xfff00);
-    }
-}
-
 int ext2_device_of(ext2_fs_t *fs, uint32_t ino, uint32_t *major, uint32_t *minor)
 {
     struct ext2_inode in;
@@ -281,7 +258,7 @@ int ext2_device_of(ext2_fs_t *fs, uint32_t ino, uint32_t *major, uint32_t *minor
     type = in.i_mode & EXT2_S_IFMT;
     if (type != EXT2_S_IFCHR && type != EXT2_S_IFBLK)
         return -E_INVAL;
-    get_device(&in, major, minor);
+    ext2_get_device(&in, major, minor);
     return 0;
 }
 
@@ -306,7 +283,7 @@ static int make_node(struct ext2_fs *fs, uint32_t dir, const char *name, size_t 
         return rc;
     init_inode(fs, &in, mode, spec->uid, spec->gid);
     if (type == EXT2_S_IFCHR || type == EXT2_S_IFBLK)
-        set_device(&in, spec->major, spec->minor);
+        ext2_set_device(&in, spec->major, spec->minor);
     if (is_dir) {
         rc = fill_dir(fs, ino, &in, dir);
     } else if (target && tlen <= EXT2_FAST_SYMLINK_MAX) {

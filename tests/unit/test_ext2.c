@@ -821,6 +821,7 @@ static void test_mknod(void)
     CU_ASSERT_EQUAL(ext2_stat(s.fs, b, &st), 0);
     CU_ASSERT_EQUAL(st.mode, EXT2_S_IFBLK | 0660);
     CU_ASSERT_EQUAL(st.gid, 6);
+    CU_ASSERT(st.major == 8 && st.minor == 1);
     CU_ASSERT_EQUAL(ext2_read(s.fs, fifo, 0, &maj, 1), -E_INVAL);
     CU_ASSERT_EQUAL(ext2_truncate(s.fs, a, 0), -E_INVAL);
     end(&s);
