@@ -93,6 +93,7 @@ static int alloc_chain(struct ext2_fs *fs, uint32_t ino, uint32_t goal, int n, u
             got++;
             break;
         }
+        memset(b->data, 0, fs->block_size);  /* a stale copy may still be cached */
         ext2_bdirty(fs, b, ino);
         ext2_bput(fs, b);
     }

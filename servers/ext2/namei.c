@@ -138,7 +138,8 @@ static int resolve(struct resolve *r, uint32_t dir, const char *path, size_t len
             return rc;
         if (in.i_links_count == 0)
             return -E_CORRUPT;  /* a name for a free inode */
-        if (ext2_is_lnk(&in) && (!last || follow)) {
+        /* A trailing slash ("link/") follows the last link too, as POSIX says. */
+        if (ext2_is_lnk(&in) && (!last || follow || path[len - 1] == '/')) {
             rc = follow_link(r, cur, next, &next);
             if (rc < 0)
                 return rc;

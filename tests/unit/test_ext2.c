@@ -172,6 +172,9 @@ static void test_read_prefilled(void)
         CU_ASSERT_EQUAL(ext2_lookup_path(s.fs, EXT2_ROOT_INO, "slow", true, &ino), -E_NOENT);
         CU_ASSERT_EQUAL(ext2_lookup_path(s.fs, EXT2_ROOT_INO, "/dir/sub/../../small", true, &ino), 0);
         CU_ASSERT_EQUAL(ext2_lookup_path(s.fs, EXT2_ROOT_INO, "/small/", true, &ino), -E_NOTDIR);
+        CU_ASSERT_EQUAL(ext2_lookup_path(s.fs, EXT2_ROOT_INO, "dlink/", false, &ino), 0);
+        CU_ASSERT_EQUAL(ino, ext2t_lookup(s.fs, "/dir/sub"));
+        CU_ASSERT_EQUAL(ext2_lookup_path(s.fs, EXT2_ROOT_INO, "fast/", false, &ino), -E_NOTDIR);
         CU_ASSERT_EQUAL(ext2_lookup_path(s.fs, EXT2_ROOT_INO, "/small/x", true, &ino), -E_NOTDIR);
         CU_ASSERT_EQUAL(ext2_read(s.fs, EXT2_ROOT_INO, 0, buf, 1), -E_ISDIR);
         while (ext2_readdir(s.fs, EXT2_ROOT_INO, &cookie, &e) == 1) {
