@@ -565,9 +565,14 @@ static int rename_check(struct ext2_fs *fs, uint32_t odir, const char *oname, si
         }
     }
     if (p->src_dir && odir != ndir) {
+        uint32_t up;
+
         rc = not_below(fs, p->src, ndir);
         if (rc < 0)
             return rc;
+        rc = ext2_dir_find(fs, p->src, &p->sin, "..", 2, &up, 0);   /* to be repointed */
+        if (rc < 0)
+            return rc == -E_NOENT ? -E_CORRUPT : rc;
         if (!p->dst && nd.i_links_count >= EXT2_LINK_MAX)
             return -E_MLINK;
     }
