@@ -22,7 +22,8 @@
             return;                    \
     } while (0)
 
-static const unsigned block_sizes[] = { 1024, 4096 };
+static const unsigned block_sizes[] = { 1024, 4096, 2048 };
+#define NBS (sizeof(block_sizes) / sizeof(block_sizes[0]))
 
 struct session {
     const char *img;
@@ -78,7 +79,7 @@ static void expect_cat(const char *img, const char *path, const uint8_t *want, s
 static void test_mount_defaults(void)
 {
     NEED_TOOLS();
-    for (size_t i = 0; i < 2; i++) {
+    for (size_t i = 0; i < NBS; i++) {
         struct session s;
         struct ext2_statfs st;
         struct ext2_stat root;
@@ -139,7 +140,7 @@ static void test_read_prefilled(void)
     slow[sizeof(slow) - 1] = 0;
     memcpy(slow, "dir/", 4);
     ext2t_run("cd '%s' && ln -s small fast && ln -s '%s' slow && ln -s dir/sub dlink", stage, slow);
-    for (size_t i = 0; i < 2; i++) {
+    for (size_t i = 0; i < NBS; i++) {
         char extra[600], buf[256];
         struct session s;
         struct ext2_dirent_info e;
@@ -194,7 +195,7 @@ static void test_read_prefilled(void)
 static void test_write_append_overwrite(void)
 {
     NEED_TOOLS();
-    for (size_t i = 0; i < 2; i++) {
+    for (size_t i = 0; i < NBS; i++) {
         static uint8_t shadow[70000], chunk[70000], back[70000];
         struct session s;
         size_t size = 0;
@@ -281,7 +282,7 @@ static void test_sparse(void)
     uint8_t data[5000], back[8192];
     NEED_TOOLS();
 
-    for (size_t i = 0; i < 2; i++) {
+    for (size_t i = 0; i < NBS; i++) {
         for (size_t k = 0; k < 2; k++) {
             struct ext2_statfs before, after;
             struct ext2_stat st;
@@ -330,7 +331,7 @@ static void test_truncate(void)
     static uint8_t data[300000], back[300000];
     NEED_TOOLS();
 
-    for (size_t i = 0; i < 2; i++) {
+    for (size_t i = 0; i < NBS; i++) {
         struct ext2_statfs before, mid, after;
         struct ext2_stat st;
         struct session s;
@@ -428,7 +429,7 @@ static uint32_t links_of(ext2_fs_t *fs, uint32_t ino)
 static void test_mkdir_rmdir(void)
 {
     NEED_TOOLS();
-    for (size_t i = 0; i < 2; i++) {
+    for (size_t i = 0; i < NBS; i++) {
         struct ext2_statfs before, after;
         struct session s;
         uint32_t a, b, c, d, f, up;
@@ -479,7 +480,7 @@ static void test_mkdir_rmdir(void)
 static void test_rename(void)
 {
     NEED_TOOLS();
-    for (size_t i = 0; i < 2; i++) {
+    for (size_t i = 0; i < NBS; i++) {
         struct ext2_statfs before, after;
         struct session s;
         uint32_t d1, d2, f, g, m, sub, e, up, h;
@@ -568,7 +569,7 @@ static void test_rename(void)
 static void test_links(void)
 {
     NEED_TOOLS();
-    for (size_t i = 0; i < 2; i++) {
+    for (size_t i = 0; i < NBS; i++) {
         struct ext2_statfs before, after;
         struct session s;
         uint32_t f, d;
@@ -666,7 +667,7 @@ static void test_unlink_open(void)
 static void test_symlinks(void)
 {
     NEED_TOOLS();
-    for (size_t i = 0; i < 2; i++) {
+    for (size_t i = 0; i < NBS; i++) {
         static const size_t lens[] = { 1, 59, 60, 61, 200, 1023 };
         char target[1100], buf[1100];
         struct session s;
@@ -849,7 +850,7 @@ static void test_mknod(void)
 static void test_enospc(void)
 {
     NEED_TOOLS();
-    for (size_t i = 0; i < 2; i++) {
+    for (size_t i = 0; i < NBS; i++) {
         enum { CHUNK = 3000 };
         struct ext2_statfs st, st2;
         struct session s;
@@ -1143,7 +1144,7 @@ static void test_harness(void)
 static void test_enospc_directory(void)
 {
     NEED_TOOLS();
-    for (size_t i = 0; i < 2; i++) {
+    for (size_t i = 0; i < NBS; i++) {
         struct ext2_statfs st, st2;
         struct session s;
         char name[256];
