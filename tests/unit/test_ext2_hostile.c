@@ -22,6 +22,7 @@ struct base {
     uint64_t itable;            /* byte offset of group 0's inode table */
     uint32_t isize;
     uint64_t gdt, bbitmap, ibitmap, rootdir;
+    uint64_t ind, dind, manydir;   /* /d/big's indirect blocks, /many's directory block */
 };
 
 static struct base bases[2];
@@ -49,6 +50,27 @@ static uint32_t rd32(const uint8_t *p)
 
     memcpy(&v, p, 4);
     return v;
+}
+
+/* Where debugfs says /d/big's indirect blocks and /many's first block are. */
+static bool find_blocks(struct base *b, const char *img)
+{
+    size_t len;
+    char *out = ext2t_debugfs(img, "stat /d/big", &len), *p;
+
+    if (!out)
+        return false;
+    p = strstr(out, "(IND):");
+    b->ind = p ? strtoull(p + 6, 0, 10) * b->bs : 0;
+    p = strstr(out, "(DIND):");
+    b->dind = p ? strtoull(p + 7, 0, 10) * b->bs : b->ind;
+    free(out);
+    out = ext2t_debugfs(img, "blocks /many", &len);
+    if (!out)
+        return false;
+    b->manydir = strtoull(out, 0, 10) * b->bs;
+    free(out);
+    return b->ind != 0 && b->manydir != 0 && b->ind < b->size && b->dind < b->size && b->manydir < b->size;
 }
 
 /* The populated image both loops start from: files of every size class, dirs, links. */
@@ -80,7 +102,7 @@ static bool make_base(struct base *b, unsigned bs)
     b->isize = ((const struct ext2_super *)(b->img + 1024))->s_inode_size;
     root = (const struct ext2_inode *)(b->img + b->itable + b->isize);
     b->rootdir = (uint64_t)root->i_block[0] * bs;
-    return true;
+    return find_blocks(b, img);
 }
 
 static int suite_init(void)
@@ -329,8 +351,9 @@ static void fuzz(const struct base *b, int rounds, uint32_t seed)
         struct { uint64_t off, len; } regions[] = {
             { 1024, 1024 }, { b->gdt, 64 }, { b->itable, it_len }, { b->rootdir, b->bs },
             { b->bbitmap, b->bs }, { b->ibitmap, b->bs }, { 0, b->size },
+            { b->ind, b->bs }, { b->dind, b->bs }, { b->manydir, b->bs },
         };
-        int region = r % 7, n;
+        int region = r % 10, n;
 
         rng = seed + (uint32_t)r * 7919u + 1;
         memcpy(work, b->img, b->size);
