@@ -171,6 +171,16 @@ static void mutate(ext2_fs_t *fs)
 
     memset(buf, 'q', sizeof(buf));
     ext2_statfs(fs, &sf);
+    /* Paths through links and dots, cookies in the middle of entries. */
+    ext2_lookup_path(fs, EXT2_ROOT_INO, "/d/../fast/", true, &ino);
+    ext2_lookup_path(fs, EXT2_ROOT_INO, "d/e/f/../../big", true, &ino);
+    ext2_lookup_path(fs, EXT2_ROOT_INO, "slowlink_target_name_that_is_long_enough_yes_it_is", true, &ino);
+    for (uint64_t cookie = 5; cookie < 5000; cookie += 333) {
+        struct ext2_dirent_info e;
+        uint64_t c = cookie;
+
+        ext2_readdir(fs, EXT2_ROOT_INO, &c, &e);
+    }
     if (ext2_create(fs, EXT2_ROOT_INO, "new", 3, 0644, 0, 0, &f) == 0) {
         ext2_write(fs, f, 0, buf, sizeof(buf));
         ext2_write(fs, f, 300000, buf, 100);
@@ -203,6 +213,11 @@ static void mutate(ext2_fs_t *fs)
     }
     ext2_rmdir(fs, EXT2_ROOT_INO, "many", 4);
     ext2_rmdir(fs, EXT2_ROOT_INO, "nd", 2);
+    if (f) {
+        ext2_fsync(fs, f);
+        ext2_release(fs, f);
+    }
+    ext2_mknod(fs, EXT2_ROOT_INO, "dev", 3, EXT2_S_IFCHR | 0600, 1, 3, 0, 0, 0);
     ext2_sync(fs);
 }
 
