@@ -10,8 +10,10 @@ int ext2_cache_init(struct ext2_fs *fs, uint32_t count)
 {
     struct ext2_cache *c = &fs->cache;
 
-    if (count < 16)
-        count = 16;
+    if (count < EXT2_CACHE_MIN)
+        count = EXT2_CACHE_MIN;
+    if (count > EXT2_CACHE_MAX)
+        count = EXT2_CACHE_MAX;
     c->count = count;
     c->nhash = count * 2 + 1;
     c->bufs = fs->env.alloc(sizeof(*c->bufs) * count);

@@ -46,9 +46,11 @@ struct ext2_env {
 
 struct ext2_mount_opts {
     bool read_only;
-    uint32_t cache_blocks;                           /* 0: EXT2_CACHE_DEFAULT; at least 16 */
+    uint32_t cache_blocks;                           /* 0: EXT2_CACHE_DEFAULT; clamped to MIN..MAX */
 };
 #define EXT2_CACHE_DEFAULT 256u
+#define EXT2_CACHE_MIN 16u
+#define EXT2_CACHE_MAX (1u << 20)
 
 typedef struct ext2_fs ext2_fs_t;
 
