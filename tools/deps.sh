@@ -2,7 +2,8 @@
 # Installs the Debian packages Agora's build and tests need; quick when all are present.
 set -eu
 
-# package:command-or-file that proves it is installed
+# package:command-or-file that proves it is installed (a path where the command is outside
+# a user's PATH: e2fsprogs puts mke2fs, e2fsck and debugfs in /sbin)
 NEEDED="
 gcc:gcc
 make:make
@@ -12,7 +13,7 @@ grub-pc-bin:/usr/lib/grub/i386-pc/multiboot2.mod
 grub-common:grub-mkrescue
 xorriso:xorriso
 mtools:mformat
-e2fsprogs:mke2fs
+e2fsprogs:/sbin/mke2fs
 libcunit1-dev:/usr/include/CUnit/Basic.h
 gawk:awk
 newlib-source:/usr/src/newlib

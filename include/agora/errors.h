@@ -2,7 +2,7 @@
 #ifndef AGORA_ERRORS_H
 #define AGORA_ERRORS_H
 
-/* X(name, number, description); numbers are only ever appended (33-39 are reserved for the vfs work). */
+/* X(name, number, description); numbers are only ever appended (34 and 39 were never used: parallel work). */
 #define AGORA_ERROR_LIST(X)                                                  \
     X(OK,          0, "success")                                             \
     X(E_INVAL,     1, "invalid argument")                                    \
@@ -37,6 +37,11 @@
     X(E_PIPE,     30, "write to a pipe that no one can read") \
     X(E_INTR,     31, "interrupted") \
     X(E_ACCES,    32, "permission denied") \
+    X(E_NOSPC,    33, "no space left on the device (blocks or inodes)") \
+    X(E_CORRUPT,  35, "the file system's on-disk data is inconsistent") \
+    X(E_ROFS,     36, "read-only file system") \
+    X(E_LOOP,     37, "too many symbolic links") \
+    X(E_MLINK,    38, "too many links") \
     X(E_IO,       40, "input/output error (the device reported a failure)") \
     X(E_XDEV,     41, "a rename or link across file systems")
 

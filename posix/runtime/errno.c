@@ -43,7 +43,12 @@
     X(E_PIPE,      EPIPE)                                                           \
     X(E_INTR,      EINTR)                                                           \
     X(E_ACCES,     EACCES)                                                          \
+    X(E_NOSPC,     ENOSPC)                                                          \
     X(E_IO,        EIO) \
+    X(E_CORRUPT,   EIO)        /* Linux says EUCLEAN, which newlib lacks */         \
+    X(E_ROFS,      EROFS)                                                           \
+    X(E_LOOP,      ELOOP)                                                           \
+    X(E_MLINK,     EMLINK)                                                          \
     X(E_XDEV,      EXDEV)
 
 static const int errno_of[] = {
