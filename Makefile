@@ -175,6 +175,8 @@ $(eval $(call USER_PROGRAM,pci,drivers/pci))
 $(eval $(call USER_PROGRAM,virtio-blk,drivers/virtio-blk))
 $(eval $(call USER_PROGRAM,blk-test,tests/blk-test))
 $(eval $(call USER_PROGRAM,blk-bench,tests/blk-test/bench))
+# ext2, the file-system server over the ext2 library (servers/ext2: every .c there), with vfs's allocator.
+$(eval $(call USER_PROGRAM,ext2,servers/ext2,servers/vfs/heap.c))
 
 # POSIX programs (newlib, posix/runtime, tools/agora-cc): posix/posix.mk.
 include posix/posix.mk
@@ -187,6 +189,7 @@ $(eval $(call POSIX_PROGRAM,posix-pipe,tests/posix-pipe))
 $(eval $(call POSIX_PROGRAM,posix-pipe-echo,tests/posix-pipe/echo))
 $(eval $(call POSIX_PROGRAM,posix-poll,tests/posix-poll))
 $(eval $(call POSIX_PROGRAM,posix-mount,tests/posix-mount))
+$(eval $(call POSIX_PROGRAM,posix-ext2,tests/posix-ext2))
 $(eval $(call POSIX_PROGRAM,poweroff,userland/poweroff))
 $(eval $(call POSIX_PROGRAM,ps,userland/ps))
 $(eval $(call POSIX_PROGRAM,mount,userland/mount))
@@ -237,7 +240,7 @@ user: $(ROOTFS_CPIO)
 
 # The root image for the process tests: images/rootfs plus POSIX programs in /bin, which pm
 # loads through vfs (tests/system/cases/posix-proc.test boots it as rootfs.cpio).
-POSIX_ROOTFS_BIN  := posix-proc posix-proc-exec posix-signal posix-pipe posix-pipe-echo posix-poll posix-mount
+POSIX_ROOTFS_BIN  := posix-proc posix-proc-exec posix-signal posix-pipe posix-pipe-echo posix-poll posix-mount posix-ext2
 POSIX_ROOTFS_CPIO := $(UBUILD)/posix-rootfs.cpio
 $(POSIX_ROOTFS_CPIO): $(shell find images/rootfs) $(POSIX_ROOTFS_BIN:%=$(UBUILD)/%.elf) Makefile
 	@echo "  CPIO    $@"
@@ -276,7 +279,36 @@ user: $(SYSTEM_ROOTFS_CPIO)
 
 user: $(USER_ELVES)
 
-image: $(ISO)
+image: $(ISO) $(DISK_IMG)
+
+# The disk (servers/ext2/README.md): an ext2 file system made by mke2fs from images/disk,
+# attached by make run as a virtio-blk disk and mounted at /mnt. Rebuilt only when
+# images/disk changes (an older build/disk.img, with what make run wrote to it, is kept
+# otherwise; make fresh-disk starts again). The system tests use their own images, made
+# the same way and never booted as they are (run.sh boots a copy): ext2-test.img (16 MiB)
+# and ext2-tiny.img (a disk to fill).
+DISK_IMG      := $(BUILD)/disk.img
+EXT2_TEST_IMG := $(BUILD)/ext2-test.img
+EXT2_TINY_IMG := $(BUILD)/ext2-tiny.img
+DISK_STAGING  := $(shell find images/disk)
+MKE2FS        ?= /usr/sbin/mke2fs
+define EXT2_IMAGE
+	@mkdir -p $(dir $@)
+	@echo "  MKE2FS  $@"
+	$(Q)rm -f $@.tmp && $(MKE2FS) -q -F -t ext2 -b 1024 -N $(2) -E root_owner=0:0 -d $(1) $@.tmp $(3) && mv $@.tmp $@
+endef
+$(DISK_IMG): $(DISK_STAGING)
+	$(call EXT2_IMAGE,images/disk,4096,64M)
+$(EXT2_TEST_IMG): $(DISK_STAGING) Makefile
+	$(call EXT2_IMAGE,images/disk,2048,16M)
+$(EXT2_TINY_IMG): Makefile
+	@mkdir -p $(BUILD)/ext2-tiny.d && echo "a file written before the disk filled up" > $(BUILD)/ext2-tiny.d/before
+	$(call EXT2_IMAGE,$(BUILD)/ext2-tiny.d,64,1M)
+user: $(EXT2_TEST_IMG) $(EXT2_TINY_IMG)
+.PHONY: fresh-disk
+fresh-disk:
+	rm -f $(DISK_IMG)
+	$(MAKE) --no-print-directory $(DISK_IMG)
 
 # The normal boot (make run): init, the servers and the root above; pm starts /bin/sh as pid 1,
 # a login shell (posix_login=1: it reads /etc/profile). Without dash (its source could not be

@@ -1,0 +1,299 @@
+/*
+ * ext2: the ext2 file-system server (include/agora/proto/fs.h) over the ext2 library, on the
+ * block device "virtio-blk" (libagora/blkdev.h), mounted by vfs at /mnt. Without a disk, or
+ * without ext2 on it, it says why and exits: the system goes on without /mnt.
+ *
+ * Threads: the main thread serves; a helper thread first asks vfs to MOUNT this server
+ * (vfs sends FS_MOUNT before it answers, so it cannot be the serving thread), then calls the
+ * endpoint once a second with its own badge (TICK_BADGE), and the main thread syncs when
+ * anything changed since the last sync: data reaches the disk within about a second
+ * without anybody calling sync (power-off does not unmount file systems).
+ */
+#include <agora/errors.h>
+#include <agora/objects.h>
+#include <agora/proto/fs.h>
+#include <agora/proto/init.h>
+#include <agora/proto/vfs.h>
+#include <libagora/blkdev.h>
+#include <libagora/names.h>
+#include <libagora/printf.h>
+#include <libagora/proto.h>
+#include <libagora/runtime.h>
+#include <libagora/spawn.h>
+#include <libagora/string.h>
+#include <libagora/sys.h>
+
+#include "../vfs/heap.h"
+#include "ext2fs.h"
+#include "fsops.h"
+
+#define PAGE_SIZE 4096ull
+#define HEAP_BASE 0x0000100000000000ull
+#define HEAP_SIZE 0x0000000040000000ull
+/* The helper thread: its IPC buffer page, then its stack. */
+#define HELPER_AREA  0x0000000020000000ull
+#define HELPER_PAGES 4
+/* The block buffer shared with the driver. */
+#define BLK_AREA  0x0000000030000000ull
+#define BLK_PAGES 4
+#define BLK_SECTOR 512u
+/* Waiting for names' entries: virtio-blk (pci probes first) and vfs. */
+#define WAIT_TRIES 500
+#define WAIT_US    10000
+#define TICK_US    1000000
+/* The helper's badge on its copy of the endpoint: only the periodic sync, never a request. */
+#define TICK_BADGE  0x4653000000000002ull
+#define TICK_LABEL  1
+#define MOUNT_PATH "/mnt"
+#define CACHE_BLOCKS 1024
+
+static struct ext2srv srv;
+static struct blkdev disk;
+static uint64_t endpoint, vfs_ep, vfs_copy, tick_copy;
+
+static long heap_grow(uintptr_t at, size_t bytes)
+{
+    long slot = agora_slot_alloc(), r;
+
+    if (slot < 0)
+        return slot;
+    r = sys_memory_create(CAP_CHILD_POOL, bytes / PAGE_SIZE, (uint64_t)slot);
+    if (r < 0)
+        goto out_free;
+    r = sys_map(CAP_SELF_TASK, (uint64_t)slot, 0, at, bytes / PAGE_SIZE, RIGHT_READ | RIGHT_WRITE);
+    if (r < 0)
+        goto out_delete;
+    return 0;
+out_delete:
+    sys_cap_delete((uint64_t)slot);
+out_free:
+    agora_slot_free((uint64_t)slot);
+    return r;
+}
+
+/* ---- the block device: file-system blocks as sectors through the shared buffer ---- */
+
+static long transfer(bool write, uint64_t sector, uint64_t count)
+{
+    long r = write ? blkdev_write(&disk, sector, count, 0) : blkdev_read(&disk, sector, count, 0);
+
+    if (r == -E_DEAD && blkdev_reconnect(&disk) == 0)      /* the driver restarted: once more */
+        r = write ? blkdev_write(&disk, sector, count, 0) : blkdev_read(&disk, sector, count, 0);
+    return r < 0 ? -E_IO : 0;
+}
+
+static uint64_t chunk_sectors(void)
+{
+    uint64_t n = BLK_PAGES * PAGE_SIZE / BLK_SECTOR;
+
+    if (disk.info.max_sectors && disk.info.max_sectors < n)
+        n = disk.info.max_sectors;
+    return n;
+}
+
+static int dev_read(void *ctx, uint64_t block_no, uint32_t block_size, void *buf)
+{
+    uint64_t sector = block_no * (block_size / BLK_SECTOR), left = block_size / BLK_SECTOR, n;
+    uint8_t *p = buf;
+
+    (void)ctx;
+    for (; left; left -= n, sector += n, p += n * BLK_SECTOR) {
+        n = left < chunk_sectors() ? left : chunk_sectors();
+        if (transfer(false, sector, n) < 0)
+            return -E_IO;
+        memcpy(p, disk.data, n * BLK_SECTOR);
+    }
+    return 0;
+}
+
+static int dev_write(void *ctx, uint64_t block_no, uint32_t block_size, const void *buf)
+{
+    uint64_t sector = block_no * (block_size / BLK_SECTOR), left = block_size / BLK_SECTOR, n;
+    const uint8_t *p = buf;
+
+    (void)ctx;
+    for (; left; left -= n, sector += n, p += n * BLK_SECTOR) {
+        n = left < chunk_sectors() ? left : chunk_sectors();
+        memcpy(disk.data, p, n * BLK_SECTOR);
+        if (transfer(true, sector, n) < 0)
+            return -E_IO;
+    }
+    return 0;
+}
+
+static int dev_flush(void *ctx)
+{
+    long r;
+
+    (void)ctx;
+    r = blkdev_flush(&disk);
+    if (r == -E_DEAD && blkdev_reconnect(&disk) == 0)
+        r = blkdev_flush(&disk);
+    return r < 0 ? -E_IO : 0;
+}
+
+static uint32_t env_now(void *ctx)
+{
+    long now = sys_clock();
+
+    (void)ctx;
+    return now > 0 ? (uint32_t)(now / 1000000) : 0;     /* seconds since boot: no wall clock yet */
+}
+
+/* ---- the helper thread: MOUNT at /mnt, then the periodic sync ---- */
+
+static noreturn void helper(uint64_t arg)
+{
+    struct agora_ipc_buffer *b = (struct agora_ipc_buffer *)HELPER_AREA;
+    struct vfs_mount_req rq = { .flags = 0 };
+    struct agora_msg m;
+
+    (void)arg;
+    PROTO_STR_SET(rq.type, "ext2");
+    PROTO_STR_SET(rq.path, MOUNT_PATH);
+    memset(b, 0, sizeof(*b));
+    b->send_caps[0] = vfs_copy;
+    b->send_cap_rights[0] = RIGHT_WRITE | RIGHT_GRANT;
+    proto_pack(&m, b, VFS_MOUNT, &rq, sizeof(rq), 1);
+    sys_call(vfs_ep, &m);
+    sys_cap_delete(vfs_copy);       /* vfs holds the only copy now (or none: refused) */
+    for (;;) {
+        sys_sleep(TICK_US);
+        m = (struct agora_msg){ .info = IPC_INFO(TICK_LABEL, 0, 0, 0) };
+        if (sys_call(tick_copy, &m) < 0)
+            break;
+    }
+    sys_thread_exit();
+    for (;;)
+        sys_yield();
+}
+
+static long start_helper(void)
+{
+    uint64_t pages = HELPER_PAGES;
+    long mem = agora_slot_alloc(), thread = agora_slot_alloc(), r;
+
+    if (mem < 0 || thread < 0)
+        return -E_NOMEM;
+    if ((r = sys_memory_create(CAP_CHILD_POOL, pages, (uint64_t)mem)) < 0 ||
+        (r = sys_map(CAP_SELF_TASK, (uint64_t)mem, 0, HELPER_AREA, pages, RIGHT_READ | RIGHT_WRITE)) < 0 ||
+        (r = sys_thread_create(CAP_SELF_TASK, CAP_CHILD_POOL, (uint64_t)thread)) < 0 ||
+        (r = sys_thread_setup((uint64_t)thread, HELPER_AREA, CAP_NULL, AGORA_SPAWN_DEFAULT_PRIORITY)) < 0)
+        return r;
+    return sys_thread_start((uint64_t)thread, (uint64_t)helper, HELPER_AREA + pages * PAGE_SIZE - 8, 0);
+}
+
+/* ---- start: the disk, the file system, the endpoint, vfs ---- */
+
+static long copy_badged(uint64_t badge, uint64_t *out)
+{
+    long slot = agora_slot_alloc();
+
+    if (slot < 0)
+        return slot;
+    *out = (uint64_t)slot;
+    return sys_cap_copy(endpoint, *out, RIGHT_WRITE | RIGHT_GRANT | RIGHT_COPY, badge);
+}
+
+/* 1: no disk or no ext2 on it (said why; exit quietly); 0: serving; < 0: an error. */
+static long start(void)
+{
+    static const struct ext2_env env = {
+        .alloc = vfs_alloc, .free = vfs_free, .now = env_now, .ctx = &srv, .in_use = ext2srv_in_use,
+    };
+    static struct ext2_dev dev = { .read_block = dev_read, .write_block = dev_write, .flush = dev_flush };
+    struct ext2_mount_opts opts = { .read_only = false, .cache_blocks = CACHE_BLOCKS };
+    struct ext2_statfs st;
+    const char *why = 0;
+    long slot, r;
+
+    agora_slots_init(AGORA_CHILD_FIRST_FREE_SLOT);
+    heap_init(&vfs_heap, HEAP_BASE, HEAP_BASE + HEAP_SIZE, heap_grow);
+    for (int i = 0; (r = blkdev_open(&disk, "virtio-blk", BLK_PAGES, BLK_AREA)) == -E_NOCAP && i < WAIT_TRIES; i++)
+        sys_sleep(WAIT_US);
+    if (r < 0) {
+        agora_printf("ext2: no disk (virtio-blk: %s): not mounting %s\n", agora_error_name(r), MOUNT_PATH);
+        return 1;
+    }
+    if (disk.info.sector_size != BLK_SECTOR) {
+        agora_printf("ext2: virtio-blk has sectors of %lu bytes, not 512: not mounting\n",
+                     (unsigned long)disk.info.sector_size);
+        return 1;
+    }
+    dev.size = disk.info.sectors * BLK_SECTOR;
+    opts.read_only = disk.info.flags & BLK_READ_ONLY;
+    if ((r = ext2_mount(&dev, &env, &opts, &srv.fs, &why)) < 0) {
+        agora_printf("ext2: no ext2 file system on virtio-blk (%s%s%s): not mounting %s\n", agora_error_name(r),
+                     why ? ": " : "", why ? why : "", MOUNT_PATH);
+        return 1;
+    }
+    if ((r = ext2_statfs(srv.fs, &st)) < 0)
+        return r;
+    agora_printf("ext2: mounted virtio-blk at %s: %lu blocks of %u bytes, %lu inodes%s\n", MOUNT_PATH,
+                 (unsigned long)st.blocks, st.block_size, (unsigned long)st.inodes,
+                 ext2_is_read_only(srv.fs) ? " (read-only)" : "");
+    if ((slot = agora_slot_alloc()) < 0)
+        return slot;
+    endpoint = (uint64_t)slot;
+    if ((r = sys_endpoint_create(CAP_CHILD_POOL, endpoint)) < 0)
+        return r;
+    if ((r = copy_badged(FS_BADGE_VFS, &vfs_copy)) < 0 || (r = copy_badged(TICK_BADGE, &tick_copy)) < 0)
+        return r;
+    if ((r = names_register("ext2", endpoint)) < 0)
+        return r;
+    for (int i = 0; (r = names_lookup("vfs", &vfs_ep)) == -E_NOCAP && i < WAIT_TRIES; i++)
+        sys_sleep(WAIT_US);
+    if (r < 0)
+        return r;
+    return start_helper();
+}
+
+static void handle(struct agora_msg *m)
+{
+    struct agora_ipc_buffer *b = agora_ipc_buffer();
+    uint64_t in[IPC_MAX_WORDS], out[IPC_MAX_WORDS];
+    uint64_t in_bytes, out_bytes = 0;
+    struct ext2srv_request req = { .s = &srv, .badge = m->badge, .ncaps = IPC_CAPS(m->info) };
+    uint32_t label = IPC_LABEL(m->info);
+    long status;
+
+    if (m->badge == TICK_BADGE) {
+        if ((status = ext2srv_sync_if_dirty(&srv)) < 0)
+            agora_printf("ext2: sync failed: %s\n", agora_error_name(status));
+        proto_reply_pack(m, b, 0, out, 0, 0);
+        return;
+    }
+    memset(out, 0, sizeof(out));
+    in_bytes = proto_unpack_any(m, b, in);
+    status = fs_dispatch(&ext2srv_ops, &req, label, in, in_bytes, out, &out_bytes);
+    if (label == FS_MOUNT && status == 0)
+        agora_printf("ext2: mounted by vfs\n");
+    if (label == FS_UNMOUNT && req.badge == FS_BADGE_VFS)
+        agora_printf("ext2: unmounted%s\n", status == 0 ? ", clean" : "");
+    proto_reply_pack(m, b, status, out, out_bytes, 0);
+}
+
+int main(uint64_t arg)
+{
+    struct agora_msg m;
+    long r;
+
+    (void)arg;
+    if ((r = start()) != 0) {
+        if (r < 0)
+            agora_printf("ext2: cannot start: %s: exiting\n", agora_error_name(r));
+        return r < 0;
+    }
+    agora_printf("ext2: serving\n");
+    agora_ipc_accept_nothing(agora_ipc_buffer());
+    r = sys_recv(endpoint, &m);
+    for (;;) {
+        if (r < 0) {
+            agora_printf("ext2: receiving failed: %s: exiting\n", agora_error_name(r));
+            return 1;
+        }
+        handle(&m);
+        agora_ipc_accept_nothing(agora_ipc_buffer());
+        r = sys_reply_recv(endpoint, &m);
+    }
+}
