@@ -314,7 +314,7 @@ fresh-disk:
 # a login shell (posix_login=1: it reads /etc/profile). Without dash (its source could not be
 # fetched) the image is init alone, with init's console (q halts). The system test
 # shell-boot.test boots this ISO (its `iso:` line).
-SYSTEM_MODULES := init names serial tty vfs tmpfs pm
+SYSTEM_MODULES := init names serial tty vfs tmpfs pm pci virtio-blk ext2
 SYSTEM_CMDLINE := posix_init=/bin/sh posix_login=1
 $(ISO): $(KERNEL_ELF) $(SYSTEM_MODULES:%=$(UBUILD)/%.elf) $(SYSTEM_ROOTFS_CPIO) images/grub.cfg tools/mkiso.sh
 	$(Q)if [ -f $(UBUILD)/dash.elf ]; then \
@@ -326,11 +326,11 @@ $(ISO): $(KERNEL_ELF) $(SYSTEM_MODULES:%=$(UBUILD)/%.elf) $(SYSTEM_ROOTFS_CPIO) 
 	fi
 	@echo "  ISO     $@"
 
-run: deps $(ISO)
-	tools/qemu.sh run $(ISO)
+run: deps $(ISO) $(DISK_IMG)
+	QEMU_DISK=$(DISK_IMG) tools/qemu.sh run $(ISO)
 
-debug: deps $(ISO)
-	tools/qemu.sh debug $(ISO)
+debug: deps $(ISO) $(DISK_IMG)
+	QEMU_DISK=$(DISK_IMG) tools/qemu.sh debug $(ISO)
 
 unit-test:
 	$(MAKE) -C tests/unit check

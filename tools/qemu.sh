@@ -7,7 +7,9 @@
 #                                timeout. With PIPE, the serial port is also a QEMU pipe
 #                                chardev: PIPE.in (a FIFO) feeds its input, PIPE.out (a FIFO)
 #                                gets its output besides LOG; the caller makes both FIFOs.
-# QEMU_MEM (default 256M) and QEMU_EXTRA add to every command line.
+# QEMU_MEM (default 256M) and QEMU_EXTRA add to every command line. With QEMU_DISK (make run
+# sets build/disk.img), run and debug attach that file, when it exists, as a virtio-blk disk
+# (the ext2 server mounts it at /mnt); what the system writes stays in the file.
 set -eu
 mode=$1 iso=$2
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -15,15 +17,20 @@ mem=${QEMU_MEM:-256M}
 base="-machine pc -cpu max -m $mem -no-reboot -cdrom $iso -boot d"
 base="$base -device isa-debug-exit,iobase=0xf4,iosize=0x04"
 
+disk=""
+if [ -n "${QEMU_DISK:-}" ] && [ -f "$QEMU_DISK" ]; then
+    disk="-drive file=$QEMU_DISK,if=none,format=raw,id=d0 -device virtio-blk-pci,drive=d0"
+fi
+
 case "$mode" in
 run)
     echo "qemu: booting $iso (poweroff at the shell halts it, q at init's console; Ctrl-A X quits QEMU)"
     # shellcheck disable=SC2086
-    exec qemu-system-x86_64 $base -nographic ${QEMU_EXTRA:-}
+    exec qemu-system-x86_64 $base -nographic $disk ${QEMU_EXTRA:-}
     ;;
 debug)
     # shellcheck disable=SC2086
-    qemu-system-x86_64 $base -display none -serial file:"${iso%.iso}.debug.log" -S -gdb tcp::1234 ${QEMU_EXTRA:-} &
+    qemu-system-x86_64 $base -display none -serial file:"${iso%.iso}.debug.log" -S -gdb tcp::1234 $disk ${QEMU_EXTRA:-} &
     qemu=$!
     echo "qemu: serial output goes to ${iso%.iso}.debug.log"
     gdb -q -x "$top/tools/gdbinit" || true

@@ -71,6 +71,17 @@ int getgroups(int size, gid_t list[])
  * O_CREAT, mkdir), and keeps it per process, so a forked child inherits it and exec keeps
  * it. Without vfs there is nothing to create: the mask is only remembered here.
  */
+/* sync(2): vfs asks every mounted file system's server to write everything back (VFS_SYNC). */
+void sync(void)
+{
+    struct vfs_sync_req rq;
+    struct vfs_sync_rep rp;
+    uint64_t ep = posix_vfs_endpoint();
+
+    if (ep)
+        vfs_sync_call(ep, &rq, &rp, 0);
+}
+
 mode_t umask(mode_t mask)
 {
     static mode_t no_vfs_mask = VFS_UMASK_DEFAULT;

@@ -992,7 +992,20 @@ static long do_mounts(void *ctx, const struct vfs_mounts_req *rq, struct vfs_mou
     return 0;
 }
 
+static long do_sync(void *ctx, const struct vfs_sync_req *rq, struct vfs_sync_rep *rp)
+{
+    struct vfs_client *c;
+    long r;
+
+    (void)rq;
+    (void)rp;
+    if ((r = client_of(ctx, &c)) < 0)
+        return r;
+    return vn_sync();
+}
+
 const struct vfs_handlers vfs_ops = {
+    .vfs_sync = do_sync,
     .vfs_mount = do_mount,
     .vfs_unmount = do_unmount,
     .vfs_mounts = do_mounts,

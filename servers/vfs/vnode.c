@@ -212,6 +212,18 @@ long vn_unmount(struct vfs_node *root, uint64_t *ep)
     return 0;
 }
 
+long vn_sync(void)
+{
+    struct fs_sync_req rq;
+    struct fs_sync_rep rp;
+    long r, first = 0;
+
+    for (unsigned i = 0; i < VFS_MOUNT_MAX; i++)
+        if (vn.mounts[i].used && (r = fs_call(&vn.mounts[i], FS_SYNC, &rq, sizeof(rq), &rp, sizeof(rp))) < 0 && !first)
+            first = r;
+    return first;
+}
+
 struct vfs_mount *vn_mount_at(uint64_t index)
 {
     for (unsigned i = 0; i < VFS_MOUNT_MAX; i++)

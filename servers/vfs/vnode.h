@@ -79,6 +79,8 @@ static inline bool vn_attr_fresh(const struct vfs_node *n)
 long vn_mount(struct vfs_node *dir, uint64_t ep, const char *type, uint64_t flags);
 /* UNMOUNT of the mount whose root is root: -E_INVAL, -E_BUSY; the endpoint slot in *ep for the caller to delete. */
 long vn_unmount(struct vfs_node *root, uint64_t *ep);
+/* FS_SYNC to every mount's server in turn: the first error, else 0 (VFS_SYNC, sync(2)). */
+long vn_sync(void);
 /* The mount at position index (in table order) or NULL. */
 struct vfs_mount *vn_mount_at(uint64_t index);
 

@@ -230,6 +230,8 @@ struct vfs_dirent {
  *   working directory lies in it).
  * MOUNTS(index) -> total, and the mount at position index (0 ...): its type, path and
  *   flags; -E_NOENT past the end. Anyone may ask.
+ * SYNC(): sync(2): every mount's server is sent FS_SYNC in turn (ext2 writes everything
+ *   back); the first error, else 0. Anyone may ask.
  * Across mounts RENAME answers -E_XDEV. Requests that reach a dead server answer -E_DEAD.
  */
 #define VFS_FSTYPE_CAP    16
@@ -302,7 +304,8 @@ struct vfs_pollfd {
     X(VFS_MOUNT,     vfs_mount,    34, (F(uint64_t, flags) F(vfs_fstype_t, type) F(vfs_path_t, path)), ()) \
     X(VFS_UNMOUNT,   vfs_unmount,  35, (F(vfs_path_t, path)), ())                              \
     X(VFS_MOUNTS,    vfs_mounts,   36, (F(uint64_t, index)),                                   \
-      (F(uint64_t, total) F(uint64_t, flags) F(vfs_fstype_t, type) F(vfs_path_t, path)))
+      (F(uint64_t, total) F(uint64_t, flags) F(vfs_fstype_t, type) F(vfs_path_t, path)))       \
+    X(VFS_SYNC,      vfs_sync,     37, (), ())
 
 enum vfs_msg {
 #define VFS_MSG_ENUM(label, prefix, num, req, rep) label = PROTO_LABEL(PROTO_ID_VFS, num),
