@@ -304,7 +304,11 @@ $(EXT2_TEST_IMG): $(DISK_STAGING) Makefile
 $(EXT2_TINY_IMG): Makefile
 	@mkdir -p $(BUILD)/ext2-tiny.d && echo "a file written before the disk filled up" > $(BUILD)/ext2-tiny.d/before
 	$(call EXT2_IMAGE,$(BUILD)/ext2-tiny.d,64,1M)
-user: $(EXT2_TEST_IMG) $(EXT2_TINY_IMG)
+EXT2_BENCH_IMG := $(BUILD)/ext2-bench.img
+$(EXT2_BENCH_IMG): Makefile
+	@mkdir -p $(BUILD)/ext2-bench.d && echo "make bench's disk (tools/bench.sh)" > $(BUILD)/ext2-bench.d/BENCH
+	$(call EXT2_IMAGE,$(BUILD)/ext2-bench.d,1024,32M)
+user: $(EXT2_TEST_IMG) $(EXT2_TINY_IMG) $(EXT2_BENCH_IMG)
 .PHONY: fresh-disk
 fresh-disk:
 	rm -f $(DISK_IMG)
@@ -344,7 +348,8 @@ test: deps
 
 bench: deps $(KERNEL_ELF) $(UBUILD)/kbench.elf $(UBUILD)/kbench-peer.elf $(ISO) \
 		$(BENCH_ROOTFS_CPIO) $(UBUILD)/init.elf $(UBUILD)/names.elf $(UBUILD)/vfs.elf $(UBUILD)/tmpfs.elf \
-		$(UBUILD)/pm.elf $(UBUILD)/pci.elf $(UBUILD)/virtio-blk.elf $(UBUILD)/blk-bench.elf $(DISKPATTERN)
+		$(UBUILD)/pm.elf $(UBUILD)/pci.elf $(UBUILD)/virtio-blk.elf $(UBUILD)/blk-bench.elf $(DISKPATTERN) \
+		$(UBUILD)/ext2.elf $(POSIX_ROOTFS_CPIO) $(EXT2_BENCH_IMG)
 	tools/bench.sh $(KERNEL_ELF)
 
 clean:

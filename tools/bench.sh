@@ -20,6 +20,10 @@
 #   scratch disk (virtio-blk-pci, raw file): sequential READ then WRITE of 8 MiB in 64 KiB
 #   requests, 8 in flight, timed by the kernel clock; MB/s, the median of BENCH_WALL_RUNS
 #   (no icount figure: QEMU's disk I/O runs outside the guest's instruction count).
+# - ext2-seq-write-8m, ext2-seq-read-8m: posix-ext2 (tests/posix-ext2) as pid 1 with the ext2
+#   server at /mnt on a copy of build/ext2-bench.img (32 MiB): a file of 8 MiB written in
+#   64 KiB writes then sync(), and read back; MB/s by the kernel clock, the median of
+#   BENCH_WALL_RUNS. Every 496 bytes is one vfs -> ext2 message (fs.h has no bulk path yet).
 # - boot_to_shell_prompt_wall: wall time from starting QEMU on build/agora.iso (make run's
 #   image) to dash's first "# " prompt, the median of BENCH_WALL_RUNS.
 # Messages other than figures go to stderr.
@@ -190,6 +194,36 @@ if "$top/tools/mkiso.sh" "$kernel" "test=blkbench" "$out/blk.iso" "$userdir/init
         run_blk_bench "$out/blk-wall-$i.log" >> "$out/blk-wall.txt" || failed=1
     done
     median_per_name < "$out/blk-wall.txt"
+else
+    failed=1
+fi
+
+# ---- a file on ext2 ----
+
+# run_ext2_bench LOG: posix-ext2 as pid 1 on a fresh copy of build/ext2-bench.img (ext2 at
+# /mnt): 8 MiB written in 64 KiB writes and synced, then read back; prints its "bench:" lines.
+run_ext2_bench() {
+    local log=$1 status
+    cp "$top/build/ext2-bench.img" "$out/ext2-bench.img" || return 1
+    QEMU_EXTRA="-drive file=$out/ext2-bench.img,if=none,format=raw,id=d0 -device virtio-blk-pci,drive=d0" \
+        "$top/tools/qemu.sh" test "$out/ext2.iso" "$log" 120
+    status=$?
+    if [ "$status" != 0 ] || ! tr -d '\r' < "$log" | grep -q '^posix-ext2: bench done$'; then
+        echo "bench.sh: the ext2 bench ended with QEMU status $status, or not done; its log:" >&2
+        tr -d '\r' < "$log" | tail -n 20 | sed 's/^/  | /' >&2
+        return 1
+    fi
+    tr -d '\r' < "$log" | grep '^bench: '
+}
+
+if "$top/tools/mkiso.sh" "$kernel" "posix_init=/bin/posix-ext2" "$out/ext2.iso" "$userdir/init.elf" \
+        "$userdir/names.elf" "$userdir/pci.elf" "$userdir/virtio-blk.elf" "$userdir/vfs.elf" "$userdir/ext2.elf" \
+        "$userdir/pm.elf" "$userdir/posix-rootfs.cpio=rootfs.cpio"; then
+    : > "$out/ext2-wall.txt"
+    for i in $(seq "$wall_runs"); do
+        run_ext2_bench "$out/ext2-wall-$i.log" >> "$out/ext2-wall.txt" || failed=1
+    done
+    median_per_name < "$out/ext2-wall.txt"
 else
     failed=1
 fi

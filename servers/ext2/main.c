@@ -268,8 +268,8 @@ static void handle(struct agora_msg *m)
     status = fs_dispatch(&ext2srv_ops, &req, label, in, in_bytes, out, &out_bytes);
     if (label == FS_MOUNT && status == 0)
         agora_printf("ext2: mounted by vfs\n");
-    if (label == FS_UNMOUNT && req.badge == FS_BADGE_VFS)
-        agora_printf("ext2: unmounted%s\n", status == 0 ? ", clean" : "");
+    if (label == FS_UNMOUNT && status == 0)
+        agora_printf("ext2: unmounted by vfs: synced and marked clean\n");
     proto_reply_pack(m, b, status, out, out_bytes, 0);
 }
 

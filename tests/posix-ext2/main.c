@@ -6,7 +6,8 @@
  * renames, truncation, a file of 4 MiB, an unlinked file open until its close. On a disk with
  * /before (build/ext2-tiny.img): writes until ENOSPC, then calls sync(). On the first disk it
  * calls no sync: it waits for the server's periodic sync and ends (pm powers off); the
- * case's check: lines read the disk with e2fsck and debugfs.
+ * case's check: lines read the disk with e2fsck and debugfs. On a disk with /BENCH
+ * (build/ext2-bench.img, make bench): sequential write and read of 8 MiB, in MB/s.
  */
 #define CHECK_NAME "posix-ext2"
 #include <dirent.h>
@@ -17,12 +18,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../posix-check.h"
 
 #define BIG_SIZE (4u << 20)
 #define SYNC_WAIT_S 3
+#define BENCH_SIZE (8u << 20)
 
 static uint8_t pattern(uint64_t i)
 {
@@ -251,11 +254,63 @@ static void test_full(void)
     check_group_end("writing until ENOSPC, earlier files intact");
 }
 
+static uint64_t now_us(void)
+{
+    struct timespec t;
+
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000 + (uint64_t)t.tv_nsec / 1000;
+}
+
+/* MB/s (10^6 bytes) with two decimals, as "bench: NAME VALUE MB/s" (make bench). */
+static void report(const char *name, uint64_t bytes, uint64_t us)
+{
+    uint64_t centi = us ? bytes * 100 / us : 0;     /* bytes/us = MB/s */
+
+    printf("bench: %s %llu.%02llu MB/s\n", name, (unsigned long long)(centi / 100), (unsigned long long)(centi % 100));
+}
+
+/* make bench (tools/bench.sh, on build/ext2-bench.img: /BENCH): 8 MiB written in 64 KiB writes and synced (sync: there is no fsync yet), then read. */
+static void bench(void)
+{
+    static uint8_t buf[65536];
+    uint64_t t0, t1, sum = 0;
+    ssize_t n;
+    int fd, ok = 1;
+
+    for (size_t i = 0; i < sizeof(buf); i++)
+        buf[i] = pattern(i);
+    fd = open("/mnt/seq", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    CHECK(fd >= 0);
+    t0 = now_us();
+    for (unsigned i = 0; i < BENCH_SIZE / sizeof(buf) && ok; i++)
+        ok = write(fd, buf, sizeof(buf)) == (ssize_t)sizeof(buf);
+    CHECK(ok);
+    close(fd);
+    sync();
+    t1 = now_us();
+    report("ext2-seq-write-8m", BENCH_SIZE, t1 - t0);
+    fd = open("/mnt/seq", O_RDONLY);
+    CHECK(fd >= 0);
+    t0 = now_us();
+    while (fd >= 0 && (n = read(fd, buf, sizeof(buf))) > 0)
+        sum += (uint64_t)n;
+    t1 = now_us();
+    close(fd);
+    CHECK(sum == BENCH_SIZE);
+    report("ext2-seq-read-8m", BENCH_SIZE, t1 - t0);
+    printf("posix-ext2: bench %s\n", failed ? "FAIL" : "done");
+}
+
 int main(void)
 {
     struct stat st;
 
     setvbuf(stdout, 0, _IOLBF, 0);
+    if (stat("/mnt/BENCH", &st) == 0) {
+        bench();
+        return failed != 0;
+    }
     if (stat("/mnt/before", &st) == 0) {
         test_full();
         sync();                     /* sync(2): vfs has every mount's server write back */
