@@ -22,6 +22,9 @@
 #            device id 0x1001; with "modern" the virtio 1.0-only 0x1042)
 #   disk: copy:FILE [modern]  the same with a fresh copy of build/FILE (an ext2 image, say):
 #            the case may write to it, the original stays as it was
+#   disk: after:CASE [modern]  a copy of the disk case CASE left behind (build/systest/CASE.img):
+#            a second boot of the same disk; CASE must have run first (cases run in name
+#            order, so name this case after it), else this case fails
 #   check: COMMAND   after QEMU exits, run COMMAND (bash, from the top directory, with DISK set
 #            to the scratch disk's path); the case fails if it fails (any number)
 # Driving the serial console like a person, in file order, within the case's timeout:
@@ -111,6 +114,9 @@ run_case() {
         case $source in
         copy:*)
             cp "$top/build/${source#copy:}" "$disk" || problems+=("no disk image build/${source#copy:}") ;;
+        after:*)
+            cp "$out/${source#after:}.img" "$disk" ||
+                problems+=("no disk left by case ${source#after:} (run it first)") ;;
         *)
             "$top/build/tools/diskpattern" make "$disk" "$source" ||
                 problems+=("could not make the disk $disk (make user builds build/tools/diskpattern)") ;;
