@@ -20,7 +20,7 @@
 #   scratch disk (virtio-blk-pci, raw file): sequential READ then WRITE of 8 MiB in 64 KiB
 #   requests, 8 in flight, timed by the kernel clock; MB/s, the median of BENCH_WALL_RUNS
 #   (no icount figure: QEMU's disk I/O runs outside the guest's instruction count).
-# - ext2-seq-write-8m, ext2-seq-read-8m: posix-ext2 (tests/posix-ext2) as pid 1 with the ext2
+# - ext2_seq_write_wall, ext2_seq_read_wall: posix-ext2 (tests/posix-ext2) as pid 1 with the ext2
 #   server at /mnt on a copy of build/ext2-bench.img (32 MiB): a file of 8 MiB written in
 #   64 KiB writes then sync(), and read back; MB/s by the kernel clock, the median of
 #   BENCH_WALL_RUNS. Every 496 bytes is one vfs -> ext2 message (fs.h has no bulk path yet).

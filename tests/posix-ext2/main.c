@@ -289,7 +289,7 @@ static void bench(void)
     close(fd);
     sync();
     t1 = now_us();
-    report("ext2-seq-write-8m", BENCH_SIZE, t1 - t0);
+    report("ext2_seq_write_wall", BENCH_SIZE, t1 - t0);
     fd = open("/mnt/seq", O_RDONLY);
     CHECK(fd >= 0);
     t0 = now_us();
@@ -298,7 +298,7 @@ static void bench(void)
     t1 = now_us();
     close(fd);
     CHECK(sum == BENCH_SIZE);
-    report("ext2-seq-read-8m", BENCH_SIZE, t1 - t0);
+    report("ext2_seq_read_wall", BENCH_SIZE, t1 - t0);
     printf("posix-ext2: bench %s\n", failed ? "FAIL" : "done");
 }
 
