@@ -320,7 +320,7 @@ fresh-disk:
 # shell-boot.test boots this ISO (its `iso:` line).
 SYSTEM_MODULES := init names serial tty vfs tmpfs pm pci virtio-blk ext2
 SYSTEM_CMDLINE := posix_init=/bin/sh posix_login=1
-$(ISO): $(KERNEL_ELF) $(SYSTEM_MODULES:%=$(UBUILD)/%.elf) $(SYSTEM_ROOTFS_CPIO) images/grub.cfg tools/mkiso.sh
+$(ISO): $(KERNEL_ELF) $(SYSTEM_MODULES:%=$(UBUILD)/%.elf) $(SYSTEM_ROOTFS_CPIO) images/grub.cfg tools/mkiso.sh Makefile
 	$(Q)if [ -f $(UBUILD)/dash.elf ]; then \
 		tools/mkiso.sh $(KERNEL_ELF) "$(SYSTEM_CMDLINE)" $@ $(SYSTEM_MODULES:%=$(UBUILD)/%.elf) \
 			$(SYSTEM_ROOTFS_CPIO)=rootfs.cpio; \
