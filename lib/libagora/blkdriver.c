@@ -415,18 +415,7 @@ static noreturn void forwarder(uint64_t arg)
 
 static long start_forwarder(struct blkdriver *d)
 {
-    uint64_t pages = 1 + BLKDRIVER_THREAD_STACK_PAGES, mem, thread;
-    long r;
-
-    if ((r = new_slot(&mem)) < 0 || (r = new_slot(&thread)) < 0)
-        return r;
-    if ((r = sys_memory_create(CAP_CHILD_POOL, pages, mem)) < 0 ||
-        (r = sys_map(CAP_SELF_TASK, mem, 0, BLKDRIVER_THREAD_AREA, pages, RIGHT_READ | RIGHT_WRITE)) < 0 ||
-        (r = sys_thread_create(CAP_SELF_TASK, CAP_CHILD_POOL, thread)) < 0 ||
-        (r = sys_thread_setup(thread, BLKDRIVER_THREAD_AREA, CAP_NULL, AGORA_SPAWN_DEFAULT_PRIORITY)) < 0)
-        return r;
-    return sys_thread_start(thread, (uint64_t)forwarder, BLKDRIVER_THREAD_AREA + pages * PAGE_SIZE - 8,
-                            (uint64_t)d);
+    return agora_thread_spawn(BLKDRIVER_THREAD_AREA, 1 + BLKDRIVER_THREAD_STACK_PAGES, forwarder, (uint64_t)d, 0);
 }
 
 long blkdriver_irq(struct blkdriver *d, uint64_t irq)

@@ -233,19 +233,7 @@ static noreturn void forwarder(uint64_t arg)
 
 static long start_forwarder(struct chardriver *d)
 {
-    uint64_t pages = 1 + CHARDRIVER_THREAD_STACK_PAGES;
-    long mem = agora_slot_alloc(), thread = agora_slot_alloc(), r;
-
-    if (mem < 0 || thread < 0)
-        return -E_NOMEM;
-    if ((r = sys_memory_create(CAP_CHILD_POOL, pages, (uint64_t)mem)) < 0 ||
-        (r = sys_map(CAP_SELF_TASK, (uint64_t)mem, 0, CHARDRIVER_THREAD_AREA, pages, RIGHT_READ | RIGHT_WRITE)) < 0 ||
-        (r = sys_thread_create(CAP_SELF_TASK, CAP_CHILD_POOL, (uint64_t)thread)) < 0 ||
-        (r = sys_thread_setup((uint64_t)thread, CHARDRIVER_THREAD_AREA, CAP_NULL, AGORA_SPAWN_DEFAULT_PRIORITY)) < 0)
-        return r;
-    /* rsp as after a call: the entry function sees a 16-byte aligned rsp + 8. */
-    return sys_thread_start((uint64_t)thread, (uint64_t)forwarder,
-                            CHARDRIVER_THREAD_AREA + pages * PAGE_SIZE - 8, (uint64_t)d);
+    return agora_thread_spawn(CHARDRIVER_THREAD_AREA, 1 + CHARDRIVER_THREAD_STACK_PAGES, forwarder, (uint64_t)d, 0);
 }
 
 long chardriver_irq(struct chardriver *d, uint64_t irq)

@@ -19,7 +19,6 @@
 /* The timer thread's IPC buffer (one page), then its stack; clear of pm's other windows. */
 #define TIMER_AREA   0x0000000030000000ull
 #define TIMER_PAGES  3
-#define PAGE_BYTES   4096ull
 /* How long the thread sleeps with no deadline (it asks again then). */
 #define TIMER_IDLE_US 3600000000ull
 /* How soon to look again at a signal that could not be delivered (its thread was busy). */
@@ -51,23 +50,15 @@ static noreturn void timer_main(uint64_t arg)
 
 long pm_timer_start(uint64_t endpoint)
 {
-    long mem = agora_slot_alloc(), thread = agora_slot_alloc(), ep = agora_slot_alloc(), r;
+    long ep = agora_slot_alloc(), r;
 
-    if (mem < 0 || thread < 0 || ep < 0)
-        return -E_NOMEM;
+    if (ep < 0)
+        return ep;
     timer_ep = (uint64_t)ep;
-    if ((r = sys_cap_copy(endpoint, timer_ep, RIGHT_WRITE, PM_TIMER_BADGE)) < 0 ||
-        (r = sys_memory_create(CAP_CHILD_POOL, TIMER_PAGES, (uint64_t)mem)) < 0 ||
-        (r = sys_map(CAP_SELF_TASK, (uint64_t)mem, 0, TIMER_AREA, TIMER_PAGES, RIGHT_READ | RIGHT_WRITE)) < 0 ||
-        (r = sys_thread_create(CAP_SELF_TASK, CAP_CHILD_POOL, (uint64_t)thread)) < 0 ||
-        (r = sys_thread_setup((uint64_t)thread, TIMER_AREA, CAP_NULL, AGORA_SPAWN_DEFAULT_PRIORITY)) < 0)
+    if ((r = sys_cap_copy(endpoint, timer_ep, RIGHT_WRITE, PM_TIMER_BADGE)) < 0)
         return r;
     sleeping_until = now_us() + TIMER_IDLE_US;
-    /* rsp as after a call: the entry function sees a 16-byte aligned rsp + 8. */
-    r = sys_thread_start((uint64_t)thread, (uint64_t)timer_main, TIMER_AREA + TIMER_PAGES * PAGE_BYTES - 8, 0);
-    if (r == 0)
-        timer_thread = (uint64_t)thread;
-    return r;
+    return agora_thread_spawn(TIMER_AREA, TIMER_PAGES, timer_main, 0, &timer_thread);
 }
 
 /* The earliest deadline from now on (an alarm, or a retry for an undelivered signal). */

@@ -31,22 +31,7 @@ static uint64_t endpoint, vfs_ep, vfs_copy;
 
 static long heap_grow(uintptr_t at, size_t bytes)
 {
-    long slot = agora_slot_alloc(), r;
-
-    if (slot < 0)
-        return slot;
-    r = sys_memory_create(CAP_CHILD_POOL, bytes / PAGE_SIZE, (uint64_t)slot);
-    if (r < 0)
-        goto out_free;
-    r = sys_map(CAP_SELF_TASK, (uint64_t)slot, 0, at, bytes / PAGE_SIZE, RIGHT_READ | RIGHT_WRITE);
-    if (r < 0)
-        goto out_delete;
-    return 0;
-out_delete:
-    sys_cap_delete((uint64_t)slot);
-out_free:
-    agora_slot_free((uint64_t)slot);
-    return r;
+    return agora_map_new(at, bytes / PAGE_SIZE, 0);
 }
 
 /*
@@ -77,17 +62,7 @@ static noreturn void mounter(uint64_t arg)
 
 static long start_mounter(void)
 {
-    uint64_t pages = MOUNTER_PAGES;
-    long mem = agora_slot_alloc(), thread = agora_slot_alloc(), r;
-
-    if (mem < 0 || thread < 0)
-        return -E_NOMEM;
-    if ((r = sys_memory_create(CAP_CHILD_POOL, pages, (uint64_t)mem)) < 0 ||
-        (r = sys_map(CAP_SELF_TASK, (uint64_t)mem, 0, MOUNTER_AREA, pages, RIGHT_READ | RIGHT_WRITE)) < 0 ||
-        (r = sys_thread_create(CAP_SELF_TASK, CAP_CHILD_POOL, (uint64_t)thread)) < 0 ||
-        (r = sys_thread_setup((uint64_t)thread, MOUNTER_AREA, CAP_NULL, AGORA_SPAWN_DEFAULT_PRIORITY)) < 0)
-        return r;
-    return sys_thread_start((uint64_t)thread, (uint64_t)mounter, MOUNTER_AREA + pages * PAGE_SIZE - 8, 0);
+    return agora_thread_spawn(MOUNTER_AREA, MOUNTER_PAGES, mounter, 0, 0);
 }
 
 static long start(void)

@@ -264,17 +264,7 @@ static noreturn void input_thread(uint64_t arg)
 
 static long start_input_thread(void)
 {
-    long mem = agora_slot_alloc(), thread = agora_slot_alloc(), r;
-
-    if (mem < 0 || thread < 0)
-        return -E_NOMEM;
-    if ((r = sys_memory_create(CAP_CHILD_POOL, THREAD_PAGES, (uint64_t)mem)) < 0 ||
-        (r = sys_map(CAP_SELF_TASK, (uint64_t)mem, 0, THREAD_AREA, THREAD_PAGES, RIGHT_READ | RIGHT_WRITE)) < 0 ||
-        (r = sys_thread_create(CAP_SELF_TASK, CAP_CHILD_POOL, (uint64_t)thread)) < 0 ||
-        (r = sys_thread_setup((uint64_t)thread, THREAD_AREA, CAP_NULL, AGORA_SPAWN_DEFAULT_PRIORITY)) < 0)
-        return r;
-    /* rsp as after a call: the entry function sees a 16-byte aligned rsp + 8. */
-    return sys_thread_start((uint64_t)thread, (uint64_t)input_thread, THREAD_AREA + THREAD_PAGES * PAGE_SIZE - 8, 0);
+    return agora_thread_spawn(THREAD_AREA, THREAD_PAGES, input_thread, 0, 0);
 }
 
 /* ---- the receive loop ---- */

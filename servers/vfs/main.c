@@ -32,22 +32,7 @@ static uint64_t recv_slot;
 /* heap.h's grow hook: a memory object from the pool, mapped rw- at `at` (bytes: whole pages). */
 static long heap_grow(uintptr_t at, size_t bytes)
 {
-    long slot = agora_slot_alloc(), r;
-
-    if (slot < 0)
-        return slot;
-    r = sys_memory_create(CAP_CHILD_POOL, bytes / PAGE_SIZE, (uint64_t)slot);
-    if (r < 0)
-        goto out_free;
-    r = sys_map(CAP_SELF_TASK, (uint64_t)slot, 0, at, bytes / PAGE_SIZE, RIGHT_READ | RIGHT_WRITE);
-    if (r < 0)
-        goto out_delete;
-    return 0;
-out_delete:
-    sys_cap_delete((uint64_t)slot);
-out_free:
-    agora_slot_free((uint64_t)slot);
-    return r;
+    return agora_map_new(at, bytes / PAGE_SIZE, 0);
 }
 
 /* The root file system from the cpio image init passes at CAP_VFS_ROOTFS (if it does). */

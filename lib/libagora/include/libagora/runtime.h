@@ -64,4 +64,16 @@ void agora_slot_free(uint64_t slot);
 /* Marks a slot used, e.g. one a starter filled; false if it was out of range. */
 bool agora_slot_reserve(uint64_t slot);
 
+/*
+ * pages of new zeroed memory from CAP_CHILD_POOL mapped read-write at vaddr in this task;
+ * its slot in *memory (may be NULL). 0 or a negated error (nothing is left behind).
+ */
+long agora_map_new(uint64_t vaddr, uint64_t pages, uint64_t *memory);
+/*
+ * A helper thread of this task at the default priority: [area, area + pages pages) is new
+ * memory, its first page the thread's IPC buffer, the rest its stack; it runs fn(arg),
+ * which must never return (end with sys_thread_exit). Its slot in *thread (may be NULL).
+ */
+long agora_thread_spawn(uint64_t area, uint64_t pages, void (*fn)(uint64_t), uint64_t arg, uint64_t *thread);
+
 #endif
