@@ -16,9 +16,6 @@
 
 #include "server.h"
 
-/* A thread busy in a request to another server: how often, and how far apart, to try again now. */
-#define DELIVERY_TRIES   20
-#define DELIVERY_WAIT_US 500
 /* The System V ABI lets code use 128 bytes below rsp without moving it. */
 #define RED_ZONE         128
 
@@ -216,7 +213,7 @@ static void deliver(struct pm_proc *p)
 {
     uint64_t ready = ready_signals(p);
     struct agora_regs regs;
-    long r = 1;
+    long r;
 
     if (p->sigwaiting) {
         struct pm_sigwait_rep rp = { .sigs = ready, .serial = p->sig_serial };
@@ -227,16 +224,12 @@ static void deliver(struct pm_proc *p)
         return;
     }
     interrupt_waits(p);
-    for (int i = 0; i < DELIVERY_TRIES; i++) {
-        if ((r = sys_thread_suspend(p->img.thread, THREAD_SUSPEND_INTERRUPT)) != 1)
-            break;
-        sys_thread_resume(p->img.thread, 0);    /* busy in another server's request */
-        sys_sleep(DELIVERY_WAIT_US);
-    }
-    if (r != 0) {
+    if ((r = sys_thread_suspend(p->img.thread, THREAD_SUSPEND_INTERRUPT)) != 0) {
         if (r < 0)
             agora_printf("pm: pid %ld: cannot stop for a signal: %s\n", (long)p->pid, agora_error_name(r));
-        return;                     /* still busy: pm's loop tries again after its next message */
+        else
+            sys_thread_resume(p->img.thread, 0);    /* busy in another server's request */
+        return;                     /* the timer thread has pm try again shortly (timer.c) */
     }
     if ((r = sys_thread_regs(p->img.thread, &regs)) < 0) {
         sys_thread_resume(p->img.thread, 0);
