@@ -13,9 +13,11 @@
 #include <agora/objects.h>
 #include <agora/proto/fs.h>
 #include <agora/proto/init.h>
+#include <agora/proto/pci.h>
 #include <agora/proto/vfs.h>
 #include <libagora/blkdev.h>
 #include <libagora/names.h>
+#include <libagora/pci.h>
 #include <libagora/printf.h>
 #include <libagora/proto.h>
 #include <libagora/runtime.h>
@@ -170,6 +172,33 @@ static long copy_badged(uint64_t badge, uint64_t *out)
     return sys_cap_copy(endpoint, *out, RIGHT_WRITE | RIGHT_GRANT | RIGHT_COPY, badge);
 }
 
+/*
+ * Whether pci has a virtio block device, for which virtio-blk will register: without one
+ * there is nothing to wait for (and a late "no disk" line would land in the shell's
+ * session). No pci at all: assume a disk may come.
+ */
+static bool disk_present(void)
+{
+    static const uint64_t ids[] = { 0x1001, 0x1042 };     /* virtio-blk: transitional, modern */
+    uint64_t pci;
+    long r = -E_NOCAP;
+    bool found = false;
+
+    for (int i = 0; (r = names_lookup("pci", &pci)) == -E_NOCAP && i < WAIT_TRIES; i++)
+        sys_sleep(WAIT_US);
+    if (r < 0)
+        return true;
+    for (unsigned i = 0; i < 2 && !found; i++) {
+        struct pci_find_req rq = { 0x1AF4, ids[i], 0, 0, 0 };
+        struct pci_find_rep rp;
+
+        found = pci_find_call(pci, &rq, &rp, 0) == 0;
+    }
+    sys_cap_delete(pci);
+    agora_slot_free(pci);
+    return found;
+}
+
 /* 1: no disk or no ext2 on it (said why; exit quietly); 0: serving; < 0: an error. */
 static long start(void)
 {
@@ -184,6 +213,10 @@ static long start(void)
 
     agora_slots_init(AGORA_CHILD_FIRST_FREE_SLOT);
     heap_init(&vfs_heap, HEAP_BASE, HEAP_BASE + HEAP_SIZE, heap_grow);
+    if (!disk_present()) {
+        agora_printf("ext2: no virtio disk: not mounting %s\n", MOUNT_PATH);
+        return 1;
+    }
     for (int i = 0; (r = blkdev_open(&disk, "virtio-blk", BLK_PAGES, BLK_AREA)) == -E_NOCAP && i < WAIT_TRIES; i++)
         sys_sleep(WAIT_US);
     if (r < 0) {
