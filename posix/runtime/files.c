@@ -134,7 +134,7 @@ void posix_files_exit(void)
 /* ---- helpers ---- */
 
 /* A path for a request: 0, or an errno value (NULL, empty, too long). */
-static int put_path(vfs_path_t *field, const char *path)
+int posix_put_path(vfs_path_t *field, const char *path)
 {
     size_t n;
 
@@ -180,7 +180,7 @@ static int posix_flags(uint64_t v)
 static void to_stat(const struct vfs_stat *v, struct stat *st)
 {
     memset(st, 0, sizeof(*st));
-    st->st_dev = 1;
+    st->st_dev = (dev_t)v->dev;
     st->st_ino = (ino_t)v->ino;
     st->st_mode = (mode_t)v->mode;
     st->st_nlink = (nlink_t)v->nlink;
@@ -411,7 +411,7 @@ int open(const char *path, int flags, ...)
         rq.mode = (uint64_t)(va_arg(ap, int) & 07777);
         va_end(ap);
     }
-    if ((err = put_path(&rq.path, path)))
+    if ((err = posix_put_path(&rq.path, path)))
         return posix_fail_errno(err);
     r = vfs_open_call(vfs_ep, &rq, &rp, 0);
     return r < 0 ? posix_fail(r) : (int)rp.fd;
@@ -589,7 +589,7 @@ int stat(const char *restrict path, struct stat *restrict st)
 
     if (!vfs_ep)
         return posix_fail_errno(ENOSYS);
-    if ((err = put_path(&rq.path, path)))
+    if ((err = posix_put_path(&rq.path, path)))
         return posix_fail_errno(err);
     if (!st)
         return posix_fail_errno(EFAULT);
@@ -599,10 +599,24 @@ int stat(const char *restrict path, struct stat *restrict st)
     return 0;
 }
 
-/* There are no symbolic links yet: lstat is stat. */
+/* The link itself, not what it names. */
 int lstat(const char *restrict path, struct stat *restrict st)
 {
-    return stat(path, st);
+    struct vfs_lstat_req rq;
+    struct vfs_lstat_rep rp;
+    int err;
+    long r;
+
+    if (!vfs_ep)
+        return posix_fail_errno(ENOSYS);
+    if ((err = posix_put_path(&rq.path, path)))
+        return posix_fail_errno(err);
+    if (!st)
+        return posix_fail_errno(EFAULT);
+    if ((r = vfs_lstat_call(vfs_ep, &rq, &rp, 0)) < 0)
+        return posix_fail(r);
+    to_stat(&rp.st, st);
+    return 0;
 }
 
 /* ---- the name space ---- */
@@ -616,7 +630,7 @@ int lstat(const char *restrict path, struct stat *restrict st)
                                                                                           \
         if (!vfs_ep)                                                                      \
             return posix_fail_errno(ENOSYS);                                              \
-        if ((err = put_path(&rq.path, path)))                                             \
+        if ((err = posix_put_path(&rq.path, path)))                                             \
             return posix_fail_errno(err);                                                 \
         r = prefix##_call(vfs_ep, &rq, &rp, 0);                                           \
         return r < 0 ? posix_fail(r) : 0;                                                 \
@@ -675,16 +689,26 @@ int rename(const char *old, const char *new)
 
     if (!vfs_ep)
         return posix_fail_errno(ENOSYS);
-    if ((err = put_path(&rq.from, old)) || (err = put_path(&rq.to, new)))
+    if ((err = posix_put_path(&rq.from, old)) || (err = posix_put_path(&rq.to, new)))
         return posix_fail_errno(err);
     r = vfs_rename_call(vfs_ep, &rq, &rp, 0);
     return r < 0 ? posix_fail(r) : 0;
 }
 
-/* Hard links are not there yet. */
+/* vfs's LINK: a hard link within one file system (EXDEV across). */
 int link(const char *old, const char *new)
 {
-    return posix_fail_errno(ENOSYS);
+    struct vfs_link_req rq;
+    struct vfs_link_rep rp;
+    int err;
+    long r;
+
+    if (!vfs_ep)
+        return posix_fail_errno(ENOSYS);
+    if ((err = posix_put_path(&rq.from, old)) || (err = posix_put_path(&rq.to, new)))
+        return posix_fail_errno(err);
+    r = vfs_link_call(vfs_ep, &rq, &rp, 0);
+    return r < 0 ? posix_fail(r) : 0;
 }
 
 /* POSIX, with the common extension: buf NULL allocates (size 0: as large as needed). */

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include <agora/errors.h>
+#include <agora/proto/vfs.h>
 
 /* The errno value for an Agora error code (negated or not); EIO for one it does not know. */
 int posix_errno(long agora_err);
@@ -31,6 +32,8 @@ void posix_files_exit(void);
 uint64_t posix_vfs_endpoint(void);
 /* files.c: in a forked child, reaches vfs again under the child's own identity. */
 void posix_files_fork_child(void);
+/* files.c: a path into a request's field: 0, or an errno value (NULL: EFAULT, empty: ENOENT, ENAMETOOLONG). */
+int posix_put_path(vfs_path_t *field, const char *path);
 
 /*
  * How often a call that waits on something vfs cannot hold a reply for asks again: a

@@ -465,6 +465,8 @@ static uint8_t dtype(uint8_t ft)
         return VFS_DT_CHR;
     case EXT2_FT_FIFO:
         return VFS_DT_FIFO;
+    case EXT2_FT_SYMLINK:
+        return VFS_DT_LNK;
     default:
         return VFS_DT_UNKNOWN;
     }
@@ -550,7 +552,8 @@ static long do_statfs(void *ctx, const struct fs_statfs_req *rq, struct fs_statf
         return r;
     rp->bsize = st.block_size;
     rp->blocks = st.blocks;
-    rp->bfree = st.avail_blocks;
+    rp->bfree = st.free_blocks;
+    rp->bavail = st.avail_blocks;
     rp->files = st.inodes;
     rp->ffree = st.free_inodes;
     rp->name_max = FS_NAME_MAX;

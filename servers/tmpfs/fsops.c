@@ -79,7 +79,7 @@ static void fill_attr(const struct vfs_node *n, struct fs_attr *a)
     a->ino = n->ino;
     a->mode = n->mode;
     a->nlink = n->nlink;
-    a->size = ramfs_is_reg(n) ? n->size : ramfs_is_dir(n) ? n->nentries : 0;
+    a->size = ramfs_is_reg(n) || ramfs_is_lnk(n) ? n->size : ramfs_is_dir(n) ? n->nentries : 0;
     a->blocks = ramfs_is_reg(n) ? (n->size + 511) / 512 : 0;
     a->rdev = n->rdev;
     a->atime = n->atime;
@@ -364,23 +364,34 @@ static long do_rename(void *ctx, const struct fs_rename_req *rq, struct fs_renam
                         rq->nname.len);
 }
 
-/* LINK, SYMLINK and READLINK: ramfs has neither hard nor symbolic links. */
+/* LINK, SYMLINK and READLINK: ramfs's hard links and symbolic links (a node holding its target). */
 static long do_link(void *ctx, const struct fs_link_req *rq, struct fs_link_rep *rp)
 {
+    struct vfs_node *dir, *n;
     long r;
 
-    (void)rq;
     (void)rp;
-    return (r = caller(ctx, false)) < 0 ? r : -E_NOSYS;
+    if ((r = directory(ctx, rq->dir, &dir)) < 0 || (r = inode(ctx, rq->ino, &n)) < 0 ||
+        (r = check_name(&rq->name)) < 0 || (r = writable(ctx)) < 0)
+        return r;
+    if (ramfs_is_dir(n))
+        return -E_PERM;
+    return ramfs_link(&fs_of(ctx)->fs, dir, rq->name.bytes, rq->name.len, n);
 }
 
 static long do_symlink(void *ctx, const struct fs_symlink_req *rq, struct fs_symlink_rep *rp)
 {
+    struct vfs_node *dir, *n;
     long r;
 
-    (void)rq;
     (void)rp;
-    return (r = caller(ctx, false)) < 0 ? r : -E_NOSYS;
+    if ((r = directory(ctx, rq->dir, &dir)) < 0 || (r = check_name(&rq->name)) < 0)
+        return r;
+    if ((r = PROTO_STR_CHECK(rq->target)) < 0)
+        return r == -E_RANGE ? -E_NAMETOOLONG : r;
+    if ((r = writable(ctx)) < 0)
+        return r;
+    return ramfs_symlink(&fs_of(ctx)->fs, dir, rq->name.bytes, rq->name.len, rq->target.bytes, rq->target.len, &n);
 }
 
 static long do_readlink(void *ctx, const struct fs_readlink_req *rq, struct fs_readlink_rep *rp)
@@ -388,10 +399,16 @@ static long do_readlink(void *ctx, const struct fs_readlink_req *rq, struct fs_r
     struct vfs_node *n;
     long r;
 
-    (void)rp;
     if ((r = inode(ctx, rq->ino, &n)) < 0)
         return r;
-    return -E_INVAL;                /* never a symbolic link */
+    if (!ramfs_is_lnk(n))
+        return -E_INVAL;
+    if (n->size == 0 || n->size >= sizeof(rp->target.bytes))
+        return -E_RANGE;            /* ramfs_symlink makes none such */
+    memcpy(rp->target.bytes, n->data, n->size);
+    rp->target.bytes[n->size] = '\0';
+    rp->target.len = n->size;
+    return 0;
 }
 
 static uint8_t dtype(const struct vfs_node *n)
@@ -401,6 +418,8 @@ static uint8_t dtype(const struct vfs_node *n)
         return VFS_DT_DIR;
     case VFS_S_IFREG:
         return VFS_DT_REG;
+    case VFS_S_IFLNK:
+        return VFS_DT_LNK;
     default:
         return VFS_DT_UNKNOWN;
     }
@@ -462,6 +481,7 @@ static long do_statfs(void *ctx, const struct fs_statfs_req *rq, struct fs_statf
     rp->bsize = 4096;
     rp->blocks = (vfs_heap.limit - vfs_heap.base) / 4096;
     rp->bfree = rp->blocks - vfs_heap.in_use / 4096;
+    rp->bavail = rp->bfree;
     rp->files = t->fs.nodes;
     rp->ffree = UINT32_MAX - t->fs.next_ino;
     rp->name_max = FS_NAME_MAX;

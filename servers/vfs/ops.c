@@ -14,6 +14,7 @@
 #include <libagora/sys.h>
 
 #include "dev.h"
+#include "heap.h"
 #include "path.h"
 #include "pipe.h"
 #include "vnode.h"
@@ -73,35 +74,45 @@ static long file_of(void *ctx, uint64_t fd, struct vfs_client **c, struct vfs_fi
 
 /* ---- opening and closing ---- */
 
-/* Finds or creates the node for OPEN; *created says whether it is new. */
-static long open_node(struct vfs_client *c, const struct vfs_open_req *rq, struct vfs_node **n, bool *created)
+/*
+ * Finds or creates the node for OPEN; *created says whether it is new, *last where its
+ * name is (after the links followed: a dangling link's target is created).
+ */
+static long open_node(struct vfs_client *c, const struct vfs_open_req *rq, struct path_last *last,
+                      struct vfs_node **n, bool *created)
 {
-    struct path_last last;
     uint32_t mode;
     long r;
 
     *created = false;
-    if ((r = path_parent(&vfs_fs, c->cwd, rq->path.bytes, rq->path.len, &last)) < 0)
+    if ((r = path_parent(&vfs_fs, c->cwd, rq->path.bytes, rq->path.len, last)) < 0)
         return r;
-    r = path_step(&vfs_fs, last.dir, last.name, last.len, n);
+    while ((r = path_step(&vfs_fs, last->dir, last->name, last->len, n)) == 0 && ramfs_is_lnk(*n)) {
+        if ((rq->flags & VFS_O_CREAT) && (rq->flags & VFS_O_EXCL))
+            return -E_EXIST;
+        if (rq->flags & VFS_O_NOFOLLOW)
+            return -E_LOOP;
+        if ((r = path_follow(&vfs_fs, last, *n)) < 0)
+            return r;
+    }
     if (r == 0) {
         if ((rq->flags & VFS_O_CREAT) && (rq->flags & VFS_O_EXCL))
             return -E_EXIST;
-        if (last.trailing_slash && !ramfs_is_dir(*n))
+        if (last->trailing_slash && !ramfs_is_dir(*n))
             return -E_NOTDIR;
         return 0;
     }
     if (r != -E_NOENT || !(rq->flags & VFS_O_CREAT))
         return r;
-    if (last.trailing_slash)
+    if (last->trailing_slash)
         return -E_ISDIR;
     if ((rq->flags & VFS_O_DIRECTORY))
         return -E_NOENT;
     mode = (uint32_t)rq->mode & VFS_S_PERM & ~c->umask;
-    if (vn_remote(last.dir))
-        r = vn_create(last.dir, last.name, last.len, VFS_S_IFREG | mode, false, n);
+    if (vn_remote(last->dir))
+        r = vn_create(last->dir, last->name, last->len, VFS_S_IFREG | mode, false, n);
     else
-        r = ramfs_create(&vfs_fs, last.dir, last.name, last.len, VFS_S_IFREG | mode, 0, n);
+        r = ramfs_create(&vfs_fs, last->dir, last->name, last->len, VFS_S_IFREG | mode, 0, n);
     *created = r == 0;
     return r;
 }
@@ -109,6 +120,7 @@ static long open_node(struct vfs_client *c, const struct vfs_open_req *rq, struc
 static long do_open(void *ctx, const struct vfs_open_req *rq, struct vfs_open_rep *rp)
 {
     uint32_t acc = rq->flags & VFS_O_ACCMODE;
+    struct path_last last;
     struct vfs_client *c;
     struct vfs_node *n;
     struct vfs_file *f;
@@ -119,7 +131,7 @@ static long do_open(void *ctx, const struct vfs_open_req *rq, struct vfs_open_re
         return r;
     if ((rq->flags & ~(uint64_t)VFS_O_ALL) || acc == VFS_O_ACCMODE || (rq->mode & ~(uint64_t)VFS_S_PERM))
         return -E_INVAL;
-    if ((r = open_node(c, rq, &n, &created)) < 0)
+    if ((r = open_node(c, rq, &last, &n, &created)) < 0)
         return r;
     if ((rq->flags & VFS_O_DIRECTORY) && !ramfs_is_dir(n))
         return -E_NOTDIR;
@@ -146,10 +158,6 @@ static long do_open(void *ctx, const struct vfs_open_req *rq, struct vfs_open_re
     return 0;
 out_remove:
     if (created) {
-        struct path_last last;
-
-        if (path_parent(&vfs_fs, c->cwd, rq->path.bytes, rq->path.len, &last) < 0)
-            return r;
         if (vn_remote(last.dir))
             vn_remove(last.dir, last.name, last.len, false);
         else
@@ -402,12 +410,16 @@ static long do_ftruncate(void *ctx, const struct vfs_ftruncate_req *rq, struct v
 static void fill_stat(const struct vfs_node *n, struct vfs_stat *st)
 {
     st->ino = n->ino;
+    st->dev = n->mnt ? 2 + (uint64_t)(n->mnt - vn.mounts) : 1;
     st->mode = n->mode;
     st->nlink = pipe_is(n) ? 1 : n->nlink;
-    st->size = ramfs_is_reg(n) || vn_remote(n) ? n->size : ramfs_is_dir(n) ? n->nentries : 0;
+    st->size = ramfs_is_reg(n) || ramfs_is_lnk(n) || vn_remote(n) ? n->size : ramfs_is_dir(n) ? n->nentries : 0;
     st->rdev = n->rdev;
     st->blksize = 4096;
-    st->blocks = ramfs_is_reg(n) ? (n->size + 511) / 512 : 0;
+    if (vn_remote(n))
+        st->blocks = n->blocks;
+    else
+        st->blocks = ramfs_is_reg(n) ? (n->size + 511) / 512 : 0;
     st->atime = n->atime;
     st->mtime = n->mtime;
     st->ctime = n->ctime;
@@ -465,6 +477,8 @@ static uint8_t dtype(const struct vfs_node *n)
         return VFS_DT_CHR;
     case VFS_S_IFIFO:
         return VFS_DT_FIFO;
+    case VFS_S_IFLNK:
+        return VFS_DT_LNK;
     default:
         return VFS_DT_UNKNOWN;
     }
@@ -1004,7 +1018,205 @@ static long do_sync(void *ctx, const struct vfs_sync_req *rq, struct vfs_sync_re
     return vn_sync();
 }
 
+/* ---- links, file-system figures, fsync, times ---- */
+
+static long do_link(void *ctx, const struct vfs_link_req *rq, struct vfs_link_rep *rp)
+{
+    struct path_last to;
+    struct vfs_client *c;
+    struct vfs_node *n, *old;
+    long r;
+
+    (void)rp;
+    if ((r = client_of(ctx, &c)) < 0 || (r = check_path(&rq->from)) < 0 || (r = check_path(&rq->to)) < 0)
+        return r;
+    if ((r = path_lookup_last(&vfs_fs, c->cwd, rq->from.bytes, rq->from.len, false, &n)) < 0 ||
+        (r = path_parent(&vfs_fs, c->cwd, rq->to.bytes, rq->to.len, &to)) < 0)
+        return r;
+    if (is_name(&to, ".") || is_name(&to, "..") || path_step(&vfs_fs, to.dir, to.name, to.len, &old) == 0)
+        return -E_EXIST;
+    if (ramfs_is_dir(n))
+        return -E_PERM;
+    if (to.trailing_slash)
+        return -E_NOENT;
+    if (is_dev(n) || pipe_is(n))
+        return -E_PERM;
+    if (to.dir->mnt != n->mnt)
+        return -E_XDEV;
+    if (vn_remote(n))
+        return vn_link(to.dir, to.name, to.len, n);
+    return ramfs_link(&vfs_fs, to.dir, to.name, to.len, n);
+}
+
+static long do_symlink(void *ctx, const struct vfs_symlink_req *rq, struct vfs_symlink_rep *rp)
+{
+    struct path_last last;
+    struct vfs_client *c;
+    struct vfs_node *n;
+    long r;
+
+    (void)rp;
+    if ((r = client_of(ctx, &c)) < 0 || (r = check_path(&rq->target)) < 0 || (r = check_path(&rq->path)) < 0 ||
+        (r = path_parent(&vfs_fs, c->cwd, rq->path.bytes, rq->path.len, &last)) < 0)
+        return r;
+    if (is_name(&last, ".") || is_name(&last, "..") || path_step(&vfs_fs, last.dir, last.name, last.len, &n) == 0)
+        return -E_EXIST;
+    if (last.trailing_slash)
+        return -E_NOENT;
+    if (vn_remote(last.dir))
+        return vn_symlink(last.dir, last.name, last.len, rq->target.bytes, rq->target.len);
+    return ramfs_symlink(&vfs_fs, last.dir, last.name, last.len, rq->target.bytes, rq->target.len, &n);
+}
+
+static long do_readlink(void *ctx, const struct vfs_readlink_req *rq, struct vfs_readlink_rep *rp)
+{
+    struct vfs_client *c;
+    struct vfs_node *n;
+    long r;
+
+    if ((r = client_of(ctx, &c)) < 0 || (r = check_path(&rq->path)) < 0 ||
+        (r = path_lookup_last(&vfs_fs, c->cwd, rq->path.bytes, rq->path.len, false, &n)) < 0 ||
+        (r = vn_readlink(n, rp->target.bytes, sizeof(rp->target.bytes))) < 0)
+        return r;
+    rp->target.len = (uint64_t)r;
+    return 0;
+}
+
+static long do_lstat(void *ctx, const struct vfs_lstat_req *rq, struct vfs_lstat_rep *rp)
+{
+    struct vfs_client *c;
+    struct vfs_node *n;
+    long r;
+
+    if ((r = client_of(ctx, &c)) < 0 || (r = check_path(&rq->path)) < 0 ||
+        (r = path_lookup_last(&vfs_fs, c->cwd, rq->path.bytes, rq->path.len, false, &n)) < 0)
+        return r;
+    if (vn_remote(n) && !vn_attr_fresh(n) && (r = vn_getattr(n)) < 0)
+        return r;
+    fill_stat(n, &rp->st);
+    return 0;
+}
+
+/* The figures of the file system n is on: its server's, or vfs's own heap for its tree. */
+static long statfs_of(struct vfs_node *n, struct vfs_statfs *st)
+{
+    if (vn_remote(n))
+        return vn_statfs(n->mnt, st);
+    st->bsize = 4096;
+    st->blocks = (vfs_heap.limit - vfs_heap.base) / 4096;
+    st->bfree = st->bavail = st->blocks - vfs_heap.in_use / 4096;
+    st->files = vfs_fs.nodes;
+    st->ffree = UINT32_MAX - vfs_fs.next_ino;
+    st->name_max = VFS_NAME_MAX;
+    st->flags = 0;
+    return 0;
+}
+
+static long do_statfs(void *ctx, const struct vfs_statfs_req *rq, struct vfs_statfs_rep *rp)
+{
+    struct vfs_client *c;
+    struct vfs_node *n;
+    long r;
+
+    if ((r = client_of(ctx, &c)) < 0 || (r = check_path(&rq->path)) < 0 ||
+        (r = path_lookup(&vfs_fs, c->cwd, rq->path.bytes, rq->path.len, &n)) < 0)
+        return r;
+    return statfs_of(n, &rp->st);
+}
+
+static long do_fstatfs(void *ctx, const struct vfs_fstatfs_req *rq, struct vfs_fstatfs_rep *rp)
+{
+    struct vfs_client *c;
+    struct vfs_file *f;
+    long r;
+
+    if ((r = file_of(ctx, rq->fd, &c, &f)) < 0)
+        return r;
+    return statfs_of(f->node, &rp->st);
+}
+
+static long do_fsync(void *ctx, const struct vfs_fsync_req *rq, struct vfs_fsync_rep *rp)
+{
+    struct vfs_client *c;
+    struct vfs_file *f;
+    long r;
+
+    (void)rp;
+    if ((r = file_of(ctx, rq->fd, &c, &f)) < 0)
+        return r;
+    return vn_remote(f->node) ? vn_fsync(f->node) : 0;
+}
+
+/* A time of UTIMES: a value below 2^32 (ext2's times are 32 bits), NOW or OMIT. */
+static bool time_ok(uint64_t t)
+{
+    return t <= UINT32_MAX || t == VFS_UTIME_NOW || t == VFS_UTIME_OMIT;
+}
+
+/* UTIMES and FUTIMES on n, after the checks; ctime becomes now. */
+static long set_times(struct vfs_node *n, uint64_t atime, uint64_t mtime)
+{
+    uint64_t which = 0;
+
+    if (atime == VFS_UTIME_NOW)
+        atime = vfs_fs.now;
+    if (mtime == VFS_UTIME_NOW)
+        mtime = vfs_fs.now;
+    if (atime != VFS_UTIME_OMIT)
+        which |= FS_SET_ATIME;
+    if (mtime != VFS_UTIME_OMIT)
+        which |= FS_SET_MTIME;
+    if (vn_remote(n))
+        return vn_settimes(n, which, atime, mtime);     /* even which 0: ctime, as Linux */
+    if (which & FS_SET_ATIME)
+        n->atime = atime;
+    if (which & FS_SET_MTIME)
+        n->mtime = mtime;
+    n->ctime = vfs_fs.now;
+    return 0;
+}
+
+static long do_utimes(void *ctx, const struct vfs_utimes_req *rq, struct vfs_utimes_rep *rp)
+{
+    struct vfs_client *c;
+    struct vfs_node *n;
+    long r;
+
+    (void)rp;
+    if ((r = client_of(ctx, &c)) < 0 || (r = check_path(&rq->path)) < 0)
+        return r;
+    if ((rq->flags & ~(uint64_t)VFS_AT_NOFOLLOW) || !time_ok(rq->atime) || !time_ok(rq->mtime))
+        return -E_INVAL;
+    if ((r = path_lookup_last(&vfs_fs, c->cwd, rq->path.bytes, rq->path.len, !(rq->flags & VFS_AT_NOFOLLOW),
+                              &n)) < 0)
+        return r;
+    return set_times(n, rq->atime, rq->mtime);
+}
+
+static long do_futimes(void *ctx, const struct vfs_futimes_req *rq, struct vfs_futimes_rep *rp)
+{
+    struct vfs_client *c;
+    struct vfs_file *f;
+    long r;
+
+    (void)rp;
+    if ((r = file_of(ctx, rq->fd, &c, &f)) < 0)
+        return r;
+    if (!time_ok(rq->atime) || !time_ok(rq->mtime))
+        return -E_INVAL;
+    return set_times(f->node, rq->atime, rq->mtime);
+}
+
 const struct vfs_handlers vfs_ops = {
+    .vfs_link = do_link,
+    .vfs_symlink = do_symlink,
+    .vfs_readlink = do_readlink,
+    .vfs_lstat = do_lstat,
+    .vfs_statfs = do_statfs,
+    .vfs_fstatfs = do_fstatfs,
+    .vfs_fsync = do_fsync,
+    .vfs_utimes = do_utimes,
+    .vfs_futimes = do_futimes,
     .vfs_sync = do_sync,
     .vfs_mount = do_mount,
     .vfs_unmount = do_unmount,

@@ -129,6 +129,71 @@ long ramfs_create(struct ramfs *fs, struct vfs_node *dir, const char *name, uint
     return 0;
 }
 
+/* The checks ramfs_create makes of a new name in dir (not whether memory is left). */
+static long name_free(struct vfs_node *dir, const char *name, uint64_t len)
+{
+    if (!ramfs_is_dir(dir))
+        return -E_NOTDIR;
+    if (len == 0)
+        return -E_INVAL;
+    if (len > VFS_NAME_MAX)
+        return -E_NAMETOOLONG;
+    for (uint64_t i = 0; i < len; i++)
+        if (name[i] == '/' || name[i] == '\0')
+            return -E_INVAL;
+    if (is_dot_or_dotdot(name, len) || ramfs_lookup(dir, name, len))
+        return -E_EXIST;
+    return dir->parent ? 0 : -E_NOENT;
+}
+
+long ramfs_link(struct ramfs *fs, struct vfs_node *dir, const char *name, uint64_t len, struct vfs_node *n)
+{
+    struct ramfs_entry *e, **tail;
+    long r;
+
+    if ((r = name_free(dir, name, len)) < 0)
+        return r;
+    if (ramfs_is_dir(n))
+        return -E_PERM;
+    if (n->nlink == 0)
+        return -E_NOENT;
+    if (n->nlink == UINT32_MAX)
+        return -E_MLINK;
+    if (!(e = vfs_alloc(sizeof(*e) + len + 1)))
+        return -E_NOMEM;
+    memcpy(e->name, name, len);
+    e->name[len] = '\0';
+    e->len = len;
+    e->node = n;
+    for (tail = &dir->entries; *tail; tail = &(*tail)->next)
+        ;
+    *tail = e;
+    dir->nentries++;
+    n->nlink++;
+    n->ctime = dir->mtime = dir->ctime = fs->now;
+    return 0;
+}
+
+long ramfs_symlink(struct ramfs *fs, struct vfs_node *dir, const char *name, uint64_t len, const char *target,
+                   uint64_t tlen, struct vfs_node **out)
+{
+    struct vfs_node *n;
+    long r;
+
+    if (tlen == 0)
+        return -E_INVAL;
+    if (tlen >= VFS_PATH_CAP)
+        return -E_NAMETOOLONG;
+    if ((r = ramfs_create(fs, dir, name, len, VFS_S_IFLNK | 0777, 0, &n)) < 0)
+        return r;
+    if ((r = ramfs_write(fs, n, 0, target, tlen)) < 0) {
+        ramfs_remove(fs, dir, name, len, false);
+        return r;
+    }
+    *out = n;
+    return 0;
+}
+
 static void maybe_free(struct ramfs *fs, struct vfs_node *n)
 {
     if (n->nlink == 0 && n->refs == 0)

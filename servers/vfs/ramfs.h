@@ -44,6 +44,7 @@ struct vfs_node {
     uint32_t fs_refs;               /* remote: references vfs holds at the server */
     struct vfs_node *next;          /* remote: the mount's list of vnodes */
     uint64_t attr_seq;              /* remote: the request (vn.seq) in which its attributes came */
+    uint64_t blocks;                /* remote: 512-byte blocks the server reports */
 };
 
 struct ramfs {
@@ -65,6 +66,10 @@ static inline bool ramfs_is_dir(const struct vfs_node *n)
 static inline bool ramfs_is_reg(const struct vfs_node *n)
 {
     return (n->mode & 0170000) == 0100000;
+}
+static inline bool ramfs_is_lnk(const struct vfs_node *n)
+{
+    return (n->mode & 0170000) == 0120000;
 }
 
 /* The node dir names name[0..len) ("." and ".." are the path walker's, not entries), or NULL. */
@@ -93,6 +98,18 @@ long ramfs_remove(struct ramfs *fs, struct vfs_node *dir, const char *name, uint
  */
 long ramfs_rename(struct ramfs *fs, struct vfs_node *odir, const char *oname, uint64_t olen,
                   struct vfs_node *ndir, const char *nname, uint64_t nlen);
+
+/*
+ * A second name name[0..len) in dir for node n (a hard link): -E_PERM (n is a directory),
+ * -E_NOENT (n has no name left, or dir was removed), and ramfs_create's name errors.
+ */
+long ramfs_link(struct ramfs *fs, struct vfs_node *dir, const char *name, uint64_t len, struct vfs_node *n);
+/*
+ * A symbolic link name[0..len) in dir holding target[0..tlen) (its contents, as a file's):
+ * ramfs_create's errors, -E_INVAL (empty target), -E_NAMETOOLONG (tlen >= VFS_PATH_CAP).
+ */
+long ramfs_symlink(struct ramfs *fs, struct vfs_node *dir, const char *name, uint64_t len, const char *target,
+                   uint64_t tlen, struct vfs_node **out);
 
 /* A node in no directory (a pipe's), freed when its last reference goes: NULL if out of memory. */
 struct vfs_node *ramfs_anon(struct ramfs *fs, uint32_t mode);

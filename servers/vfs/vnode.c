@@ -2,6 +2,7 @@
 #include "vnode.h"
 
 #include <agora/errors.h>
+#include <libagora/proto.h>
 #include <libagora/string.h>
 
 #include "heap.h"
@@ -47,6 +48,7 @@ static void apply_attr(struct vfs_node *n, const struct fs_attr *a)
     n->atime = a->atime;
     n->mtime = a->mtime;
     n->ctime = a->ctime;
+    n->blocks = a->blocks;
 }
 
 /* Attributes a server sent that vfs can use: a 32-bit ino that is not 0, a known type. */
@@ -496,4 +498,108 @@ long vn_path(struct vfs_node *dir, char *buf, uint64_t cap)
         memcpy(buf, top, len);
         return (long)(len + cap - 1 - end);
     }
+}
+
+/* ---- links, figures, fsync, times ---- */
+
+long vn_readlink(struct vfs_node *n, char *buf, uint64_t cap)
+{
+    struct fs_readlink_req rq = { .ino = n->ino };
+    struct fs_readlink_rep rp;
+    long r;
+
+    if (!ramfs_is_lnk(n))
+        return -E_INVAL;
+    if (!vn_remote(n)) {
+        if (n->size == 0 || n->size >= cap)
+            return -E_NAMETOOLONG;
+        memcpy(buf, n->data, n->size);
+        buf[n->size] = '\0';
+        return (long)n->size;
+    }
+    if ((r = fs_call(n->mnt, FS_READLINK, &rq, sizeof(rq), &rp, sizeof(rp))) < 0)
+        return r;
+    if (PROTO_STR_CHECK(rp.target) < 0 || rp.target.len >= cap)
+        return -E_RANGE;            /* a server's nonsense */
+    memcpy(buf, rp.target.bytes, rp.target.len + 1);
+    return (long)rp.target.len;
+}
+
+long vn_link(struct vfs_node *dir, const char *name, uint64_t len, struct vfs_node *n)
+{
+    struct fs_link_req rq = { .dir = dir->ino, .ino = n->ino };
+    struct fs_link_rep rp;
+
+    if (dir->mnt != n->mnt)
+        return -E_XDEV;
+    if (len > dir->mnt->name_max)
+        return -E_NAMETOOLONG;
+    if (dir->mnt->flags & VFS_MOUNT_RDONLY)
+        return -E_PERM;
+    set_name(&rq.name, name, len);
+    return fs_call(dir->mnt, FS_LINK, &rq, sizeof(rq), &rp, sizeof(rp));
+}
+
+long vn_symlink(struct vfs_node *dir, const char *name, uint64_t len, const char *target, uint64_t tlen)
+{
+    struct fs_symlink_req rq = { .dir = dir->ino };
+    struct fs_symlink_rep rp;
+
+    if (len > dir->mnt->name_max)
+        return -E_NAMETOOLONG;
+    if (tlen == 0)
+        return -E_INVAL;
+    if (tlen >= sizeof(rq.target.bytes))
+        return -E_NAMETOOLONG;
+    if (dir->mnt->flags & VFS_MOUNT_RDONLY)
+        return -E_PERM;
+    set_name(&rq.name, name, len);
+    memcpy(rq.target.bytes, target, tlen);
+    rq.target.bytes[tlen] = '\0';
+    rq.target.len = tlen;
+    return fs_call(dir->mnt, FS_SYMLINK, &rq, sizeof(rq), &rp, sizeof(rp));
+}
+
+long vn_statfs(struct vfs_mount *m, struct vfs_statfs *st)
+{
+    struct fs_statfs_req rq;
+    struct fs_statfs_rep rp;
+    long r;
+
+    if ((r = fs_call(m, FS_STATFS, &rq, sizeof(rq), &rp, sizeof(rp))) < 0)
+        return r;
+    if (rp.bfree > rp.blocks || rp.bavail > rp.bfree || rp.ffree > rp.files)
+        return -E_RANGE;
+    st->bsize = rp.bsize;
+    st->blocks = rp.blocks;
+    st->bfree = rp.bfree;
+    st->bavail = rp.bavail;
+    st->files = rp.files;
+    st->ffree = rp.ffree;
+    st->name_max = rp.name_max < m->name_max ? rp.name_max : m->name_max;
+    st->flags = m->flags;
+    return 0;
+}
+
+long vn_fsync(struct vfs_node *n)
+{
+    struct fs_fsync_req rq = { .ino = n->ino };
+    struct fs_fsync_rep rp;
+
+    return fs_call(n->mnt, FS_FSYNC, &rq, sizeof(rq), &rp, sizeof(rp));
+}
+
+long vn_settimes(struct vfs_node *n, uint64_t which, uint64_t atime, uint64_t mtime)
+{
+    struct fs_setattr_req rq = { .ino = n->ino, .which = which, .atime = atime, .mtime = mtime };
+    struct fs_setattr_rep rp;
+    long r;
+
+    if (n->mnt->flags & VFS_MOUNT_RDONLY)
+        return -E_PERM;
+    if ((r = fs_call(n->mnt, FS_SETATTR, &rq, sizeof(rq), &rp, sizeof(rp))) < 0)
+        return r;
+    if (rp.attr.ino == n->ino && attr_sane(&rp.attr))
+        apply_attr(n, &rp.attr);
+    return 0;
 }

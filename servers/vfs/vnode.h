@@ -108,6 +108,14 @@ long vn_write(struct vfs_node *n, uint64_t off, const void *buf, uint64_t count,
  * *count entries, *cookie advanced. 0 bytes at the end.
  */
 long vn_getdents(struct vfs_node *dir, uint64_t *cookie, void *buf, uint64_t cap, uint64_t *count);
+/* The target of symbolic link n (either kind) into buf[cap], NUL-terminated: its length; -E_INVAL (not a link). */
+long vn_readlink(struct vfs_node *n, char *buf, uint64_t cap);
+/* Remote: LINK, SYMLINK (-E_XDEV when n is of another mount), STATFS of mount m, FSYNC, SETATTR of times (FS_SET_ATIME/MTIME). */
+long vn_link(struct vfs_node *dir, const char *name, uint64_t len, struct vfs_node *n);
+long vn_symlink(struct vfs_node *dir, const char *name, uint64_t len, const char *target, uint64_t tlen);
+long vn_statfs(struct vfs_mount *m, struct vfs_statfs *st);
+long vn_fsync(struct vfs_node *n);
+long vn_settimes(struct vfs_node *n, uint64_t which, uint64_t atime, uint64_t mtime);
 /* The absolute path of directory dir (either kind), as ramfs_path. */
 long vn_path(struct vfs_node *dir, char *buf, uint64_t cap);
 /* The mount a vnode belongs to (NULL: vfs's tree); mount roots count as their mount's. */

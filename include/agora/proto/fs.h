@@ -108,7 +108,8 @@
  *   listed. -E_NOTDIR.
  * SYNC(): everything written reaches the disk. FSYNC(ino): that inode's data and
  *   attributes do. (tmpfs: nothing to do.)
- * STATFS() -> block size, blocks, free blocks, inodes, free inodes, name_max.
+ * STATFS() -> block size, blocks, free blocks, inodes, free inodes, name_max, and bavail:
+ *   the free blocks a user other than root may take (ext2: free minus the root's reserve).
  * OPEN(ino): one more reference (vfs's hint that the inode is in use; what a restarted
  *   server is told for each inode vfs holds). -E_NOENT: the server does not know ino
  *   (a restarted tmpfs has lost everything; ext2 finds any allocated inode).
@@ -176,7 +177,7 @@ struct fs_attr {
     X(FS_FSYNC,    fs_fsync,   18, (F(uint64_t, ino)), ())                                     \
     X(FS_STATFS,   fs_statfs,  19, (),                                                         \
       (F(uint64_t, bsize) F(uint64_t, blocks) F(uint64_t, bfree) F(uint64_t, files)           \
-       F(uint64_t, ffree) F(uint64_t, name_max)))                                              \
+       F(uint64_t, ffree) F(uint64_t, name_max) F(uint64_t, bavail)))                                              \
     X(FS_OPEN,     fs_open,    20, (F(uint64_t, ino)), ())                                     \
     X(FS_CLOSE,    fs_close,   21, (F(uint64_t, ino) F(uint64_t, count)), ())
 

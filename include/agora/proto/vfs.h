@@ -24,7 +24,7 @@
  *   VFS_FD_MAX     descriptors per client (0 .. VFS_FD_MAX - 1).
  * Relative paths start at the client's working directory (CHDIR), absolute ones at the
  * root; "." and ".." and repeated or trailing slashes work as in POSIX ("/a/" must name
- * a directory). Symbolic links do not exist yet.
+ * a directory). Symbolic links are followed (LINK, below).
  *
  * The messages (proto.h explains the list and the wire format). Errors common to all:
  * -E_BADF a descriptor that is not open (or out of range); -E_NOENT a missing file or
@@ -129,6 +129,7 @@ struct vfs_stat {
     uint64_t blksize, blocks; /* blocks of 512 bytes */
     uint64_t atime, mtime, ctime;  /* seconds since boot (there is no clock yet) */
     uint64_t uid, gid;        /* 0: there are no users yet */
+    uint64_t dev;             /* which file system: 1 vfs's own tree, 2 + the mount's slot for a mount */
 };
 
 /* One GETDENTS entry: name is NUL-terminated; reclen (a multiple of 8) leads to the next. */
@@ -234,6 +235,42 @@ struct vfs_dirent {
  *   back); the first error, else 0. Anyone may ask.
  * Across mounts RENAME answers -E_XDEV. Requests that reach a dead server answer -E_DEAD.
  */
+/*
+ * Appended: links, file-system figures, fsync, times (servers/vfs/README.md).
+ * Paths follow symbolic links: every component but the last always, the last one too
+ * except where a line says "the link itself" (a trailing '/' follows it even then). A
+ * relative target goes on from the link's directory, an absolute one from the root, across
+ * mounts both ways; more than VFS_LINKS_MAX links in one path: -E_LOOP; a path grown by
+ * targets past VFS_PATH_WORK bytes: -E_NAMETOOLONG. OPEN with VFS_O_NOFOLLOW of a link:
+ * -E_LOOP. UNLINK, RENAME and RMDIR act on the link itself, STAT, CHDIR, CHMOD and OPEN on
+ * its target (OPEN with VFS_O_CREAT through a dangling link creates the target).
+ * LINK(from, to): a new name to for the file from names (the link itself): -E_EXIST, -E_PERM
+ *   (from is a directory), -E_XDEV (across mounts), -E_NOENT, -E_NOSYS (a device node,
+ *   where no such links are kept), the server's errors (-E_MLINK).
+ * SYMLINK(target, path): a symbolic link path holding target (any non-empty string; it is
+ *   not resolved now): -E_EXIST (path exists, also as a dangling link), -E_NOENT.
+ * READLINK(path) -> target of the link itself: -E_INVAL (not a symbolic link).
+ * LSTAT(path) -> as STAT, of the link itself (mode VFS_S_IFLNK, size the target's length).
+ * STATFS(path), FSTATFS(fd) -> the figures of the file system holding the file: block size,
+ *   blocks, free blocks, blocks free to non-root users, inodes, free inodes, name_max,
+ *   flags VFS_MOUNT_RDONLY; vfs's own tree and tmpfs count their heap's pages.
+ * FSYNC(fd): the file's data and attributes reach the disk (the server's FS_FSYNC); 0 at
+ *   once for vfs's own nodes, pipes and devices.
+ * UTIMES(flags, atime, mtime, path), FUTIMES(fd, atime, mtime): access and modification
+ *   times in seconds, each VFS_UTIME_NOW (vfs's clock) or VFS_UTIME_OMIT (unchanged) or a
+ *   value below 2^32; ctime becomes now. flags VFS_AT_NOFOLLOW: the link itself (lutimes);
+ *   other flags: -E_INVAL.
+ */
+#define VFS_LINKS_MAX     40
+#define VFS_PATH_WORK     1024
+#define VFS_DT_LNK        10
+#define VFS_UTIME_NOW     (UINT64_MAX - 1)
+#define VFS_UTIME_OMIT    UINT64_MAX
+#define VFS_AT_NOFOLLOW   0x100
+struct vfs_statfs {
+    uint64_t bsize, blocks, bfree, bavail, files, ffree, name_max, flags;
+};
+
 #define VFS_FSTYPE_CAP    16
 typedef PROTO_STR(VFS_FSTYPE_CAP) vfs_fstype_t;
 #define VFS_MOUNT_RDONLY  0x1
@@ -305,7 +342,17 @@ struct vfs_pollfd {
     X(VFS_UNMOUNT,   vfs_unmount,  35, (F(vfs_path_t, path)), ())                              \
     X(VFS_MOUNTS,    vfs_mounts,   36, (F(uint64_t, index)),                                   \
       (F(uint64_t, total) F(uint64_t, flags) F(vfs_fstype_t, type) F(vfs_path_t, path)))       \
-    X(VFS_SYNC,      vfs_sync,     37, (), ())
+    X(VFS_SYNC,      vfs_sync,     37, (), ())                                                \
+    X(VFS_LINK,      vfs_link,     38, (F(vfs_path_t, from) F(vfs_path_t, to)), ())            \
+    X(VFS_SYMLINK,   vfs_symlink,  39, (F(vfs_path_t, target) F(vfs_path_t, path)), ())        \
+    X(VFS_READLINK,  vfs_readlink, 40, (F(vfs_path_t, path)), (F(vfs_path_t, target)))         \
+    X(VFS_LSTAT,     vfs_lstat,    41, (F(vfs_path_t, path)), (F(struct vfs_stat, st)))        \
+    X(VFS_STATFS,    vfs_statfs,   42, (F(vfs_path_t, path)), (F(struct vfs_statfs, st)))      \
+    X(VFS_FSTATFS,   vfs_fstatfs,  43, (F(uint64_t, fd)), (F(struct vfs_statfs, st)))          \
+    X(VFS_FSYNC,     vfs_fsync,    44, (F(uint64_t, fd)), ())                                  \
+    X(VFS_UTIMES,    vfs_utimes,   45,                                                         \
+      (F(uint64_t, flags) F(uint64_t, atime) F(uint64_t, mtime) F(vfs_path_t, path)), ())      \
+    X(VFS_FUTIMES,   vfs_futimes,  46, (F(uint64_t, fd) F(uint64_t, atime) F(uint64_t, mtime)), ())
 
 enum vfs_msg {
 #define VFS_MSG_ENUM(label, prefix, num, req, rep) label = PROTO_LABEL(PROTO_ID_VFS, num),
