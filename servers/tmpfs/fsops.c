@@ -482,7 +482,7 @@ static long do_statfs(void *ctx, const struct fs_statfs_req *rq, struct fs_statf
     rp->blocks = (vfs_heap.limit - vfs_heap.base) / 4096;
     rp->bfree = rp->blocks - vfs_heap.in_use / 4096;
     rp->bavail = rp->bfree;
-    rp->files = t->fs.nodes;
+    rp->files = UINT32_MAX;         /* inode numbers are the limit: 32 bits, never reused */
     rp->ffree = UINT32_MAX - t->fs.next_ino;
     rp->name_max = FS_NAME_MAX;
     return 0;

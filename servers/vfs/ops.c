@@ -1105,7 +1105,7 @@ static long statfs_of(struct vfs_node *n, struct vfs_statfs *st)
     st->bsize = 4096;
     st->blocks = (vfs_heap.limit - vfs_heap.base) / 4096;
     st->bfree = st->bavail = st->blocks - vfs_heap.in_use / 4096;
-    st->files = vfs_fs.nodes;
+    st->files = UINT32_MAX;         /* inode numbers are the limit, as tmpfs's */
     st->ffree = UINT32_MAX - vfs_fs.next_ino;
     st->name_max = VFS_NAME_MAX;
     st->flags = 0;
