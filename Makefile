@@ -190,6 +190,7 @@ $(eval $(call POSIX_PROGRAM,posix-pipe-echo,tests/posix-pipe/echo))
 $(eval $(call POSIX_PROGRAM,posix-poll,tests/posix-poll))
 $(eval $(call POSIX_PROGRAM,posix-mount,tests/posix-mount))
 $(eval $(call POSIX_PROGRAM,posix-ext2,tests/posix-ext2))
+$(eval $(call POSIX_PROGRAM,posix-ext2-workload,tests/posix-ext2-workload))
 $(eval $(call POSIX_PROGRAM,poweroff,userland/poweroff))
 $(eval $(call POSIX_PROGRAM,ps,userland/ps))
 $(eval $(call POSIX_PROGRAM,mount,userland/mount))
@@ -241,6 +242,7 @@ user: $(ROOTFS_CPIO)
 # The root image for the process tests: images/rootfs plus POSIX programs in /bin, which pm
 # loads through vfs (tests/system/cases/posix-proc.test boots it as rootfs.cpio).
 POSIX_ROOTFS_BIN  := posix-proc posix-proc-exec posix-signal posix-pipe posix-pipe-echo posix-poll posix-mount posix-ext2
+POSIX_ROOTFS_BIN  += posix-ext2-workload
 POSIX_ROOTFS_CPIO := $(UBUILD)/posix-rootfs.cpio
 $(POSIX_ROOTFS_CPIO): $(shell find images/rootfs) $(POSIX_ROOTFS_BIN:%=$(UBUILD)/%.elf) Makefile
 	@echo "  CPIO    $@"
@@ -309,6 +311,11 @@ $(EXT2_BENCH_IMG): Makefile
 	@mkdir -p $(BUILD)/ext2-bench.d && echo "make bench's disk (tools/bench.sh)" > $(BUILD)/ext2-bench.d/BENCH
 	$(call EXT2_IMAGE,$(BUILD)/ext2-bench.d,1024,32M)
 user: $(EXT2_TEST_IMG) $(EXT2_TINY_IMG) $(EXT2_BENCH_IMG)
+# The workload test's disk (ext2-workload.test): 64 MiB, 8192 inodes, made from images/disk.
+EXT2_WORK_IMG := $(BUILD)/ext2-work.img
+$(EXT2_WORK_IMG): $(DISK_STAGING) Makefile
+	$(call EXT2_IMAGE,images/disk,8192,64M)
+user: $(EXT2_WORK_IMG)
 .PHONY: fresh-disk
 fresh-disk:
 	rm -f $(DISK_IMG)

@@ -708,6 +708,8 @@ int link(const char *old, const char *new)
     if ((err = posix_put_path(&rq.from, old)) || (err = posix_put_path(&rq.to, new)))
         return posix_fail_errno(err);
     r = vfs_link_call(vfs_ep, &rq, &rp, 0);
+    if (r == -E_PERM)
+        return posix_fail_errno(EPERM);     /* a directory: POSIX's EPERM, not the map's EACCES */
     return r < 0 ? posix_fail(r) : 0;
 }
 
