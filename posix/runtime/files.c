@@ -117,6 +117,7 @@ void posix_files_fork_child(void)
 {
     uint64_t ep;
 
+    posix_bulk_forget();            /* the parent's buffer is not mapped here */
     if (vfs_ep)
         vfs_ep = lookup_vfs(&ep) == 0 ? ep : 0;
 }
@@ -261,6 +262,101 @@ static long write_part(int fd, const char *p, size_t count)
     return rp.count > VFS_WRITE_PART_MAX ? posix_fail(-E_RANGE) : (long)rp.count;
 }
 
+/* ---- bulk transfers: a buffer shared with vfs (vfs.h, BULK_ATTACH) ---- */
+
+#define POSIX_BULK_VADDR 0x0000180000000000ull   /* 24 TiB: clear of the heap and pm's areas */
+#define BULK_NOT_FILE    (-2)                    /* vfs said -E_NOSYS: a pipe or device */
+
+static uint8_t *bulk_buf;           /* mapped at POSIX_BULK_VADDR by BULK_ATTACH's reply; NULL: not yet */
+static bool bulk_failed;            /* BULK_ATTACH failed once: messages only */
+
+void posix_bulk_forget(void)
+{
+    bulk_buf = NULL;
+    bulk_failed = false;
+}
+
+/* The buffer, attached on first use; NULL: transfers go in VFS_IO_MAX messages. */
+static uint8_t *bulk_buffer(void)
+{
+    struct agora_ipc_buffer *b = agora_ipc_buffer();
+    struct vfs_bulk_attach_req rq;
+    struct vfs_bulk_attach_rep rp;
+    long r;
+
+    if (bulk_buf || bulk_failed)
+        return bulk_buf;
+    b->recv_window_vaddr = POSIX_BULK_VADDR;
+    b->recv_window_pages = VFS_BULK_PAGES;
+    r = vfs_bulk_attach_call(vfs_ep, &rq, &rp, 0);
+    b->recv_window_pages = 0;
+    if (r == 0 && rp.bytes == VFS_BULK_BYTES && b->recv_mem_vaddr == POSIX_BULK_VADDR &&
+        b->recv_mem_pages == VFS_BULK_PAGES)
+        bulk_buf = (uint8_t *)POSIX_BULK_VADDR;
+    else
+        bulk_failed = true;
+    return bulk_buf;
+}
+
+/*
+ * read() of more than VFS_IO_MAX bytes from a file: READ_BULK, VFS_BULK_BYTES at a time,
+ * until count, the end, or a short answer. BULK_NOT_FILE: use READ.
+ */
+static long read_bulk(int fd, char *p, size_t count)
+{
+    struct vfs_read_bulk_req rq = { .fd = (uint64_t)fd };
+    struct vfs_read_bulk_rep rp;
+    size_t done = 0;
+    long r;
+
+    while (done < count) {
+        rq.max = count - done < VFS_BULK_BYTES ? count - done : VFS_BULK_BYTES;
+        POSIX_RESTARTING(r, vfs_read_bulk_call(vfs_ep, &rq, &rp, 0));
+        if ((r == -E_NOSYS || r == -E_STATE) && done == 0) {
+            if (r == -E_STATE)
+                bulk_buf = NULL;    /* vfs forgot it (exec): attach again next time */
+            return BULK_NOT_FILE;
+        }
+        if (r < 0)
+            return done ? (long)done : posix_fail(r);
+        if (rp.count > rq.max)
+            return posix_fail_errno(EIO);
+        memcpy(p + done, bulk_buf, rp.count);
+        done += rp.count;
+        if (rp.count < rq.max)
+            break;
+    }
+    return (long)done;
+}
+
+/* write() of more than VFS_IO_MAX bytes to a file: WRITE_BULK, as read_bulk. */
+static long write_bulk(int fd, const char *p, size_t count)
+{
+    struct vfs_write_bulk_req rq = { .fd = (uint64_t)fd };
+    struct vfs_write_bulk_rep rp;
+    size_t done = 0;
+    long r;
+
+    while (done < count) {
+        rq.count = count - done < VFS_BULK_BYTES ? count - done : VFS_BULK_BYTES;
+        memcpy(bulk_buf, p + done, rq.count);
+        POSIX_RESTARTING(r, vfs_write_bulk_call(vfs_ep, &rq, &rp, 0));
+        if ((r == -E_NOSYS || r == -E_STATE) && done == 0) {
+            if (r == -E_STATE)
+                bulk_buf = NULL;
+            return BULK_NOT_FILE;
+        }
+        if (r < 0)
+            return done ? (long)done : write_failed(r);
+        if (rp.count > rq.count)
+            return posix_fail_errno(EIO);
+        done += rp.count;
+        if (rp.count < rq.count)
+            break;
+    }
+    return (long)done;
+}
+
 _READ_WRITE_RETURN_TYPE write(int fd, const void *buf, size_t count)
 {
     struct vfs_write_req rq;
@@ -272,6 +368,12 @@ _READ_WRITE_RETURN_TYPE write(int fd, const void *buf, size_t count)
         return log_write(fd, p, count);
     if (fd < 0)
         return posix_fail_errno(EBADF);
+    if (count > VFS_IO_MAX && bulk_buffer()) {
+        long r = write_bulk(fd, p, count);
+
+        if (r != BULK_NOT_FILE)
+            return (_READ_WRITE_RETURN_TYPE)r;
+    }
     if (count > VFS_IO_MAX && count <= PIPE_BUF) {
         long r = write_part(fd, p, count);
 
@@ -333,6 +435,12 @@ _READ_WRITE_RETURN_TYPE read(int fd, void *buf, size_t count)
         return posix_fail_errno(is_console(fd) ? ENOSYS : EBADF);
     if (fd < 0)
         return posix_fail_errno(EBADF);
+    if (count > VFS_IO_MAX && bulk_buffer()) {
+        long r = read_bulk(fd, p, count);
+
+        if (r != BULK_NOT_FILE)
+            return (_READ_WRITE_RETURN_TYPE)r;
+    }
     rq.fd = (uint64_t)fd;
     while (done < count) {
         long r;

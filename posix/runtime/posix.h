@@ -32,6 +32,8 @@ void posix_files_exit(void);
 uint64_t posix_vfs_endpoint(void);
 /* files.c: in a forked child, reaches vfs again under the child's own identity. */
 void posix_files_fork_child(void);
+/* files.c: forgets the bulk buffer shared with vfs (a forked child has none mapped). */
+void posix_bulk_forget(void);
 /* files.c: a path into a request's field: 0, or an errno value (NULL: EFAULT, empty: ENOENT, ENAMETOOLONG). */
 int posix_put_path(vfs_path_t *field, const char *path);
 

@@ -99,7 +99,7 @@ static long caller(void *ctx, bool mount)
 
     if (rq->badge != FS_BADGE_VFS)
         return -E_PERM;
-    if (rq->ncaps)
+    if (rq->ncaps || (rq->mem && !rq->mem_taken))
         return -E_RANGE;
     if (mount)
         return rq->s->mounted || rq->s->unmounted || !rq->s->fs ? -E_BUSY : 0;
@@ -585,7 +585,84 @@ static long do_close(void *ctx, const struct fs_close_req *rq, struct fs_close_r
     return 0;
 }
 
+/* ---- bulk transfers through vfs's buffer ---- */
+
+static long do_bulk_attach(void *ctx, const struct fs_bulk_attach_req *rq, struct fs_bulk_attach_rep *rp)
+{
+    struct ext2srv_request *q = ctx;
+    struct ext2srv *s = q->s;
+    long r;
+
+    if (q->badge != FS_BADGE_VFS)
+        return -E_PERM;
+    q->mem_taken = true;            /* for caller()'s check; given back below on an error */
+    r = caller(ctx, false);
+    q->mem_taken = false;
+    if (r < 0)
+        return r;
+    if (s->bulk)
+        return -E_BUSY;
+    if (!q->mem || rq->pages == 0 || rq->pages > FS_BULK_PAGES || q->mem_pages != rq->pages)
+        return -E_RANGE;
+    q->mem_taken = true;
+    s->bulk = q->mem;
+    s->bulk_bytes = rq->pages * 4096;
+    rp->bytes = s->bulk_bytes;
+    return 0;
+}
+
+/* READ_BULK and WRITE_BULK: a held regular file, the buffer, count within it. */
+static long bulk_file(void *ctx, uint64_t ino, uint64_t count)
+{
+    struct ext2srv *s = srv(ctx);
+    long r;
+
+    if ((r = regular(ctx, ino)) < 0)
+        return r;
+    if (!s->bulk)
+        return -E_STATE;
+    return count > s->bulk_bytes ? -E_RANGE : 0;
+}
+
+static long do_read_bulk(void *ctx, const struct fs_read_bulk_req *rq, struct fs_read_bulk_rep *rp)
+{
+    struct ext2srv *s = srv(ctx);
+    long r;
+
+    if ((r = bulk_file(ctx, rq->ino, rq->max)) < 0)
+        return r;
+    if ((r = ext2_read(s->fs, (uint32_t)rq->ino, rq->offset, s->bulk, rq->max)) < 0)
+        return err(r);
+    rp->count = (uint64_t)r;
+    return 0;
+}
+
+static long do_write_bulk(void *ctx, const struct fs_write_bulk_req *rq, struct fs_write_bulk_rep *rp)
+{
+    struct ext2srv *s = srv(ctx);
+    struct ext2_stat st;
+    uint64_t off;
+    long r;
+
+    if ((r = bulk_file(ctx, rq->ino, rq->count)) < 0)
+        return r;
+    if ((r = writable(ctx)) < 0 || (r = ext2_stat(s->fs, (uint32_t)rq->ino, &st)) < 0)
+        return r;
+    off = rq->offset == FS_APPEND ? st.size : rq->offset;
+    if ((r = ext2_write(s->fs, (uint32_t)rq->ino, off, s->bulk, rq->count)) < 0)
+        return err(r);
+    rp->count = (uint64_t)r;
+    rp->offset = off;
+    if ((r = ext2_stat(s->fs, (uint32_t)rq->ino, &st)) < 0)
+        return r;
+    rp->size = st.size;
+    return 0;
+}
+
 const struct fs_handlers ext2srv_ops = {
+    .fs_bulk_attach = do_bulk_attach,
+    .fs_read_bulk = do_read_bulk,
+    .fs_write_bulk = do_write_bulk,
     .fs_mount = do_mount,
     .fs_unmount = do_unmount,
     .fs_lookup = do_lookup,

@@ -24,12 +24,17 @@ struct ext2srv {
     bool dirty;                     /* a change since the last sync (the periodic sync's hint) */
     struct ext2srv_held *held[EXT2SRV_HASH];
     uint64_t nheld;
+    uint8_t *bulk;                  /* vfs's buffer (fs.h BULK_ATTACH), bulk_bytes long; 0: none */
+    uint64_t bulk_bytes;
 };
 
 struct ext2srv_request {
     struct ext2srv *s;
     uint64_t badge;
     unsigned ncaps;
+    uint8_t *mem;                   /* the memory item that came with it (mapped), or 0 */
+    uint64_t mem_pages;
+    bool mem_taken;                 /* BULK_ATTACH kept it; else the loop unmaps it */
 };
 
 /* env.in_use: true while vfs holds a reference to ino. */

@@ -39,6 +39,8 @@
 #define BLK_AREA  0x0000000030000000ull
 #define BLK_PAGES 4
 #define BLK_SECTOR 512u
+/* Where vfs's bulk buffer is mapped (fs.h: BULK_ATTACH). */
+#define BULK_WINDOW 0x0000300000000000ull
 /* Waiting for names' entries: virtio-blk (pci probes first) and vfs. */
 #define WAIT_TRIES 500
 #define WAIT_US    10000
@@ -256,12 +258,23 @@ static long start(void)
     return start_helper();
 }
 
+/* Every receive offers the bulk window (fs.h: BULK_ATTACH's memory lands there) and no capability. */
+static void accept_bulk(void)
+{
+    struct agora_ipc_buffer *b = agora_ipc_buffer();
+
+    agora_ipc_accept_nothing(b);
+    b->recv_window_vaddr = BULK_WINDOW;
+    b->recv_window_pages = FS_BULK_PAGES;
+}
+
 static void handle(struct agora_msg *m)
 {
     struct agora_ipc_buffer *b = agora_ipc_buffer();
     uint64_t in[IPC_MAX_WORDS], out[IPC_MAX_WORDS];
     uint64_t in_bytes, out_bytes = 0;
     struct ext2srv_request req = { .s = &srv, .badge = m->badge, .ncaps = IPC_CAPS(m->info) };
+    bool mem = IPC_HAS_MEM(m->info) && b->recv_mem_pages;
     uint32_t label = IPC_LABEL(m->info);
     long status;
 
@@ -273,7 +286,13 @@ static void handle(struct agora_msg *m)
     }
     memset(out, 0, sizeof(out));
     in_bytes = proto_unpack_any(m, b, in);
+    if (mem) {
+        req.mem = (uint8_t *)b->recv_mem_vaddr;
+        req.mem_pages = b->recv_mem_pages;
+    }
     status = fs_dispatch(&ext2srv_ops, &req, label, in, in_bytes, out, &out_bytes);
+    if (mem && !req.mem_taken)
+        sys_unmap(CAP_SELF_TASK, b->recv_mem_vaddr, b->recv_mem_pages);    /* memory nobody asked for */
     if (label == FS_MOUNT && status == 0)
         agora_printf("ext2: mounted by vfs\n");
     if (label == FS_UNMOUNT && status == 0)
@@ -293,7 +312,7 @@ int main(uint64_t arg)
         return r < 0;
     }
     agora_printf("ext2: serving\n");
-    agora_ipc_accept_nothing(agora_ipc_buffer());
+    accept_bulk();
     r = sys_recv(endpoint, &m);
     for (;;) {
         if (r < 0) {
@@ -301,7 +320,7 @@ int main(uint64_t arg)
             return 1;
         }
         handle(&m);
-        agora_ipc_accept_nothing(agora_ipc_buffer());
+        accept_bulk();
         r = sys_reply_recv(endpoint, &m);
     }
 }

@@ -96,7 +96,7 @@ static long caller(void *ctx, bool mount)
 
     if (rq->badge != FS_BADGE_VFS)
         return -E_PERM;
-    if (rq->ncaps)
+    if (rq->ncaps || (rq->mem && !rq->mem_taken))
         return -E_RANGE;
     if (mount)
         return rq->t->mounted || rq->t->unmounted ? -E_BUSY : 0;
@@ -187,7 +187,9 @@ static long do_unmount(void *ctx, const struct fs_unmount_req *rq, struct fs_unm
         while (t->held[i])
             put(t, t->held[i], t->held[i]->fs_refs);
     t->mounted = false;
-    t->unmounted = true;            /* the contents stay until the server exits: nothing to write back */
+    t->unmounted = true;
+    t->bulk = 0;                    /* vfs revokes the mapping */
+    t->bulk_bytes = 0;            /* the contents stay until the server exits: nothing to write back */
     return 0;
 }
 
@@ -516,7 +518,82 @@ static long do_close(void *ctx, const struct fs_close_req *rq, struct fs_close_r
     return 0;
 }
 
+/* ---- bulk transfers through vfs's buffer ---- */
+
+static long do_bulk_attach(void *ctx, const struct fs_bulk_attach_req *rq, struct fs_bulk_attach_rep *rp)
+{
+    struct tmpfs_request *q = ctx;
+    struct tmpfs *t = q->t;
+    long r;
+
+    if (q->badge != FS_BADGE_VFS)
+        return -E_PERM;
+    q->mem_taken = true;            /* for caller()'s check; given back below on an error */
+    r = caller(ctx, false);
+    q->mem_taken = false;
+    if (r < 0)
+        return r;
+    if (t->bulk)
+        return -E_BUSY;
+    if (!q->mem || rq->pages == 0 || rq->pages > FS_BULK_PAGES || q->mem_pages != rq->pages)
+        return -E_RANGE;
+    q->mem_taken = true;
+    t->bulk = q->mem;
+    t->bulk_bytes = rq->pages * 4096;
+    rp->bytes = t->bulk_bytes;
+    return 0;
+}
+
+/* READ_BULK and WRITE_BULK: a held regular file, the buffer, count within it. */
+static long bulk_file(void *ctx, uint64_t ino, uint64_t count, struct vfs_node **n)
+{
+    struct tmpfs *t = fs_of(ctx);
+    long r;
+
+    if ((r = inode(ctx, ino, n)) < 0)
+        return r;
+    if (!t->bulk)
+        return -E_STATE;
+    if (count > t->bulk_bytes)
+        return -E_RANGE;
+    if (ramfs_is_dir(*n))
+        return -E_ISDIR;
+    return ramfs_is_reg(*n) ? 0 : -E_INVAL;
+}
+
+static long do_read_bulk(void *ctx, const struct fs_read_bulk_req *rq, struct fs_read_bulk_rep *rp)
+{
+    struct vfs_node *n;
+    long r;
+
+    if ((r = bulk_file(ctx, rq->ino, rq->max, &n)) < 0)
+        return r;
+    rp->count = ramfs_read(n, rq->offset, fs_of(ctx)->bulk, rq->max);
+    return 0;
+}
+
+static long do_write_bulk(void *ctx, const struct fs_write_bulk_req *rq, struct fs_write_bulk_rep *rp)
+{
+    struct tmpfs *t = fs_of(ctx);
+    struct vfs_node *n;
+    uint64_t off;
+    long r;
+
+    if ((r = bulk_file(ctx, rq->ino, rq->count, &n)) < 0 || (r = writable(ctx)) < 0)
+        return r;
+    off = rq->offset == FS_APPEND ? n->size : rq->offset;
+    if ((r = ramfs_write(&t->fs, n, off, t->bulk, rq->count)) < 0)
+        return r;
+    rp->count = (uint64_t)r;
+    rp->offset = off;
+    rp->size = n->size;
+    return 0;
+}
+
 const struct fs_handlers tmpfs_ops = {
+    .fs_bulk_attach = do_bulk_attach,
+    .fs_read_bulk = do_read_bulk,
+    .fs_write_bulk = do_write_bulk,
     .fs_mount = do_mount,
     .fs_unmount = do_unmount,
     .fs_lookup = do_lookup,

@@ -22,6 +22,8 @@ struct tmpfs {
     bool mounted, unmounted, rdonly;
     struct vfs_node *held[TMPFS_HASH];
     uint64_t nheld;
+    uint8_t *bulk;                  /* vfs's buffer (BULK_ATTACH), bulk_bytes long; 0: none */
+    uint64_t bulk_bytes;
 };
 
 /* One request as the handlers see it (the ctx of fs_dispatch). */
@@ -29,6 +31,9 @@ struct tmpfs_request {
     struct tmpfs *t;
     uint64_t badge;
     unsigned ncaps;
+    uint8_t *mem;                   /* the memory item that came with it (mapped), or 0 */
+    uint64_t mem_pages;
+    bool mem_taken;                 /* BULK_ATTACH kept it; else the loop unmaps it */
 };
 
 /* An empty file system (root 01777, as /tmp wants): 0 or -E_NOMEM. */

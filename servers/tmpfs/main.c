@@ -19,6 +19,8 @@
 /* The heap: 1 GiB of address space from 16 TiB, mapped as it grows (as vfs's). */
 #define HEAP_BASE 0x0000100000000000ull
 #define HEAP_SIZE 0x0000000040000000ull
+/* Where vfs's bulk buffer is mapped (fs.h: BULK_ATTACH). */
+#define BULK_WINDOW 0x0000300000000000ull
 /* The mounter thread: its IPC buffer page, then its stack. */
 #define MOUNTER_AREA  0x0000000020000000ull
 #define MOUNTER_PAGES 4
@@ -94,19 +96,36 @@ static long start(void)
     return start_mounter();
 }
 
+/* Every receive offers the bulk window (fs.h: BULK_ATTACH's memory lands there) and no capability. */
+static void accept_bulk(void)
+{
+    struct agora_ipc_buffer *b = agora_ipc_buffer();
+
+    agora_ipc_accept_nothing(b);
+    b->recv_window_vaddr = BULK_WINDOW;
+    b->recv_window_pages = FS_BULK_PAGES;
+}
+
 static void handle(struct agora_msg *m)
 {
     struct agora_ipc_buffer *b = agora_ipc_buffer();
     uint64_t in[IPC_MAX_WORDS], out[IPC_MAX_WORDS];
     uint64_t in_bytes, out_bytes = 0;
     struct tmpfs_request req = { .t = &tmpfs, .badge = m->badge, .ncaps = IPC_CAPS(m->info) };
+    bool mem = IPC_HAS_MEM(m->info) && b->recv_mem_pages;
     uint32_t label = IPC_LABEL(m->info);
     long status, now = sys_clock();
 
     tmpfs.fs.now = now > 0 ? (uint64_t)now / 1000000 : 0;
     memset(out, 0, sizeof(out));
     in_bytes = proto_unpack_any(m, b, in);
+    if (mem) {
+        req.mem = (uint8_t *)b->recv_mem_vaddr;
+        req.mem_pages = b->recv_mem_pages;
+    }
     status = fs_dispatch(&tmpfs_ops, &req, label, in, in_bytes, out, &out_bytes);
+    if (mem && !req.mem_taken)
+        sys_unmap(CAP_SELF_TASK, b->recv_mem_vaddr, b->recv_mem_pages);    /* memory nobody asked for */
     if (label == FS_MOUNT && status == 0)
         agora_printf("tmpfs: mounted by vfs\n");
     proto_reply_pack(m, b, status, out, out_bytes, 0);
@@ -123,7 +142,7 @@ int main(uint64_t arg)
         return 1;
     }
     agora_printf("tmpfs: serving\n");
-    agora_ipc_accept_nothing(agora_ipc_buffer());
+    accept_bulk();
     r = sys_recv(endpoint, &m);
     for (;;) {
         if (r < 0) {
@@ -131,7 +150,7 @@ int main(uint64_t arg)
             return 1;
         }
         handle(&m);
-        agora_ipc_accept_nothing(agora_ipc_buffer());
+        accept_bulk();
         r = sys_reply_recv(endpoint, &m);
     }
 }

@@ -28,6 +28,7 @@ struct vfs_client {
     uint32_t umask;                 /* file-creation mask (UMASK): VFS_UMASK_DEFAULT, FORK copies it */
     struct vfs_file *fd[VFS_FD_MAX];
     uint8_t fd_flags[VFS_FD_MAX];   /* VFS_FD_CLOEXEC */
+    uint8_t *bulk;                  /* the buffer shared with it (VFS_BULK_ATTACH), or 0 */
 };
 
 struct fdtable {

@@ -2,6 +2,7 @@
 #include <agora/errors.h>
 #include <agora/objects.h>
 #include <agora/proto/init.h>
+#include <agora/proto/fs.h>
 #include <agora/proto/vfs.h>
 #include <libagora/names.h>
 #include <libagora/printf.h>
@@ -24,6 +25,9 @@
 #define HEAP_SIZE 0x0000000040000000ull
 /* Where the root image is mapped, read-only, for good: its files' contents stay in it. */
 #define ROOTFS_VADDR 0x0000200000000000ull
+/* The bulk buffers: per mount slot (fs.h, shared with the server) and per client slot (vfs.h). */
+#define MOUNT_BULK_AREA  0x0000300000000000ull
+#define CLIENT_BULK_AREA 0x0000310000000000ull
 
 static uint64_t endpoint;
 /* The slot offered for a capability with each request (only MOUNT's is kept). */
@@ -85,6 +89,72 @@ static long fs_server_call(uint64_t ep, uint32_t label, const void *req, size_t 
     return proto_call(ep, label, req, req_bytes, rep, rep_bytes, 0);
 }
 
+/* ---- bulk buffers: one per mount slot (shared with its server), one per client slot ---- */
+
+static uint64_t mount_mem[VFS_MOUNT_MAX], client_mem[VFS_MAX_CLIENTS];
+
+/*
+ * pages of memory object *mem at va, read-write: made on first use; later unmapped and
+ * mapped again, which takes away every mapping made from vfs's (the kernel's unmapping
+ * is recursive), so a buffer passes to its next user with no one else still holding it.
+ */
+static uint8_t *bulk_region(uint64_t *mem, uint64_t va, uint64_t pages)
+{
+    long slot;
+
+    if (!*mem) {
+        if ((slot = agora_slot_alloc()) < 0)
+            return 0;
+        if (sys_memory_create(CAP_CHILD_POOL, pages, (uint64_t)slot) < 0) {
+            agora_slot_free((uint64_t)slot);
+            return 0;
+        }
+        *mem = (uint64_t)slot;
+    } else {
+        sys_unmap(CAP_SELF_TASK, va, pages);
+    }
+    if (sys_map(CAP_SELF_TASK, *mem, 0, va, pages, RIGHT_READ | RIGHT_WRITE) < 0)
+        return 0;
+    return (uint8_t *)va;
+}
+
+static uint8_t *mount_bulk_alloc(unsigned slot, uint64_t bytes)
+{
+    return bulk_region(&mount_mem[slot], MOUNT_BULK_AREA + slot * (uint64_t)FS_BULK_BYTES, bytes / PAGE_SIZE);
+}
+
+uint8_t *vfs_client_bulk(unsigned index)
+{
+    return bulk_region(&client_mem[index], CLIENT_BULK_AREA + index * (uint64_t)VFS_BULK_BYTES, VFS_BULK_PAGES);
+}
+
+/* FS_BULK_ATTACH with buf as the memory item (IPC_MEM_MAP | IPC_MEM_WRITE). */
+static long mount_bulk_attach(uint64_t ep, uint8_t *buf, uint64_t bytes, uint64_t *granted)
+{
+    struct agora_ipc_buffer *b = agora_ipc_buffer();
+    struct fs_bulk_attach_req rq = { .pages = bytes / PAGE_SIZE };
+    struct fs_bulk_attach_rep rp;
+    struct agora_msg m;
+    long r;
+
+    agora_ipc_accept_nothing(b);
+    proto_pack(&m, b, FS_BULK_ATTACH, &rq, sizeof(rq), 0);
+    m.info |= IPC_INFO(0, 0, 0, 1);
+    b->send_mem_vaddr = (uint64_t)buf;
+    b->send_mem_pages = rq.pages;
+    b->send_mem_flags = IPC_MEM_MAP | IPC_MEM_WRITE;
+    if ((r = sys_call(ep, &m)) < 0)
+        return r;
+    if ((r = PROTO_LABEL_STATUS(IPC_LABEL(m.info))) != 0)
+        return r > 0 ? -E_RANGE : r;
+    if ((r = proto_unpack(&m, b, &rp, sizeof(rp))) < 0)
+        return r;
+    *granted = rp.bytes;
+    return 0;
+}
+
+static const struct vn_bulk_ops bulk_ops = { mount_bulk_alloc, mount_bulk_attach };
+
 /* Offers one slot for a capability (VFS_MOUNT's endpoint), and no memory. */
 static void accept_one_cap(void)
 {
@@ -123,6 +193,12 @@ static bool handle(struct agora_msg *m)
     if (req.deferred)
         return false;
     proto_reply_pack(m, b, status, out, out_bytes, 0);
+    if (status == 0 && req.reply_mem) {     /* BULK_ATTACH: the client's buffer goes with it */
+        m->info |= IPC_INFO(0, 0, 0, 1);
+        b->send_mem_vaddr = (uint64_t)req.reply_mem;
+        b->send_mem_pages = req.reply_mem_pages;
+        b->send_mem_flags = IPC_MEM_MAP | IPC_MEM_WRITE;
+    }
     return true;
 }
 
@@ -136,6 +212,7 @@ static long start(void)
         return r;
     fdt_init(&vfs_fdt, &vfs_fs);
     vn_init(&vfs_fs, fs_server_call);
+    vn_set_bulk(&bulk_ops);
     vfs_fdt.release = pipe_release;
     pipe_init(&pipe_hooks);
     load_rootfs();

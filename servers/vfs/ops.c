@@ -897,8 +897,10 @@ static long do_exec(void *ctx, const struct vfs_exec_req *rq, struct vfs_exec_re
     (void)rp;
     if ((r = from_pm(ctx)) < 0)
         return r;
-    if ((c = fdt_client(&vfs_fdt, rq->client, false)))
+    if ((c = fdt_client(&vfs_fdt, rq->client, false))) {
         fdt_client_exec(&vfs_fdt, c);
+        c->bulk = 0;                /* the new image attaches its own (BULK_ATTACH) */
+    }
     return 0;
 }
 
@@ -1207,7 +1209,101 @@ static long do_futimes(void *ctx, const struct vfs_futimes_req *rq, struct vfs_f
     return set_times(f->node, rq->atime, rq->mtime);
 }
 
+/* ---- bulk reads and writes through the client's buffer ---- */
+
+static long do_bulk_attach(void *ctx, const struct vfs_bulk_attach_req *rq, struct vfs_bulk_attach_rep *rp)
+{
+    struct vfs_request *req = ctx;
+    struct vfs_client *c;
+    uint8_t *buf;
+    long r;
+
+    (void)rq;
+    if ((r = client_of(ctx, &c)) < 0)
+        return r;
+    if (!(buf = vfs_client_bulk((unsigned)(c - vfs_fdt.clients))))
+        return -E_NOMEM;
+    c->bulk = buf;
+    req->reply_mem = buf;
+    req->reply_mem_pages = VFS_BULK_PAGES;
+    rp->bytes = VFS_BULK_BYTES;
+    return 0;
+}
+
+/* READ_BULK and WRITE_BULK: a regular file open for it, the client's buffer, count within it. */
+static long bulk_file(void *ctx, uint64_t fd, uint64_t count, bool write, struct vfs_client **c,
+                      struct vfs_file **f)
+{
+    long r;
+
+    if ((r = file_of(ctx, fd, c, f)) < 0)
+        return r;
+    if (write ? !can_write(*f) : !can_read(*f))
+        return -E_BADF;
+    if (count > VFS_BULK_BYTES)
+        return -E_RANGE;
+    if (!(*c)->bulk)
+        return -E_STATE;
+    if (ramfs_is_dir((*f)->node))
+        return -E_ISDIR;
+    return ramfs_is_reg((*f)->node) ? 0 : -E_NOSYS;     /* pipes and devices: READ and WRITE */
+}
+
+static long do_read_bulk(void *ctx, const struct vfs_read_bulk_req *rq, struct vfs_read_bulk_rep *rp)
+{
+    struct vfs_client *c;
+    struct vfs_file *f;
+    long r;
+
+    if ((r = bulk_file(ctx, rq->fd, rq->max, false, &c, &f)) < 0)
+        return r;
+    if (!vn_remote(f->node)) {
+        rp->count = ramfs_read(f->node, f->offset, c->bulk, rq->max);
+        f->node->atime = vfs_fs.now;
+    } else {
+        /* Request after request until max or the end (one each with a mount's buffer). */
+        while (rp->count < rq->max && (r = vn_read(f->node, f->offset + rp->count, c->bulk + rp->count,
+                                                   rq->max - rp->count)) > 0)
+            rp->count += (uint64_t)r;
+        if (r < 0 && rp->count == 0)
+            return r;
+    }
+    f->offset += rp->count;
+    return 0;
+}
+
+static long do_write_bulk(void *ctx, const struct vfs_write_bulk_req *rq, struct vfs_write_bulk_rep *rp)
+{
+    struct vfs_client *c;
+    struct vfs_file *f;
+    uint64_t off, at;
+    long r;
+
+    if ((r = bulk_file(ctx, rq->fd, rq->count, true, &c, &f)) < 0)
+        return r;
+    if (!vn_remote(f->node)) {
+        off = (f->flags & VFS_O_APPEND) ? f->node->size : f->offset;
+        if ((r = ramfs_write(&vfs_fs, f->node, off, c->bulk, rq->count)) < 0)
+            return r;
+        f->offset = off + (uint64_t)r;
+        rp->count = (uint64_t)r;
+        return 0;
+    }
+    off = (f->flags & VFS_O_APPEND) ? FS_APPEND : f->offset;
+    while (rp->count < rq->count) {
+        if ((r = vn_write(f->node, off, c->bulk + rp->count, rq->count - rp->count, &at)) <= 0)
+            break;
+        rp->count += (uint64_t)r;
+        off = at + (uint64_t)r;
+        f->offset = off;
+    }
+    return r < 0 && rp->count == 0 ? r : 0;
+}
+
 const struct vfs_handlers vfs_ops = {
+    .vfs_bulk_attach = do_bulk_attach,
+    .vfs_read_bulk = do_read_bulk,
+    .vfs_write_bulk = do_write_bulk,
     .vfs_link = do_link,
     .vfs_symlink = do_symlink,
     .vfs_readlink = do_readlink,

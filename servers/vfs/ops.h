@@ -17,7 +17,15 @@ struct vfs_request {
     bool deferred;                  /* set by a handler that saved the reply (pipe.h): send none now */
     uint64_t cap_slot;              /* where a capability that came with it is (MOUNT takes it) */
     bool cap_taken;                 /* set by MOUNT: the slot is the mount's now */
+    uint8_t *reply_mem;             /* set by BULK_ATTACH: the reply maps these pages into the caller */
+    uint64_t reply_mem_pages;
 };
+
+/*
+ * main.c: the bulk buffer of client slot index (VFS_BULK_PAGES pages of vfs's memory), mapped
+ * afresh in vfs (which revokes whatever was mapped from it before); NULL if out of memory.
+ */
+uint8_t *vfs_client_bulk(unsigned index);
 
 /* The state the handlers work on (main.c sets it up). */
 extern struct ramfs vfs_fs;

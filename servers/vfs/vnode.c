@@ -16,6 +16,11 @@ void vn_init(struct ramfs *fs, vn_call_fn call)
     vn.call = call;
 }
 
+void vn_set_bulk(const struct vn_bulk_ops *ops)
+{
+    vn.bulk = *ops;
+}
+
 /* One request to m's server; a server found dead stays dead for this mount (-E_DEAD). */
 static long fs_call(struct vfs_mount *m, uint32_t label, const void *req, size_t req_bytes, void *rep,
                     size_t rep_bytes)
@@ -141,6 +146,20 @@ void vn_gc(void)
 
 /* ---- the mount table ---- */
 
+/* The mount's bulk buffer, if the host makes one and the server takes it; else none (fs.h). */
+static void mount_bulk(struct vfs_mount *m)
+{
+    uint64_t granted = 0;
+    uint8_t *buf;
+
+    if (!vn.bulk.alloc || !(buf = vn.bulk.alloc((unsigned)(m - vn.mounts), FS_BULK_BYTES)))
+        return;
+    if (vn.bulk.attach(m->ep, buf, FS_BULK_BYTES, &granted) < 0 || granted <= FS_IO_MAX)
+        return;
+    m->bulk = buf;
+    m->bulk_max = granted < FS_BULK_BYTES ? granted : FS_BULK_BYTES;
+}
+
 long vn_mount(struct vfs_node *dir, uint64_t ep, const char *type, uint64_t flags)
 {
     struct fs_mount_req rq = { .flags = flags & VFS_MOUNT_RDONLY ? FS_MOUNT_RDONLY : 0 };
@@ -179,6 +198,7 @@ long vn_mount(struct vfs_node *dir, uint64_t ep, const char *type, uint64_t flag
         return -E_NOMEM;
     }
     m->root->refs = 1;              /* the mount's own */
+    mount_bulk(m);
     m->covered = dir;
     ramfs_ref(dir);
     dir->covered_by = m;
@@ -363,12 +383,46 @@ long vn_setattr(struct vfs_node *n, uint64_t which, uint64_t mode, uint64_t size
     return 0;
 }
 
+/* A READ of more than FS_IO_MAX bytes through the mount's buffer. */
+static long read_bulk(struct vfs_node *n, uint64_t off, void *buf, uint64_t max)
+{
+    struct fs_read_bulk_req rq = { .ino = n->ino, .offset = off, .max = max < n->mnt->bulk_max ? max : n->mnt->bulk_max };
+    struct fs_read_bulk_rep rp;
+    long r;
+
+    if ((r = fs_call(n->mnt, FS_READ_BULK, &rq, sizeof(rq), &rp, sizeof(rp))) < 0)
+        return r;
+    if (rp.count > rq.max)
+        return -E_RANGE;
+    memcpy(buf, n->mnt->bulk, rp.count);
+    return (long)rp.count;
+}
+
+static long write_bulk(struct vfs_node *n, uint64_t off, const void *buf, uint64_t count, uint64_t *at)
+{
+    struct fs_write_bulk_req rq = { .ino = n->ino, .offset = off };
+    struct fs_write_bulk_rep rp;
+    long r;
+
+    rq.count = count < n->mnt->bulk_max ? count : n->mnt->bulk_max;
+    memcpy(n->mnt->bulk, buf, rq.count);
+    if ((r = fs_call(n->mnt, FS_WRITE_BULK, &rq, sizeof(rq), &rp, sizeof(rp))) < 0)
+        return r;
+    if (rp.count > rq.count)
+        return -E_RANGE;
+    n->size = rp.size;
+    *at = rp.offset;
+    return (long)rp.count;
+}
+
 long vn_read(struct vfs_node *n, uint64_t off, void *buf, uint64_t max)
 {
     struct fs_read_req rq = { .ino = n->ino, .offset = off, .max = max < n->mnt->io_max ? max : n->mnt->io_max };
     struct fs_read_rep rp;
     long r;
 
+    if (n->mnt->bulk && max > FS_IO_MAX)
+        return read_bulk(n, off, buf, max);
     if ((r = fs_call(n->mnt, FS_READ, &rq, sizeof(rq), &rp, sizeof(rp))) < 0)
         return r;
     if (rp.count > rq.max)
@@ -385,6 +439,8 @@ long vn_write(struct vfs_node *n, uint64_t off, const void *buf, uint64_t count,
 
     if (n->mnt->flags & VFS_MOUNT_RDONLY)
         return -E_PERM;
+    if (n->mnt->bulk && count > FS_IO_MAX)
+        return write_bulk(n, off, buf, count, at);
     rq.count = (uint32_t)(count < n->mnt->io_max ? count : n->mnt->io_max);
     memcpy(rq.data, buf, rq.count);
     if ((r = fs_call(n->mnt, FS_WRITE, &rq, sizeof(rq), &rp, sizeof(rp))) < 0)

@@ -31,6 +31,20 @@ struct vfs_mount {
     struct vfs_node *vnodes;        /* every remote vnode of this mount (vnode.next) */
     uint64_t nvnodes;
     uint64_t name_max, io_max;      /* from FS_MOUNT */
+    uint8_t *bulk;                  /* the buffer shared with the server (FS_BULK_ATTACH), or 0 */
+    uint64_t bulk_max;              /* bytes per READ_BULK / WRITE_BULK */
+};
+
+/*
+ * The bulk buffers (fs.h): how vfs makes the buffer for mount slot i (a memory object
+ * mapped in vfs; made again, which revokes the server's old mapping, when the slot is
+ * reused) and hands it to the server with FS_BULK_ATTACH (a memory item). The unit tests
+ * give plain memory instead. alloc NULL, or a failure of either: the mount has no buffer
+ * and every transfer goes in FS_IO_MAX pieces.
+ */
+struct vn_bulk_ops {
+    uint8_t *(*alloc)(unsigned slot, uint64_t bytes);
+    long (*attach)(uint64_t ep, uint8_t *buf, uint64_t bytes, uint64_t *granted);
 };
 
 /* How a request reaches a server: proto_call in vfs, the handlers directly in the unit tests. */
@@ -40,6 +54,7 @@ typedef long (*vn_call_fn)(uint64_t ep, uint32_t label, const void *req, size_t 
 struct vn_state {
     struct ramfs *fs;               /* vfs's own tree */
     vn_call_fn call;
+    struct vn_bulk_ops bulk;
     struct vfs_mount mounts[VFS_MOUNT_MAX];
     unsigned nmounts;
     bool gc_pending;                /* a remote vnode may have no holder: vn_gc has work */
@@ -49,6 +64,8 @@ struct vn_state {
 extern struct vn_state vn;
 
 void vn_init(struct ramfs *fs, vn_call_fn call);
+/* Mounts made from now on get a bulk buffer through ops (after vn_init). */
+void vn_set_bulk(const struct vn_bulk_ops *ops);
 
 static inline bool vn_remote(const struct vfs_node *n)
 {
@@ -100,6 +117,10 @@ long vn_rename(struct vfs_node *odir, const char *oname, uint64_t olen, struct v
                const char *nname, uint64_t nlen);
 long vn_getattr(struct vfs_node *n);
 long vn_setattr(struct vfs_node *n, uint64_t which, uint64_t mode, uint64_t size);
+/*
+ * Reads up to max bytes at off: the count, which may be short of max before the end (one
+ * request: FS_IO_MAX bytes, or the mount's bulk_max through its buffer when max is larger).
+ */
 long vn_read(struct vfs_node *n, uint64_t off, void *buf, uint64_t max);
 /* Writes at off (FS_APPEND: at the end); the count, and *at the offset written at. */
 long vn_write(struct vfs_node *n, uint64_t off, const void *buf, uint64_t count, uint64_t *at);

@@ -42,10 +42,9 @@
  * wall clock yet: since boot). mode is VFS_S_IF* | permission bits (vfs.h).
  *
  * Data travels in the message words: READ and WRITE move up to FS_IO_MAX (496) bytes, as
- * vfs's own READ and WRITE do, and vfs loops. A bulk path for large transfers (vfs maps
- * the client's pages, or a shared buffer per mount set up at MOUNT with the IPC memory
- * items) can be added later as new messages, READ_BULK/WRITE_BULK, that a server may
- * refuse with -E_NOSYS: vfs then falls back to these. Names are bounded strings of at
+ * vfs's own READ and WRITE do, and vfs loops; larger transfers go through a buffer shared
+ * per mount (BULK_ATTACH, READ_BULK, WRITE_BULK, below), which a server may refuse with
+ * -E_NOSYS: vfs then falls back to READ and WRITE. Names are bounded strings of at
  * most FS_NAME_MAX (239) bytes, so that RENAME's two names fit one message; a longer name
  * is -E_NAMETOOLONG from vfs before any request (ext2 allows 255: a known limit until
  * names travel in a bulk buffer).
@@ -116,6 +115,26 @@
  * CLOSE(ino, count): drops count references (1 <= count <= those held, else -E_INVAL); the
  *   last one frees an inode that has no name left.
  */
+/*
+ * Appended: bulk transfers through a buffer vfs shares with the server, one per mount.
+ * BULK_ATTACH(pages) carries a memory item: vfs's buffer of pages (1 .. FS_BULK_PAGES)
+ *   pages, mapped read-write (IPC_MEM_MAP | IPC_MEM_WRITE) into the receive window the
+ *   server offers with every receive (FS_BULK_PAGES pages) -> bytes the server will move
+ *   per bulk request (<= pages * 4096). Once per mount, after MOUNT: -E_BUSY a second time,
+ *   -E_RANGE (no memory item, or not pages pages). A server that does not take it answers
+ *   -E_NOSYS (and unmaps it): vfs then keeps to READ and WRITE. Memory that comes with any
+ *   other request is unmapped at once and the request refused (-E_RANGE). vfs revokes the
+ *   server's mapping by unmapping its own (after UNMOUNT).
+ * READ_BULK(ino, offset, max) -> count bytes, at the start of the buffer; max <= bytes
+ *   (else -E_RANGE). -E_STATE without a buffer; otherwise as READ.
+ * WRITE_BULK(ino, offset, count) -> as WRITE, the data count bytes at the start of the
+ *   buffer. count <= bytes (else -E_RANGE); -E_STATE without a buffer.
+ * vfs uses them for transfers of more than FS_IO_MAX bytes (servers/vfs/README.md: the
+ * figures); one request moves up to FS_BULK_PAGES pages.
+ */
+#define FS_BULK_PAGES   16
+#define FS_BULK_BYTES   (FS_BULK_PAGES * 4096u)
+
 #define FS_NAME_CAP     240
 #define FS_NAME_MAX     (FS_NAME_CAP - 1)
 #define FS_IO_MAX       496
@@ -179,7 +198,13 @@ struct fs_attr {
       (F(uint64_t, bsize) F(uint64_t, blocks) F(uint64_t, bfree) F(uint64_t, files)           \
        F(uint64_t, ffree) F(uint64_t, name_max) F(uint64_t, bavail)))                                              \
     X(FS_OPEN,     fs_open,    20, (F(uint64_t, ino)), ())                                     \
-    X(FS_CLOSE,    fs_close,   21, (F(uint64_t, ino) F(uint64_t, count)), ())
+    X(FS_CLOSE,    fs_close,   21, (F(uint64_t, ino) F(uint64_t, count)), ())                  \
+    X(FS_BULK_ATTACH, fs_bulk_attach, 22, (F(uint64_t, pages)), (F(uint64_t, bytes)))          \
+    X(FS_READ_BULK,   fs_read_bulk,   23, (F(uint64_t, ino) F(uint64_t, offset) F(uint64_t, max)), \
+      (F(uint64_t, count)))                                                                    \
+    X(FS_WRITE_BULK,  fs_write_bulk,  24,                                                      \
+      (F(uint64_t, ino) F(uint64_t, offset) F(uint64_t, count)),                               \
+      (F(uint64_t, count) F(uint64_t, offset) F(uint64_t, size)))
 
 enum fs_msg {
 #define FS_MSG_ENUM(label, prefix, num, req, rep) label = PROTO_LABEL(PROTO_ID_FS, num),

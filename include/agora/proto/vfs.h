@@ -261,6 +261,23 @@ struct vfs_dirent {
  *   value below 2^32; ctime becomes now. flags VFS_AT_NOFOLLOW: the link itself (lutimes);
  *   other flags: -E_INVAL.
  */
+/*
+ * Appended: bulk reads and writes through a buffer vfs shares with each client.
+ * BULK_ATTACH() -> bytes: the reply carries a memory item, the caller's buffer of
+ *   VFS_BULK_PAGES pages, vfs's memory mapped read-write into the receive window the caller
+ *   offers (recv_window_vaddr, at least VFS_BULK_PAGES pages). Asking again (after exec,
+ *   in a new address space) revokes the earlier mapping and maps it anew. -E_NOWINDOW
+ *   (from the kernel: no window offered), -E_NOMEM.
+ * READ_BULK(fd, max) -> count bytes at the start of the buffer, from the description's
+ *   offset (as READ); WRITE_BULK(fd, count): count bytes from the start of the buffer (as
+ *   WRITE, O_APPEND too). max and count <= VFS_BULK_BYTES (else -E_RANGE). Regular files
+ *   only: -E_ISDIR a directory, -E_NOSYS a pipe or device (the client uses READ and
+ *   WRITE), -E_STATE no buffer attached. A file on a mounted file system moves through the
+ *   mount's buffer (proto/fs.h, READ_BULK), FS_BULK_BYTES per request to its server.
+ */
+#define VFS_BULK_PAGES    16
+#define VFS_BULK_BYTES    (VFS_BULK_PAGES * 4096u)
+
 #define VFS_LINKS_MAX     40
 #define VFS_PATH_WORK     1024
 #define VFS_DT_LNK        10
@@ -352,7 +369,10 @@ struct vfs_pollfd {
     X(VFS_FSYNC,     vfs_fsync,    44, (F(uint64_t, fd)), ())                                  \
     X(VFS_UTIMES,    vfs_utimes,   45,                                                         \
       (F(uint64_t, flags) F(uint64_t, atime) F(uint64_t, mtime) F(vfs_path_t, path)), ())      \
-    X(VFS_FUTIMES,   vfs_futimes,  46, (F(uint64_t, fd) F(uint64_t, atime) F(uint64_t, mtime)), ())
+    X(VFS_FUTIMES,   vfs_futimes,  46, (F(uint64_t, fd) F(uint64_t, atime) F(uint64_t, mtime)), ()) \
+    X(VFS_BULK_ATTACH, vfs_bulk_attach, 47, (), (F(uint64_t, bytes)))                          \
+    X(VFS_READ_BULK, vfs_read_bulk, 48, (F(uint64_t, fd) F(uint64_t, max)), (F(uint64_t, count))) \
+    X(VFS_WRITE_BULK, vfs_write_bulk, 49, (F(uint64_t, fd) F(uint64_t, count)), (F(uint64_t, count)))
 
 enum vfs_msg {
 #define VFS_MSG_ENUM(label, prefix, num, req, rep) label = PROTO_LABEL(PROTO_ID_VFS, num),
