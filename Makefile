@@ -309,7 +309,7 @@ $(EXT2_TINY_IMG): Makefile
 EXT2_BENCH_IMG := $(BUILD)/ext2-bench.img
 $(EXT2_BENCH_IMG): Makefile
 	@mkdir -p $(BUILD)/ext2-bench.d && echo "make bench's disk (tools/bench.sh)" > $(BUILD)/ext2-bench.d/BENCH
-	$(call EXT2_IMAGE,$(BUILD)/ext2-bench.d,1024,32M)
+	$(call EXT2_IMAGE,$(BUILD)/ext2-bench.d,4096,64M)
 user: $(EXT2_TEST_IMG) $(EXT2_TINY_IMG) $(EXT2_BENCH_IMG)
 # The workload test's disk (ext2-workload.test): 64 MiB, 8192 inodes, made from images/disk.
 EXT2_WORK_IMG := $(BUILD)/ext2-work.img

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/agora.h>
 #include <unistd.h>
 
 #include <agora/objects.h>
@@ -269,6 +270,15 @@ static long write_part(int fd, const char *p, size_t count)
 
 static uint8_t *bulk_buf;           /* mapped at POSIX_BULK_VADDR by BULK_ATTACH's reply; NULL: not yet */
 static bool bulk_failed;            /* BULK_ATTACH failed once: messages only */
+static bool bulk_off;               /* agora_bulk_io(0) */
+
+int agora_bulk_io(int on)
+{
+    int old = !bulk_off;
+
+    bulk_off = !on;
+    return old;
+}
 
 void posix_bulk_forget(void)
 {
@@ -284,6 +294,8 @@ static uint8_t *bulk_buffer(void)
     struct vfs_bulk_attach_rep rp;
     long r;
 
+    if (bulk_off)
+        return NULL;
     if (bulk_buf || bulk_failed)
         return bulk_buf;
     b->recv_window_vaddr = POSIX_BULK_VADDR;

@@ -25,4 +25,11 @@ struct agora_mount {
 /* The mount at position index (0, 1, ...): 0, or -1 with errno ENOENT past the end. */
 int agora_mount_at(int index, struct agora_mount *out);
 
+/*
+ * Whether read and write of more than 496 bytes use the buffer shared with vfs (on by
+ * default; vfs.h, BULK_ATTACH): 0 turns it off, for comparisons (make bench); the old
+ * setting is returned.
+ */
+int agora_bulk_io(int on);
+
 #endif
