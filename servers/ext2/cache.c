@@ -19,7 +19,14 @@ int ext2_cache_init(struct ext2_fs *fs, uint32_t count)
     c->bufs = fs->env.alloc(sizeof(*c->bufs) * count);
     c->hash = fs->env.alloc(sizeof(*c->hash) * c->nhash);
     c->mem = fs->env.alloc((size_t)fs->block_size * count);
-    if (!c->bufs || !c->hash || !c->mem) {
+    c->cluster = EXT2_CLUSTER_BYTES / fs->block_size;
+    if (c->cluster > count / 4)
+        c->cluster = count / 4;     /* a run never takes more than a quarter of the cache */
+    if (c->cluster < 1 || (!fs->dev.read_blocks && !fs->dev.write_blocks))
+        c->cluster = 1;
+    c->stage = c->cluster > 1 ? fs->env.alloc((size_t)fs->block_size * c->cluster) : 0;
+    c->last_miss = UINT64_MAX - 1;
+    if (!c->bufs || !c->hash || !c->mem || (c->cluster > 1 && !c->stage)) {
         ext2_cache_free(fs);
         return -E_NOMEM;
     }
@@ -41,9 +48,12 @@ void ext2_cache_free(struct ext2_fs *fs)
         fs->env.free(c->hash);
     if (c->mem)
         fs->env.free(c->mem);
+    if (c->stage)
+        fs->env.free(c->stage);
     c->bufs = 0;
     c->hash = 0;
     c->mem = 0;
+    c->stage = 0;
 }
 
 static void unhash(struct ext2_cache *c, struct ext2_buf *b)
@@ -67,24 +77,61 @@ static bool in_device(const struct ext2_fs *fs, uint64_t blk)
     return blk < fs->blocks_count && blk <= fs->dev.size / bs && (blk + 1) * bs <= fs->dev.size;
 }
 
-static int write_out(struct ext2_fs *fs, struct ext2_buf *b)
-{
-    int rc;
-
-    if (!in_device(fs, b->blk))
-        return -E_IO;
-    rc = fs->dev.write_block(fs->dev.ctx, b->blk, fs->block_size, b->data);
-    if (rc < 0)
-        return rc;
-    b->dirty = false;
-    return 0;
-}
-
 static struct ext2_buf *find(struct ext2_cache *c, uint64_t blk)
 {
     for (struct ext2_buf *b = c->hash[hash_of(c, blk)]; b; b = b->hnext)
         if (b->blk == blk)
             return b;
+    return 0;
+}
+
+/* Whether the cached block blk is dirty and of the same class as b (file data, or metadata). */
+static struct ext2_buf *run_mate(struct ext2_cache *c, const struct ext2_buf *b, uint64_t blk)
+{
+    struct ext2_buf *m = find(c, blk);
+
+    return m && m->valid && m->dirty && (m->owner != 0) == (b->owner != 0) ? m : 0;
+}
+
+/*
+ * Writes b, with the dirty blocks of its class on either side of it on the disk, as one
+ * device request when the device takes runs (write_blocks): a file written in order goes
+ * out in requests of EXT2_CLUSTER_BYTES. Data and metadata never share a run, so ext2_sync's
+ * order (data first) holds.
+ */
+static int write_out(struct ext2_fs *fs, struct ext2_buf *b)
+{
+    struct ext2_cache *c = &fs->cache;
+    struct ext2_buf *m;
+    uint64_t first = b->blk;
+    uint32_t n = 1;
+    int rc;
+
+    if (!in_device(fs, b->blk))
+        return -E_IO;
+    if (c->cluster > 1 && fs->dev.write_blocks) {
+        while (n < c->cluster && first > 0 && in_device(fs, first - 1) && run_mate(c, b, first - 1)) {
+            first--;
+            n++;
+        }
+        while (n < c->cluster && in_device(fs, first + n) && run_mate(c, b, first + n))
+            n++;
+    }
+    if (n == 1) {
+        rc = fs->dev.write_block(fs->dev.ctx, b->blk, fs->block_size, b->data);
+        if (rc < 0)
+            return rc;
+        b->dirty = false;
+        return 0;
+    }
+    for (uint32_t i = 0; i < n; i++)
+        memcpy(c->stage + (size_t)i * fs->block_size, find(c, first + i)->data, fs->block_size);
+    rc = fs->dev.write_blocks(fs->dev.ctx, first, n, fs->block_size, c->stage);
+    if (rc < 0)
+        return rc;
+    for (uint32_t i = 0; i < n; i++)
+        if ((m = find(c, first + i)))
+            m->dirty = false;
     return 0;
 }
 
@@ -120,6 +167,53 @@ static int victim(struct ext2_fs *fs, struct ext2_buf **out)
     return 0;
 }
 
+/* Makes b the clean cached copy of blk. */
+static void install(struct ext2_cache *c, struct ext2_buf *b, uint64_t blk)
+{
+    b->blk = blk;
+    b->valid = true;
+    b->dirty = false;
+    b->owner = 0;
+    b->hnext = c->hash[hash_of(c, blk)];
+    c->hash[hash_of(c, blk)] = b;
+}
+
+/*
+ * A read miss on blk right after one on blk - 1 (a sequential reader): blk and the blocks
+ * after it that are not cached, up to a run, in one device request; each goes into a buffer
+ * of its own (blk's is b, already taken). Returns the blocks read (0: read blk alone).
+ * Blocks read ahead are clean copies of the disk: the callers that take a block for new
+ * contents (ext2_bget without read) overwrite or zero what is cached, as they always have.
+ */
+static uint32_t read_ahead(struct ext2_fs *fs, struct ext2_buf *b, uint64_t blk)
+{
+    struct ext2_cache *c = &fs->cache;
+    struct ext2_buf *bufs[EXT2_CLUSTER_BYTES / 1024];
+    uint32_t n = 1, got;
+
+    if (c->cluster <= 1 || !fs->dev.read_blocks || blk != c->last_miss + 1)
+        return 0;
+    while (n < c->cluster && in_device(fs, blk + n) && !find(c, blk + n))
+        n++;
+    /* The buffers first (an eviction may write through the stage), each pinned meanwhile. */
+    bufs[0] = b;
+    b->pins++;
+    for (got = 1; got < n && victim(fs, &bufs[got]) == 0; got++)
+        bufs[got]->pins++;
+    if (got > 1 && fs->dev.read_blocks(fs->dev.ctx, blk, got, fs->block_size, c->stage) < 0)
+        got = 1;                    /* blk is read alone below */
+    for (uint32_t i = 0; i < n && i < got; i++)
+        bufs[i]->pins--;
+    if (got == 1)
+        return 0;
+    for (uint32_t i = 0; i < got; i++) {
+        memcpy(bufs[i]->data, c->stage + (size_t)i * fs->block_size, fs->block_size);
+        install(c, bufs[i], blk + i);
+        bufs[i]->lru = c->clock;    /* as old as the last use: gone first if never read */
+    }
+    return got;
+}
+
 int ext2_bget(struct ext2_fs *fs, uint64_t blk, bool read, struct ext2_buf **out)
 {
     struct ext2_cache *c = &fs->cache;
@@ -133,19 +227,20 @@ int ext2_bget(struct ext2_fs *fs, uint64_t blk, bool read, struct ext2_buf **out
         rc = victim(fs, &b);
         if (rc < 0)
             return rc;
-        if (read) {
+        if (read && read_ahead(fs, b, blk)) {
+            c->last_miss = blk;
+        } else if (read) {
             rc = fs->dev.read_block(fs->dev.ctx, blk, fs->block_size, b->data);
             if (rc < 0)
                 return rc < 0 ? rc : -E_IO;
+            c->last_miss = blk;
+            install(c, b, blk);
         } else {
             memset(b->data, 0, fs->block_size);
+            install(c, b, blk);
         }
-        b->blk = blk;
-        b->valid = true;
-        b->dirty = false;
-        b->owner = 0;
-        b->hnext = c->hash[hash_of(c, blk)];
-        c->hash[hash_of(c, blk)] = b;
+    } else if (read && blk == c->last_miss + 1) {
+        c->last_miss = blk;         /* a block read ahead: the reader is still sequential */
     }
     b->pins++;
     b->lru = ++c->clock;

@@ -26,7 +26,13 @@ struct ext2_cache {
     struct ext2_buf **hash;
     uint32_t count, nhash;
     uint64_t clock;
+    uint8_t *stage;            /* EXT2_CLUSTER_BYTES: a run of blocks on its way to or from the device */
+    uint32_t cluster;          /* blocks per run: EXT2_CLUSTER_BYTES / block size (1: no runs) */
+    uint64_t last_miss;        /* the block of the last read miss: the next one starts read-ahead */
 };
+
+/* The largest device request the cache makes (read-ahead of a sequential reader, clustered writes). */
+#define EXT2_CLUSTER_BYTES 65536u
 
 struct ext2_fs {
     struct ext2_dev dev;

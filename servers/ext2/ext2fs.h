@@ -28,6 +28,9 @@ struct ext2_dev {
     int (*read_block)(void *ctx, uint64_t block_no, uint32_t block_size, void *buf);
     int (*write_block)(void *ctx, uint64_t block_no, uint32_t block_size, const void *buf);
     int (*flush)(void *ctx);                         /* may be 0 */
+    /* Optional (0: block by block): count consecutive blocks at once (read-ahead, write clustering). */
+    int (*read_blocks)(void *ctx, uint64_t first, uint32_t count, uint32_t block_size, void *buf);
+    int (*write_blocks)(void *ctx, uint64_t first, uint32_t count, uint32_t block_size, const void *buf);
 };
 
 /* What the library needs from its host. */

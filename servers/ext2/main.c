@@ -35,9 +35,9 @@
 /* The helper thread: its IPC buffer page, then its stack. */
 #define HELPER_AREA  0x0000000020000000ull
 #define HELPER_PAGES 4
-/* The block buffer shared with the driver. */
+/* The block buffer shared with the driver: a whole run of the cache (EXT2_CLUSTER_BYTES) per request. */
 #define BLK_AREA  0x0000000030000000ull
-#define BLK_PAGES 4
+#define BLK_PAGES 16
 #define BLK_SECTOR 512u
 /* Where vfs's bulk buffer is mapped (fs.h: BULK_ATTACH). */
 #define BULK_WINDOW 0x0000300000000000ull
@@ -80,9 +80,10 @@ static uint64_t chunk_sectors(void)
     return n;
 }
 
-static int dev_read(void *ctx, uint64_t block_no, uint32_t block_size, void *buf)
+/* count blocks from first, in pieces of the shared buffer's size (and the driver's max_sectors). */
+static int dev_read_blocks(void *ctx, uint64_t first, uint32_t count, uint32_t block_size, void *buf)
 {
-    uint64_t sector = block_no * (block_size / BLK_SECTOR), left = block_size / BLK_SECTOR, n;
+    uint64_t sector = first * (block_size / BLK_SECTOR), left = (uint64_t)count * (block_size / BLK_SECTOR), n;
     uint8_t *p = buf;
 
     (void)ctx;
@@ -95,9 +96,9 @@ static int dev_read(void *ctx, uint64_t block_no, uint32_t block_size, void *buf
     return 0;
 }
 
-static int dev_write(void *ctx, uint64_t block_no, uint32_t block_size, const void *buf)
+static int dev_write_blocks(void *ctx, uint64_t first, uint32_t count, uint32_t block_size, const void *buf)
 {
-    uint64_t sector = block_no * (block_size / BLK_SECTOR), left = block_size / BLK_SECTOR, n;
+    uint64_t sector = first * (block_size / BLK_SECTOR), left = (uint64_t)count * (block_size / BLK_SECTOR), n;
     const uint8_t *p = buf;
 
     (void)ctx;
@@ -108,6 +109,16 @@ static int dev_write(void *ctx, uint64_t block_no, uint32_t block_size, const vo
             return -E_IO;
     }
     return 0;
+}
+
+static int dev_read(void *ctx, uint64_t block_no, uint32_t block_size, void *buf)
+{
+    return dev_read_blocks(ctx, block_no, 1, block_size, buf);
+}
+
+static int dev_write(void *ctx, uint64_t block_no, uint32_t block_size, const void *buf)
+{
+    return dev_write_blocks(ctx, block_no, 1, block_size, buf);
 }
 
 static int dev_flush(void *ctx)
@@ -126,7 +137,12 @@ static uint32_t env_now(void *ctx)
     long now = sys_clock();
 
     (void)ctx;
-    return now > 0 ? (uint32_t)(now / 1000000) : 0;     /* seconds since boot: no wall clock yet */
+    /*
+     * Seconds since boot (no wall clock yet), from 1: a superblock time of 0 reads as "never"
+     * to e2fsck, which then takes the small i_dtime of files deleted in the first second
+     * for orphan-list links (a boot that did all its work within a second failed e2fsck).
+     */
+    return now > 0 ? (uint32_t)(now / 1000000) + 1 : 1;
 }
 
 /* ---- the helper thread: MOUNT at /mnt, then the periodic sync ---- */
@@ -207,7 +223,8 @@ static long start(void)
     static const struct ext2_env env = {
         .alloc = vfs_alloc, .free = vfs_free, .now = env_now, .ctx = &srv, .in_use = ext2srv_in_use,
     };
-    static struct ext2_dev dev = { .read_block = dev_read, .write_block = dev_write, .flush = dev_flush };
+    static struct ext2_dev dev = { .read_block = dev_read, .write_block = dev_write, .flush = dev_flush,
+                                   .read_blocks = dev_read_blocks, .write_blocks = dev_write_blocks };
     struct ext2_mount_opts opts = { .read_only = false, .cache_blocks = CACHE_BLOCKS };
     struct ext2_statfs st;
     const char *why = 0;
