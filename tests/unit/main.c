@@ -24,6 +24,7 @@ static int (*const suite_registrations[])(void) = {
     test_cow_register,
     test_blk_register,
     test_mount_register,
+    test_fslinks_register,
     test_ext2_register,
     test_ext2_hostile_register,
     test_ext2_model_register,

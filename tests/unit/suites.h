@@ -21,6 +21,7 @@ int test_termios_register(void);
 int test_cow_register(void);
 int test_blk_register(void);
 int test_mount_register(void);
+int test_fslinks_register(void);
 int test_ext2_register(void);
 int test_ext2_hostile_register(void);
 int test_ext2_model_register(void);
