@@ -14,6 +14,7 @@ struct tdev {
     uint8_t *mem;
     uint64_t size;
     unsigned long reads, writes, out_of_bounds;
+    unsigned long run_reads, run_writes;  /* read_blocks / write_blocks calls (ext2t_enable_runs) */
     bool fail_writes;            /* every write fails with -E_IO */
     struct ext2_dev dev;
 };
@@ -42,6 +43,8 @@ int ext2t_run(const char *fmt, ...);
 int ext2t_open_file(struct tdev *d, const char *image);
 void ext2t_open_mem(struct tdev *d, uint8_t *mem, uint64_t size);
 void ext2t_close(struct tdev *d);
+/* Gives d the optional run callbacks (read_blocks, write_blocks): the cache's read-ahead and clustered writes. */
+void ext2t_enable_runs(struct tdev *d);
 uint8_t *ext2t_load(const char *image, uint64_t *size);
 
 extern const struct ext2_env ext2t_env;
