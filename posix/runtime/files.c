@@ -271,6 +271,30 @@ static long write_part(int fd, const char *p, size_t count)
 static uint8_t *bulk_buf;           /* mapped at POSIX_BULK_VADDR by BULK_ATTACH's reply; NULL: not yet */
 static bool bulk_failed;            /* BULK_ATTACH failed once: messages only */
 static bool bulk_off;               /* agora_bulk_io(0) */
+/*
+ * A bulk transfer is under way: the buffer holds its data. A signal handler that runs
+ * meanwhile (pm runs them on this thread, between any two instructions) and reads or
+ * writes goes by message instead, so it cannot overwrite the data the interrupted call has
+ * yet to copy. (A handler that longjmps out leaves it set: messages from then on.)
+ */
+static volatile bool bulk_busy;
+/*
+ * Descriptors known not to be files (a pipe or device answered READ_BULK or WRITE_BULK with
+ * -E_NOSYS, or pipe() made them): large transfers go straight to READ/WRITE. Only a hint:
+ * a stale bit costs the bulk path, a missing one a probe; open() clears its descriptor's.
+ */
+static uint64_t not_file_fds;
+
+static bool known_not_file(int fd)
+{
+    return fd < 64 && (not_file_fds >> fd) & 1;
+}
+
+static void note_not_file(int fd, bool not_file)
+{
+    if (fd >= 0 && fd < 64)
+        not_file_fds = not_file ? not_file_fds | (1ull << fd) : not_file_fds & ~(1ull << fd);
+}
 
 int agora_bulk_io(int on)
 {
@@ -380,11 +404,17 @@ _READ_WRITE_RETURN_TYPE write(int fd, const void *buf, size_t count)
         return log_write(fd, p, count);
     if (fd < 0)
         return posix_fail_errno(EBADF);
-    if (count > VFS_IO_MAX && bulk_buffer()) {
-        long r = write_bulk(fd, p, count);
+    if (count > VFS_IO_MAX && !bulk_busy && !known_not_file(fd)) {
+        long r = BULK_NOT_FILE;
 
+        bulk_busy = true;
+        if (bulk_buffer())
+            r = write_bulk(fd, p, count);
+        bulk_busy = false;
         if (r != BULK_NOT_FILE)
             return (_READ_WRITE_RETURN_TYPE)r;
+        if (bulk_buf)
+            note_not_file(fd, true);
     }
     if (count > VFS_IO_MAX && count <= PIPE_BUF) {
         long r = write_part(fd, p, count);
@@ -447,11 +477,17 @@ _READ_WRITE_RETURN_TYPE read(int fd, void *buf, size_t count)
         return posix_fail_errno(is_console(fd) ? ENOSYS : EBADF);
     if (fd < 0)
         return posix_fail_errno(EBADF);
-    if (count > VFS_IO_MAX && bulk_buffer()) {
-        long r = read_bulk(fd, p, count);
+    if (count > VFS_IO_MAX && !bulk_busy && !known_not_file(fd)) {
+        long r = BULK_NOT_FILE;
 
+        bulk_busy = true;
+        if (bulk_buffer())
+            r = read_bulk(fd, p, count);
+        bulk_busy = false;
         if (r != BULK_NOT_FILE)
             return (_READ_WRITE_RETURN_TYPE)r;
+        if (bulk_buf)
+            note_not_file(fd, true);
     }
     rq.fd = (uint64_t)fd;
     while (done < count) {
@@ -534,7 +570,10 @@ int open(const char *path, int flags, ...)
     if ((err = posix_put_path(&rq.path, path)))
         return posix_fail_errno(err);
     r = vfs_open_call(vfs_ep, &rq, &rp, 0);
-    return r < 0 ? posix_fail(r) : (int)rp.fd;
+    if (r < 0)
+        return posix_fail(r);
+    note_not_file((int)rp.fd, false);
+    return (int)rp.fd;
 }
 
 /* pipe2's flags: O_NONBLOCK (on both descriptions), O_CLOEXEC (on both descriptors). */
@@ -555,6 +594,8 @@ int pipe2(int fds[2], int flags)
         return posix_fail(r);
     fds[0] = (int)rp.rfd;
     fds[1] = (int)rp.wfd;
+    note_not_file(fds[0], true);
+    note_not_file(fds[1], true);
     return 0;
 }
 
@@ -590,7 +631,10 @@ static int dup_min(int fd, int min, uint64_t flags)
     if (min < 0)
         return posix_fail_errno(EINVAL);
     r = vfs_dup_call(vfs_ep, &rq, &rp, 0);
-    return r < 0 ? posix_fail(r) : (int)rp.fd;
+    if (r < 0)
+        return posix_fail(r);
+    note_not_file((int)rp.fd, known_not_file(fd));
+    return (int)rp.fd;
 }
 
 int dup(int fd)
@@ -609,7 +653,10 @@ int dup2(int fd, int fd2)
     if (fd < 0 || fd2 < 0)
         return posix_fail_errno(EBADF);
     r = vfs_dup2_call(vfs_ep, &rq, &rp, 0);
-    return r < 0 ? posix_fail(r) : (int)rp.fd;
+    if (r < 0)
+        return posix_fail(r);
+    note_not_file(fd2, known_not_file(fd));
+    return (int)rp.fd;
 }
 
 static int fcntl_call(int fd, uint64_t cmd, uint64_t arg)

@@ -245,8 +245,8 @@ struct vfs_dirent {
  * -E_LOOP. UNLINK, RENAME and RMDIR act on the link itself, STAT, CHDIR, CHMOD and OPEN on
  * its target (OPEN with VFS_O_CREAT through a dangling link creates the target).
  * LINK(from, to): a new name to for the file from names (the link itself): -E_EXIST, -E_PERM
- *   (from is a directory), -E_XDEV (across mounts), -E_NOENT, -E_NOSYS (a device node,
- *   where no such links are kept), the server's errors (-E_MLINK).
+ *   (from is a directory, a device node or a pipe), -E_XDEV (across mounts), -E_NOENT, the
+ *   server's errors (-E_MLINK).
  * SYMLINK(target, path): a symbolic link path holding target (any non-empty string; it is
  *   not resolved now): -E_EXIST (path exists, also as a dangling link), -E_NOENT.
  * READLINK(path) -> target of the link itself: -E_INVAL (not a symbolic link).
