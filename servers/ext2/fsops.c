@@ -204,6 +204,8 @@ static long do_unmount(void *ctx, const struct fs_unmount_req *rq, struct fs_unm
     s->mounted = false;
     s->unmounted = true;
     s->dirty = false;
+    s->bulk = 0;                    /* vfs revokes the mapping */
+    s->bulk_bytes = 0;
     return r;
 }
 

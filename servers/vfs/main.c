@@ -96,7 +96,8 @@ static uint64_t mount_mem[VFS_MOUNT_MAX], client_mem[VFS_MAX_CLIENTS];
 /*
  * pages of memory object *mem at va, read-write: made on first use; later unmapped and
  * mapped again, which takes away every mapping made from vfs's (the kernel's unmapping
- * is recursive), so a buffer passes to its next user with no one else still holding it.
+ * is recursive), so a buffer passes to its next user with no one else still holding it,
+ * and zeroed.
  */
 static uint8_t *bulk_region(uint64_t *mem, uint64_t va, uint64_t pages)
 {
@@ -115,6 +116,7 @@ static uint8_t *bulk_region(uint64_t *mem, uint64_t va, uint64_t pages)
     }
     if (sys_map(CAP_SELF_TASK, *mem, 0, va, pages, RIGHT_READ | RIGHT_WRITE) < 0)
         return 0;
+    memset((void *)va, 0, pages * PAGE_SIZE);  /* nothing of its last user's data */
     return (uint8_t *)va;
 }
 
