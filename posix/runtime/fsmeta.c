@@ -20,6 +20,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/agora.h>
 #include <sys/stat.h>
@@ -127,40 +129,43 @@ int symlink(const char *target, const char *path)
     return r < 0 ? posix_fail(r) : 0;
 }
 
-/* A struct timespec time as vfs takes it: seconds, VFS_UTIME_NOW or VFS_UTIME_OMIT; -1: EINVAL. */
-static int64_t vfs_time(const struct timespec *ts)
+/* A struct timespec time as vfs takes it: seconds, VFS_UTIME_NOW or VFS_UTIME_OMIT; false: EINVAL. */
+static bool vfs_time(const struct timespec *ts, uint64_t *out)
 {
-    if (!ts)
-        return (int64_t)VFS_UTIME_NOW;
-    if (ts->tv_nsec == UTIME_NOW)
-        return (int64_t)VFS_UTIME_NOW;
-    if (ts->tv_nsec == UTIME_OMIT)
-        return (int64_t)VFS_UTIME_OMIT;
+    if (!ts || ts->tv_nsec == UTIME_NOW) {
+        *out = VFS_UTIME_NOW;
+        return true;
+    }
+    if (ts->tv_nsec == UTIME_OMIT) {
+        *out = VFS_UTIME_OMIT;
+        return true;
+    }
     if (ts->tv_nsec < 0 || ts->tv_nsec >= 1000000000L || ts->tv_sec < 0 || ts->tv_sec > (time_t)UINT32_MAX)
-        return -1;
-    return (int64_t)ts->tv_sec;
+        return false;
+    *out = (uint64_t)ts->tv_sec;
+    return true;
 }
 
 /* UTIMES or FUTIMES (path NULL: fd) with times[2] (NULL: both now). */
 static int set_times(int fd, const char *path, const struct timespec times[2], uint64_t flags)
 {
-    int64_t at = vfs_time(times ? &times[0] : NULL), mt = vfs_time(times ? &times[1] : NULL);
+    uint64_t at, mt;
     int err;
     long r;
 
     if (!posix_vfs_endpoint())
         return posix_fail_errno(ENOSYS);
-    if (at == -1 || mt == -1)
+    if (!vfs_time(times ? &times[0] : NULL, &at) || !vfs_time(times ? &times[1] : NULL, &mt))
         return posix_fail_errno(EINVAL);
     if (path) {
-        struct vfs_utimes_req rq = { .flags = flags, .atime = (uint64_t)at, .mtime = (uint64_t)mt };
+        struct vfs_utimes_req rq = { .flags = flags, .atime = at, .mtime = mt };
         struct vfs_utimes_rep rp;
 
         if ((err = posix_put_path(&rq.path, path)))
             return posix_fail_errno(err);
         r = vfs_utimes_call(posix_vfs_endpoint(), &rq, &rp, 0);
     } else {
-        struct vfs_futimes_req rq = { .fd = (uint64_t)fd, .atime = (uint64_t)at, .mtime = (uint64_t)mt };
+        struct vfs_futimes_req rq = { .fd = (uint64_t)fd, .atime = at, .mtime = mt };
         struct vfs_futimes_rep rp;
 
         if (fd < 0)

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -263,6 +264,58 @@ static void links(void)
     step_done("hard links and symbolic links", t0);
 }
 
+/* The new calls with good and bad arguments, on ext2 and tmpfs: figures, fsync, times, links. */
+static void calls_and_errors(void)
+{
+    struct timespec ts[2] = { { .tv_sec = 1000000000, .tv_nsec = 5 }, { .tv_sec = 1000000001, .tv_nsec = 0 } };
+    struct statvfs sv;
+    struct stat st, lst;
+    char buf[16];
+    double t0 = now_s();
+    int fd;
+
+    CHECK(statvfs("/tmp", &sv) == 0 && sv.f_bsize == 4096 && sv.f_bfree <= sv.f_blocks);
+    CHECK(statvfs(TOP "/d4/rel", &sv) == 0 && sv.f_blocks == 65536);   /* through a link, to ext2 */
+    FAILS(statvfs("/nowhere/x", &sv), ENOENT);
+    FAILS(fstatvfs(99, &sv), EBADF);
+    FAILS(fsync(-1), EBADF);
+    FAILS(fsync(60), EBADF);
+    CHECK((fd = open("/tmp/t", O_RDWR | O_CREAT, 0600)) >= 0);
+    CHECK(fsync(fd) == 0 && fdatasync(fd) == 0 && fstatvfs(fd, &sv) == 0 && sv.f_bsize == 4096);
+    /* Times: set both, keep one with UTIME_OMIT, reject a bad nanosecond count. */
+    CHECK(futimens(fd, ts) == 0 && fstat(fd, &st) == 0 && st.st_atime == 1000000000 && st.st_mtime == 1000000001);
+    ts[0].tv_nsec = UTIME_OMIT;
+    ts[1].tv_sec = 1234;
+    CHECK(utimensat(AT_FDCWD, TOP "/d4/s3", ts, 0) == 0 && stat(TOP "/d4/s3", &st) == 0 && st.st_mtime == 1234);
+    ts[0].tv_nsec = 1000000000;
+    FAILS(futimens(fd, ts), EINVAL);
+    FAILS(utimensat(AT_FDCWD, TOP "/d4/s3", ts, 0), EINVAL);
+    FAILS(utimensat(AT_FDCWD, TOP "/d4/s3", NULL, 0x4000), EINVAL);
+    FAILS(utimes(TOP "/missing", NULL), ENOENT);
+    FAILS(futimens(77, NULL), EBADF);
+    CHECK(close(fd) == 0 && unlink("/tmp/t") == 0);
+    /* The link's own times, not its target's. */
+    ts[0] = (struct timespec){ .tv_sec = 7, .tv_nsec = 0 };
+    ts[1] = (struct timespec){ .tv_sec = 8, .tv_nsec = 0 };
+    CHECK(stat(TOP "/d4/rel", &st) == 0);
+    CHECK(utimensat(AT_FDCWD, TOP "/d4/rel", ts, AT_SYMLINK_NOFOLLOW) == 0);
+    CHECK(lstat(TOP "/d4/rel", &lst) == 0 && lst.st_mtime == 8);
+    CHECK(stat(TOP "/d4/rel", &st) == 0 && st.st_mtime != 8);
+    /* Links: bad arguments. */
+    FAILS(symlink("", TOP "/empty"), ENOENT);
+    FAILS(symlink("x", TOP "/d1"), EEXIST);
+    FAILS(symlink("x", TOP "/nodir/x"), ENOENT);
+    FAILS(readlink(TOP "/d4/rel", buf, 0), EINVAL);
+    CHECK(readlink(TOP "/d4/rel", buf, 4) == 4 && memcmp(buf, "../l", 4) == 0);    /* cut short */
+    FAILS(readlink(TOP "/missing", buf, sizeof(buf)), ENOENT);
+    FAILS(open(TOP "/d4/rel", O_WRONLY | O_CREAT | O_EXCL, 0644), EEXIST);
+    FAILS(link(TOP "/missing", TOP "/x"), ENOENT);
+    FAILS(link(TOP "/d4/s4", TOP "/nodir/x"), ENOENT);
+    FAILS(open(TOP "/d4/rel/", O_RDONLY), ENOTDIR);
+    CHECK(lstat(TOP "/dangling", &lst) == 0 && S_ISLNK(lst.st_mode));
+    step_done("statvfs, fsync, times, links: good and bad arguments", t0);
+}
+
 static void synced(void)
 {
     struct statvfs sv;
@@ -284,6 +337,7 @@ int main(void)
     large_file();
     renames_and_deletes();
     links();
+    calls_and_errors();
     synced();
     printf(CHECK_NAME ": total %.1f s\n", now_s() - t0);
     printf(CHECK_NAME ": %d passed, %d failed\n", passed, failed);
