@@ -85,12 +85,17 @@ static struct ext2_buf *find(struct ext2_cache *c, uint64_t blk)
     return 0;
 }
 
-/* Whether the cached block blk is dirty and of the same class as b (file data, or metadata). */
+/*
+ * The cached block blk if it may go out with b: dirty, of the same class (file data, or
+ * metadata), and not pinned (a function may be changing it and mark it dirty only when
+ * done: writing it now and calling it clean would lose the rest, which is why evictions
+ * only ever took unpinned buffers).
+ */
 static struct ext2_buf *run_mate(struct ext2_cache *c, const struct ext2_buf *b, uint64_t blk)
 {
     struct ext2_buf *m = find(c, blk);
 
-    return m && m->valid && m->dirty && (m->owner != 0) == (b->owner != 0) ? m : 0;
+    return m && m->valid && m->dirty && !m->pins && (m->owner != 0) == (b->owner != 0) ? m : 0;
 }
 
 /*
