@@ -928,6 +928,25 @@ static long mounter(void *ctx, unsigned ncaps, struct vfs_client **c)
     return (*c = fdt_client(&vfs_fdt, req->badge, true)) ? 0 : -E_NOMEM;
 }
 
+/*
+ * After a mount on "/": the new root's /dev shows vfs's own /dev (devices live in vfs), as
+ * Linux mounts devtmpfs there. A root without a /dev directory goes without devices: said.
+ */
+static void bind_dev(void)
+{
+    struct vfs_node *root = vfs_fs.root, *dev, *local = ramfs_lookup(vfs_fs.root, "dev", 3);
+    long r = 0;
+
+    while (root->covered_by)
+        root = root->covered_by->root;
+    if (!local || (r = vn_step(root, "dev", 3, &dev)) < 0 || (r = vn_bind(dev, local, "devfs")) < 0) {
+        agora_printf("vfs: the new root has no /dev for the devices: %s\n",
+                     agora_error_name(local ? r : -E_NOENT));
+        return;
+    }
+    agora_printf("vfs: mounted devfs at /dev\n");
+}
+
 static long do_mount(void *ctx, const struct vfs_mount_req *rq, struct vfs_mount_rep *rp)
 {
     struct vfs_request *req = ctx;
@@ -953,6 +972,8 @@ static long do_mount(void *ctx, const struct vfs_mount_req *rq, struct vfs_mount
     }
     req->cap_taken = true;
     agora_printf("vfs: mounted %s at %s\n", rq->type.bytes, rq->path.bytes);
+    if (dir == vfs_fs.root)
+        bind_dev();
     return 0;
 }
 
@@ -983,7 +1004,7 @@ static long do_mounts(void *ctx, const struct vfs_mounts_req *rq, struct vfs_mou
         return r;
     if (!(m = vn_mount_at(rq->index)))
         return -E_NOENT;
-    if ((r = ramfs_path(&vfs_fs, m->covered, rp->path.bytes, sizeof(rp->path.bytes))) < 0)
+    if ((r = vn_path(m->covered, rp->path.bytes, sizeof(rp->path.bytes))) < 0)
         return r;
     rp->path.len = (uint64_t)r;
     PROTO_STR_SET(rp->type, m->type);

@@ -136,7 +136,6 @@ static void test_mount_table(void)
     uint64_t ep = 99;
 
     fresh();
-    CU_ASSERT_EQUAL(vn_mount(fs.root, 0, "tmpfs", 0), -E_BUSY);
     CU_ASSERT_EQUAL(vn_mount(file_dir, 0, "tmpfs", 0), -E_NOTDIR);
     CU_ASSERT_EQUAL(vn_mount(mnt_dir, 0, "tmpfs", 0x80), -E_INVAL);
     CU_ASSERT_EQUAL(vn_mount(mnt_dir, 0, "tmpfs", 0), 0);
@@ -224,6 +223,61 @@ static void test_paths_across(void)
     vn_gc();
     CU_ASSERT_EQUAL(vn.mounts[0].nvnodes, 1);
     CU_ASSERT_EQUAL(servers[0].nheld, 1);
+    done();
+}
+
+/* A file system on "/" (the root disk), vfs's /dev bound onto its /dev, paths both ways. */
+static void test_root_mount(void)
+{
+    struct vfs_node *root, *dev, *rdev, *a, *local_dev, *n;
+    char buf[VFS_PATH_CAP];
+    uint64_t ep = 99;
+
+    fresh();
+    CU_ASSERT_EQUAL_FATAL(ramfs_create(&fs, fs.root, "dev", 3, VFS_S_IFDIR | 0755, 0, &local_dev), 0);
+    CU_ASSERT_EQUAL_FATAL(vn_mount(fs.root, 0, "tmpfs", 0), 0);
+    root = lookup("/");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(root);
+    CU_ASSERT_TRUE(vn_is_mount_root(root));
+    CU_ASSERT_EQUAL(vn_mount(fs.root, 1, "tmpfs", 0), -E_BUSY);     /* covered already */
+    CU_ASSERT_EQUAL(vn_mount(root, 1, "tmpfs", 0), -E_BUSY);
+    CU_ASSERT_PTR_NULL(lookup("/mnt"));                             /* vfs's tree is hidden */
+    CU_ASSERT_PTR_NULL(lookup("/file"));
+    CU_ASSERT_PTR_EQUAL(lookup("/.."), root);
+    CU_ASSERT_PTR_EQUAL(lookup("/../.."), root);
+    a = mkdir_in(root, "a");
+    rdev = mkdir_in(root, "dev");
+    CU_ASSERT_EQUAL(lookup_from(fs.root, "a", &n), 0);              /* a working directory of "/" */
+    CU_ASSERT_PTR_EQUAL(n, a);
+    CU_ASSERT_PTR_EQUAL(lookup("/a/.."), root);
+    CU_ASSERT_EQUAL(vn_path(root, buf, sizeof(buf)), 1);
+    CU_ASSERT_STRING_EQUAL(buf, "/");
+    CU_ASSERT_EQUAL(vn_path(a, buf, sizeof(buf)), 2);
+    CU_ASSERT_STRING_EQUAL(buf, "/a");
+    /* The bind: bad kinds, then /dev shows vfs's directory. */
+    CU_ASSERT_EQUAL(vn_bind(local_dev, local_dev, "devfs"), -E_INVAL);
+    CU_ASSERT_EQUAL(vn_bind(rdev, rdev, "devfs"), -E_INVAL);
+    CU_ASSERT_EQUAL(vn_bind(rdev, local_dev, "devfs"), 0);
+    CU_ASSERT_EQUAL(vn_bind(rdev, local_dev, "devfs"), -E_BUSY);
+    CU_ASSERT_EQUAL(vn.nmounts, 2);
+    vn_gc();                                                        /* the covered vnode stays */
+    dev = lookup("/dev");
+    CU_ASSERT_PTR_EQUAL(dev, local_dev);
+    CU_ASSERT_PTR_EQUAL(lookup("/dev/.."), root);
+    CU_ASSERT_PTR_EQUAL(lookup("/dev/../a"), a);
+    CU_ASSERT_EQUAL(vn_path(vn_mount_at(1)->covered, buf, sizeof(buf)), 4);
+    CU_ASSERT_STRING_EQUAL(buf, "/dev");
+    /* The root stays while the bind holds a vnode in it; the bind goes when nobody uses it. */
+    CU_ASSERT_EQUAL(vn_unmount(root, &ep), -E_BUSY);
+    vn_ref(local_dev);
+    CU_ASSERT_EQUAL(vn_unmount(local_dev, &ep), -E_BUSY);
+    vn_unref(local_dev);
+    CU_ASSERT_EQUAL(vn_unmount(local_dev, &ep), 0);
+    CU_ASSERT_EQUAL(ep, 0);
+    vn_gc();
+    CU_ASSERT_EQUAL(vn_unmount(root, &ep), 0);
+    CU_ASSERT_PTR_EQUAL(lookup("/file"), file_dir);                 /* vfs's tree again */
+    CU_ASSERT_EQUAL(vn.nmounts, 0);
     done();
 }
 
@@ -444,6 +498,7 @@ int test_mount_register(void)
 
     if (!s || !CU_add_test(s, "mount table", test_mount_table) ||
         !CU_add_test(s, "paths across mount points", test_paths_across) ||
+        !CU_add_test(s, "a file system on / and a bind of /dev", test_root_mount) ||
         !CU_add_test(s, "vnode and server references", test_refcounts) ||
         !CU_add_test(s, "operations through fs.h", test_operations) ||
         !CU_add_test(s, "a dead server", test_dead_server) ||
