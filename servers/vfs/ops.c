@@ -929,19 +929,31 @@ static long mounter(void *ctx, unsigned ncaps, struct vfs_client **c)
 }
 
 /*
- * After a mount on "/": the new root's /dev shows vfs's own /dev (devices live in vfs), as
- * Linux mounts devtmpfs there. A root without a /dev directory goes without devices: said.
+ * After a mount on "/", as switch_root does: the mounts on vfs's own tree (tmpfs on /tmp)
+ * move to the same paths in the new root, and its /dev shows vfs's own /dev (devices live
+ * in vfs), as Linux mounts devtmpfs there. What the new root lacks stays hidden: said.
  */
-static void bind_dev(void)
+static void switch_root(void)
 {
-    struct vfs_node *root = vfs_fs.root, *dev, *local = ramfs_lookup(vfs_fs.root, "dev", 3);
-    long r = 0;
+    struct vfs_node *local = ramfs_lookup(vfs_fs.root, "dev", 3), *dir;
+    char path[VFS_PATH_CAP];
+    long r;
 
-    while (root->covered_by)
-        root = root->covered_by->root;
-    if (!local || (r = vn_step(root, "dev", 3, &dev)) < 0 || (r = vn_bind(dev, local, "devfs")) < 0) {
-        agora_printf("vfs: the new root has no /dev for the devices: %s\n",
-                     agora_error_name(local ? r : -E_NOENT));
+    for (unsigned i = 0; i < VFS_MOUNT_MAX; i++) {
+        struct vfs_mount *m = &vn.mounts[i];
+
+        if (!m->used || m->bind || vn_remote(m->covered) || m->covered == vfs_fs.root)
+            continue;
+        if ((r = ramfs_path(&vfs_fs, m->covered, path, sizeof(path))) < 0 ||
+            (r = path_lookup(&vfs_fs, vfs_fs.root, path, (uint64_t)r, &dir)) < 0 || (r = vn_move(m, dir)) < 0)
+            agora_printf("vfs: %s on %s stays under the new root: %s\n", m->type, path, agora_error_name(r));
+        else
+            agora_printf("vfs: moved %s at %s into the new root\n", m->type, path);
+    }
+    r = -E_NOENT;
+    if (!local || (r = path_lookup(&vfs_fs, vfs_fs.root, "/dev", 4, &dir)) < 0 ||
+        (r = vn_bind(dir, local, "devfs")) < 0) {
+        agora_printf("vfs: the new root has no /dev for the devices: %s\n", agora_error_name(r));
         return;
     }
     agora_printf("vfs: mounted devfs at /dev\n");
@@ -973,7 +985,7 @@ static long do_mount(void *ctx, const struct vfs_mount_req *rq, struct vfs_mount
     req->cap_taken = true;
     agora_printf("vfs: mounted %s at %s\n", rq->type.bytes, rq->path.bytes);
     if (dir == vfs_fs.root)
-        bind_dev();
+        switch_root();
     return 0;
 }
 
@@ -1018,8 +1030,11 @@ static long do_sync(void *ctx, const struct vfs_sync_req *rq, struct vfs_sync_re
     struct vfs_client *c;
     long r;
 
-    (void)rq;
     (void)rp;
+    if (rq->flags & ~(uint64_t)VFS_SYNC_UNMOUNT)
+        return -E_INVAL;
+    if (rq->flags & VFS_SYNC_UNMOUNT)
+        return (r = from_pm(ctx)) < 0 ? r : vn_shutdown();
     if ((r = client_of(ctx, &c)) < 0)
         return r;
     return vn_sync();

@@ -148,11 +148,11 @@ long vn_mount(struct vfs_node *dir, uint64_t ep, const char *type, uint64_t flag
 
     if (vn_is_mount_root(dir) || dir->covered_by)
         return -E_BUSY;
-    if (vn_remote(dir) || (flags & ~(uint64_t)VFS_MOUNT_RDONLY))
+    if (flags & ~(uint64_t)VFS_MOUNT_RDONLY)
         return -E_INVAL;
     if (!ramfs_is_dir(dir))
         return -E_NOTDIR;
-    if (!dir->parent)
+    if (!vn_remote(dir) && !dir->parent)
         return -E_NOENT;            /* removed */
     for (unsigned i = 0; i < VFS_MOUNT_MAX && !m; i++)
         if (!vn.mounts[i].used)
@@ -178,9 +178,28 @@ long vn_mount(struct vfs_node *dir, uint64_t ep, const char *type, uint64_t flag
     }
     m->root->refs = 1;              /* the mount's own */
     m->covered = dir;
-    ramfs_ref(dir);
+    vn_ref(dir);
     dir->covered_by = m;
     vn.nmounts++;
+    return 0;
+}
+
+long vn_move(struct vfs_mount *m, struct vfs_node *dir)
+{
+    if (!m->used || m->bind)
+        return -E_INVAL;
+    if (!ramfs_is_dir(dir))
+        return -E_NOTDIR;
+    if (dir->covered_by || vn_is_mount_root(dir) || dir == m->covered)
+        return -E_BUSY;
+    for (struct vfs_node *n = dir; vn_remote(n); n = n->mnt->covered)
+        if (n->mnt == m)
+            return -E_INVAL;        /* into itself */
+    m->covered->covered_by = 0;
+    vn_unref(m->covered);
+    m->covered = dir;
+    vn_ref(dir);
+    dir->covered_by = m;
     return 0;
 }
 
@@ -253,7 +272,7 @@ long vn_unmount(struct vfs_node *root, uint64_t *ep)
         vfs_free(n);                /* UNMOUNT dropped every reference */
     }
     m->covered->covered_by = 0;
-    ramfs_unref(vn.fs, m->covered);
+    vn_unref(m->covered);
     *ep = m->ep;
     memset(m, 0, sizeof(*m));
     vn.nmounts--;
@@ -269,6 +288,24 @@ long vn_sync(void)
     for (unsigned i = 0; i < VFS_MOUNT_MAX; i++)
         if (vn.mounts[i].used && !vn.mounts[i].bind && (r = fs_call(&vn.mounts[i], FS_SYNC, &rq, sizeof(rq), &rp, sizeof(rp))) < 0 && !first)
             first = r;
+    return first;
+}
+
+long vn_shutdown(void)
+{
+    struct fs_unmount_req rq;
+    struct fs_unmount_rep rp;
+    long r, first = 0;
+
+    for (unsigned i = 0; i < VFS_MOUNT_MAX; i++) {
+        struct vfs_mount *m = &vn.mounts[i];
+
+        if (!m->used || m->bind || m->dead)
+            continue;
+        if ((r = fs_call(m, FS_UNMOUNT, &rq, sizeof(rq), &rp, sizeof(rp))) < 0 && !first)
+            first = r;
+        m->dead = true;             /* it let go of everything: no more requests */
+    }
     return first;
 }
 

@@ -147,8 +147,17 @@ static void test_mount_table(void)
     CU_ASSERT_PTR_NULL(lookup("/mnt/hidden"));              /* covered */
     CU_ASSERT_EQUAL(vn_mount(root, 1, "tmpfs", 0), -E_BUSY);  /* already a mount point */
     sub = mkdir_in(root, "sub");
-    CU_ASSERT_EQUAL(vn_mount(sub, 1, "tmpfs", 0), -E_INVAL);  /* inside a mounted file system */
-    CU_ASSERT_EQUAL(servers[1].mounted, false);
+    /* A mount inside a mounted file system: the covered vnode stays while it is there. */
+    CU_ASSERT_EQUAL(vn_mount(sub, 1, "tmpfs", 0), 0);
+    vn_gc();
+    CU_ASSERT_TRUE(vn_is_mount_root(lookup("/mnt/sub")));
+    CU_ASSERT_PTR_EQUAL(lookup("/mnt/sub/.."), root);
+    CU_ASSERT_EQUAL(vn_unmount(root, &ep), -E_BUSY);          /* the inner mount holds a vnode */
+    CU_ASSERT_EQUAL(vn_unmount(lookup("/mnt/sub"), &ep), 0);
+    CU_ASSERT_EQUAL(ep, 1);
+    CU_ASSERT_EQUAL(servers[1].unmounted, true);
+    tmpfs_destroy(&servers[1]);                               /* a fresh server for slot 1 */
+    CU_ASSERT_EQUAL(tmpfs_init(&servers[1]), 0);
     /* The table fills up. */
     for (unsigned i = 1; i < VFS_MOUNT_MAX; i++) {
         char name[8];
@@ -254,7 +263,32 @@ static void test_root_mount(void)
     CU_ASSERT_STRING_EQUAL(buf, "/");
     CU_ASSERT_EQUAL(vn_path(a, buf, sizeof(buf)), 2);
     CU_ASSERT_STRING_EQUAL(buf, "/a");
+    /* A mount of vfs's tree moves into the new root (switch_root's move). */
+    {
+        struct vfs_node *rmnt = mkdir_in(root, "mnt"), *inner, *x;
+        struct vfs_mount *m;
+
+        CU_ASSERT_EQUAL_FATAL(vn_mount(mnt_dir, 1, "tmpfs", 0), 0);  /* on vfs's hidden /mnt */
+        CU_ASSERT_PTR_EQUAL(lookup("/mnt"), rmnt);
+        m = mnt_dir->covered_by;
+        inner = m->root;
+        x = mkdir_in(inner, "x");
+        CU_ASSERT_EQUAL(vn_move(m, root), -E_BUSY);                 /* a mount's root */
+        CU_ASSERT_EQUAL(vn_move(m, x), -E_INVAL);                   /* into itself */
+        CU_ASSERT_EQUAL(vn_move(m, rmnt), 0);
+        CU_ASSERT_PTR_NULL(mnt_dir->covered_by);
+        CU_ASSERT_PTR_EQUAL(lookup("/mnt"), inner);
+        CU_ASSERT_PTR_EQUAL(lookup("/mnt/x/../.."), root);
+        CU_ASSERT_EQUAL(vn_path(x, buf, sizeof(buf)), 6);
+        CU_ASSERT_STRING_EQUAL(buf, "/mnt/x");
+        vn_gc();
+        CU_ASSERT_EQUAL(vn_unmount(inner, &ep), 0);
+        CU_ASSERT_EQUAL(ep, 1);
+        CU_ASSERT_PTR_EQUAL(lookup("/mnt"), rmnt);
+    }
     /* The bind: bad kinds, then /dev shows vfs's directory. */
+    rdev = lookup("/dev");                                          /* again: vn_gc closed it */
+    a = lookup("/a");
     CU_ASSERT_EQUAL(vn_bind(local_dev, local_dev, "devfs"), -E_INVAL);
     CU_ASSERT_EQUAL(vn_bind(rdev, rdev, "devfs"), -E_INVAL);
     CU_ASSERT_EQUAL(vn_bind(rdev, local_dev, "devfs"), 0);
@@ -264,7 +298,7 @@ static void test_root_mount(void)
     dev = lookup("/dev");
     CU_ASSERT_PTR_EQUAL(dev, local_dev);
     CU_ASSERT_PTR_EQUAL(lookup("/dev/.."), root);
-    CU_ASSERT_PTR_EQUAL(lookup("/dev/../a"), a);
+    CU_ASSERT_PTR_EQUAL(lookup("/dev/../a"), lookup("/a"));
     CU_ASSERT_EQUAL(vn_path(vn_mount_at(1)->covered, buf, sizeof(buf)), 4);
     CU_ASSERT_STRING_EQUAL(buf, "/dev");
     /* The root stays while the bind holds a vnode in it; the bind goes when nobody uses it. */
