@@ -319,13 +319,13 @@ fresh-disk:
 	rm -f $(DISK_IMG)
 	$(MAKE) --no-print-directory $(DISK_IMG)
 
-# The normal boot (make run): init, the servers and the drivers that reach the disk; the
-# rest comes from the disk (build/disk.img): ext2 mounts it on "/" (root=ext2), vfs shows
-# its /dev there, and pm, having waited for the root, starts /bin/sh from it as pid 1, a
+# The normal boot (make run): init, the servers and the drivers that reach the disk, and
+# tmpfs for /tmp; the rest comes from the disk (build/disk.img): ext2 mounts it on "/"
+# (root=ext2), vfs moves /tmp's tmpfs there and shows its /dev there, and pm, having waited for the root, starts /bin/sh from it as pid 1, a
 # login shell (posix_login=1: it reads /etc/profile). Without dash (its source could not be
 # fetched) the image is init alone, with init's console (q halts). The system tests
 # shell-*.test boot this ISO (their `iso:` line) with a copy of build/disk.img.
-SYSTEM_MODULES := init names serial tty vfs pm pci virtio-blk ext2
+SYSTEM_MODULES := init names serial tty vfs tmpfs pm pci virtio-blk ext2
 SYSTEM_CMDLINE := posix_init=/bin/sh posix_login=1 root=ext2
 $(ISO): $(KERNEL_ELF) $(SYSTEM_MODULES:%=$(UBUILD)/%.elf) images/grub.cfg tools/mkiso.sh Makefile dash-optional
 	$(Q)if [ -f $(UBUILD)/dash.elf ]; then \
