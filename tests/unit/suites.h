@@ -25,5 +25,7 @@ int test_ext2_register(void);
 int test_ext2_hostile_register(void);
 int test_ext2_model_register(void);
 int test_vmm_decode_register(void);
+int test_vmm_uart_register(void);
+int test_vmm_pic_register(void);
 
 #endif
