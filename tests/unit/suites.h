@@ -27,5 +27,6 @@ int test_ext2_model_register(void);
 int test_vmm_decode_register(void);
 int test_vmm_uart_register(void);
 int test_vmm_pic_register(void);
+int test_vmm_pit_register(void);
 
 #endif
