@@ -28,5 +28,6 @@ int test_vmm_decode_register(void);
 int test_vmm_uart_register(void);
 int test_vmm_pic_register(void);
 int test_vmm_pit_register(void);
+int test_vmm_paging_register(void);
 
 #endif
