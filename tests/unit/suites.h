@@ -29,5 +29,6 @@ int test_vmm_uart_register(void);
 int test_vmm_pic_register(void);
 int test_vmm_pit_register(void);
 int test_vmm_paging_register(void);
+int test_vmm_image_register(void);
 
 #endif
