@@ -30,6 +30,19 @@ static bool next_name(const char *path, uint64_t len, uint64_t *i, uint64_t *sta
 }
 
 /*
+ * Where a walk of path starts: the root for an absolute path, else dir; a directory with a
+ * file system mounted on it ("/", or a working directory) is that file system's root.
+ */
+static struct vfs_node *start_dir(struct ramfs *fs, struct vfs_node *dir, const char *path, uint64_t len)
+{
+    if (len && path[0] == '/')
+        dir = fs->root;
+    while (dir->covered_by)
+        dir = dir->covered_by->root;
+    return dir;
+}
+
+/*
  * The walk itself: from dir (the root for an absolute path) up to the last component of
  * path[0..len), which may be out->work. A symbolic link on the way is replaced by its
  * target followed by the rest of the path (path_link_splice), and the walk goes on from
@@ -41,8 +54,7 @@ static long walk(struct ramfs *fs, struct vfs_node *dir, const char *path, uint6
     struct vfs_node *n;
     long r;
 
-    if (len && path[0] == '/')
-        dir = fs->root;
+    dir = start_dir(fs, dir, path, len);
     out->name = ".";
     out->len = 1;
     out->trailing_slash = len && path[len - 1] == '/';
@@ -62,8 +74,7 @@ static long walk(struct ramfs *fs, struct vfs_node *dir, const char *path, uint6
             path = out->work;
             len = (uint64_t)r;
             i = 0;
-            if (path[0] == '/')
-                dir = fs->root;
+            dir = start_dir(fs, dir, path, len);
             continue;
         }
         dir = n;

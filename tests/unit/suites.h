@@ -25,5 +25,11 @@ int test_fslinks_register(void);
 int test_ext2_register(void);
 int test_ext2_hostile_register(void);
 int test_ext2_model_register(void);
+int test_vmm_decode_register(void);
+int test_vmm_uart_register(void);
+int test_vmm_pic_register(void);
+int test_vmm_pit_register(void);
+int test_vmm_paging_register(void);
+int test_vmm_image_register(void);
 
 #endif
