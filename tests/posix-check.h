@@ -10,6 +10,8 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/agora.h>
+#include <unistd.h>
 
 static int passed, failed, group_failed;
 
@@ -39,6 +41,23 @@ static inline void check_group_end(const char *name)
         printf(CHECK_NAME ": ok %s\n", name);
     group_failed = 0;
     fflush(stdout);
+}
+
+/*
+ * Waits up to seconds for vfs to list a file system mounted at path (MOUNTS): servers mount
+ * themselves while pm starts pid 1, so a test of /mnt must not look before. 0, or -1.
+ */
+static inline int check_wait_mount(const char *path, int seconds)
+{
+    for (int i = 0; i < seconds * 100; i++) {
+        struct agora_mount m;
+
+        for (int k = 0; agora_mount_at(k, &m) == 0; k++)
+            if (strcmp(m.path, path) == 0)
+                return 0;
+        usleep(10000);
+    }
+    return -1;
 }
 
 #endif

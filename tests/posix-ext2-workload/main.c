@@ -333,6 +333,7 @@ int main(void)
     double t0 = now_s();
 
     setvbuf(stdout, NULL, _IOLBF, 0);
+    CHECK(check_wait_mount("/mnt", 10) == 0);     /* ext2 may still be mounting */
     many_files();
     large_file();
     renames_and_deletes();

@@ -425,6 +425,7 @@ int main(void)
     struct stat st;
 
     setvbuf(stdout, 0, _IOLBF, 0);
+    CHECK(check_wait_mount("/mnt", 10) == 0);     /* ext2 may still be mounting */
     if (stat("/mnt/BENCH", &st) == 0) {
         bench();
         return failed != 0;
