@@ -196,6 +196,37 @@ $(eval $(call POSIX_PROGRAM,mount,userland/mount))
 $(eval $(call POSIX_PROGRAM,posix-bench,tests/posix-bench))
 $(eval $(call POSIX_PROGRAM,posix-bench-true,tests/posix-bench/true))
 
+# The VMM (vmm-server/README.md): one process per guest, started by the vm command
+# (userland/vm). pm gives a process running /bin/vmm-server a pool of its own for VMs.
+$(eval $(call POSIX_PROGRAM,vmm-server,vmm-server))
+$(eval $(call POSIX_PROGRAM,vm,userland/vm))
+
+# Guests of our own (guests/README.md): freestanding 32-bit multiboot kernels, built with
+# the host's gcc (-m32 needs no multilib: no libc header, only gcc's own) into build/guests.
+GBUILD        := $(BUILD)/guests
+GUEST_CFLAGS  := -m32 -std=gnu11 -ffreestanding -nostdinc -isystem $(GCC_INCLUDE) -fno-pic -fno-pie \
+	-mgeneral-regs-only -fno-stack-protector -fno-asynchronous-unwind-tables -O2 -Wall -Wextra \
+	-Werror -Wno-unused-parameter -Iinclude -MMD -MP
+GUEST_LDFLAGS := -m elf_i386 -nostdlib -static -z noexecstack --no-warn-rwx-segments
+$(GBUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $< (guest)"
+	$(Q)$(CC) $(GUEST_CFLAGS) -c $< -o $@
+$(GBUILD)/obj/%.o: %.S
+	@mkdir -p $(dir $@)
+	@echo "  AS      $< (guest)"
+	$(Q)$(CC) $(GUEST_CFLAGS) -D__ASSEMBLY__ -Wa,--noexecstack -c $< -o $@
+define GUEST
+GUEST_OBJ_$(1) := $$(patsubst %,$(GBUILD)/obj/%.o,$$(basename $$(sort $$(wildcard guests/$(1)/*.c guests/$(1)/*.S))))
+GUEST_ELVES += $(GBUILD)/$(1).elf
+USER_DEPS += $$(GUEST_OBJ_$(1):.o=.d)
+$(GBUILD)/$(1).elf: $$(GUEST_OBJ_$(1)) guests/$(1)/guest.ld
+	@echo "  LD      $$@ (guest)"
+	$$(Q)$(LD) $(GUEST_LDFLAGS) -T guests/$(1)/guest.ld -o $$@ $$(GUEST_OBJ_$(1))
+endef
+$(eval $(call GUEST,test))
+user: $(GUEST_ELVES)
+
 # pm, the process manager (servers/pm): its ELF loader uses the kernel's ELF checks.
 $(eval $(call USER_PROGRAM,pm,servers/pm))
 $(USER_OBJ_pm): USER_EXTRA_CFLAGS := -Ikernel
@@ -267,15 +298,29 @@ user: $(BENCH_ROOTFS_CPIO)
 # The normal image's root (make run): images/rootfs, images/system over it (/etc/profile),
 # dash as /bin/sh when it could be built, and our POSIX programs in /bin. tools/mkrootfs.sh
 # rewrites it only when its bytes change, so the ISO is not rebuilt for nothing.
-SYSTEM_ROOTFS_BIN  := poweroff ps mount posix-hello
+SYSTEM_ROOTFS_BIN  := poweroff ps mount posix-hello vm vmm-server
 SYSTEM_ROOTFS_CPIO := $(UBUILD)/system-rootfs.cpio
 $(SYSTEM_ROOTFS_CPIO): $(shell find images/rootfs images/system) \
-		$(SYSTEM_ROOTFS_BIN:%=$(UBUILD)/%.elf) tools/mkrootfs.sh Makefile dash-optional busybox-optional
+		$(SYSTEM_ROOTFS_BIN:%=$(UBUILD)/%.elf) $(GUEST_ELVES) tools/mkrootfs.sh Makefile dash-optional busybox-optional
 	@echo "  CPIO    $@"
 	$(Q)tools/mkrootfs.sh $@ images/rootfs images/system '?$(UBUILD)/dash.elf=bin/sh' \
 		$(foreach p,$(SYSTEM_ROOTFS_BIN),$(UBUILD)/$(p).elf=bin/$(p)) \
+		$(foreach g,$(GUEST_ELVES),$(g)=guests/$(notdir $(g))) \
 		'?$(UBUILD)/busybox.elf=bin/busybox' applets:$(UBUILD)/busybox.applets
 user: $(SYSTEM_ROOTFS_CPIO)
+
+# The root image of the VM tests (tests/system/cases/vm-*.test): the normal root plus the
+# guests at /guests/NAME.elf.
+VM_ROOTFS_BIN  := poweroff ps vm vmm-server
+VM_ROOTFS_CPIO := $(UBUILD)/vm-rootfs.cpio
+$(VM_ROOTFS_CPIO): $(shell find images/rootfs images/system) $(VM_ROOTFS_BIN:%=$(UBUILD)/%.elf) \
+		$(GUEST_ELVES) tools/mkrootfs.sh Makefile dash-optional busybox-optional
+	@echo "  CPIO    $@"
+	$(Q)tools/mkrootfs.sh $@ images/rootfs images/system '?$(UBUILD)/dash.elf=bin/sh' \
+		$(foreach p,$(VM_ROOTFS_BIN),$(UBUILD)/$(p).elf=bin/$(p)) \
+		$(foreach g,$(GUEST_ELVES),$(g)=guests/$(notdir $(g))) \
+		'?$(UBUILD)/busybox.elf=bin/busybox' applets:$(UBUILD)/busybox.applets
+user: $(VM_ROOTFS_CPIO)
 
 user: $(USER_ELVES)
 
