@@ -200,6 +200,7 @@ $(eval $(call POSIX_PROGRAM,posix-bench-true,tests/posix-bench/true))
 # (userland/vm). pm gives a process running /bin/vmm-server a pool of its own for VMs.
 $(eval $(call POSIX_PROGRAM,vmm-server,vmm-server))
 $(eval $(call POSIX_PROGRAM,vm,userland/vm))
+$(POSIX_OBJ_vmm-server) $(POSIX_OBJ_vm): POSIX_CFLAGS += -I. -Iinclude -Ilib/libagora/include
 
 # Guests of our own (guests/README.md): freestanding 32-bit multiboot kernels, built with
 # the host's gcc (-m32 needs no multilib: no libc header, only gcc's own) into build/guests.
@@ -216,8 +217,10 @@ $(GBUILD)/obj/%.o: %.S
 	@mkdir -p $(dir $@)
 	@echo "  AS      $< (guest)"
 	$(Q)$(CC) $(GUEST_CFLAGS) -D__ASSEMBLY__ -Wa,--noexecstack -c $< -o $@
+# GUEST(name[,more sources]): build/guests/<name>.elf from guests/<name>/*.c *.S and the
+# sources listed second (shared with another guest).
 define GUEST
-GUEST_OBJ_$(1) := $$(patsubst %,$(GBUILD)/obj/%.o,$$(basename $$(sort $$(wildcard guests/$(1)/*.c guests/$(1)/*.S))))
+GUEST_OBJ_$(1) := $$(patsubst %,$(GBUILD)/obj/%.o,$$(basename $$(sort $$(wildcard guests/$(1)/*.c guests/$(1)/*.S)) $(2)))
 GUEST_ELVES += $(GBUILD)/$(1).elf
 USER_DEPS += $$(GUEST_OBJ_$(1):.o=.d)
 $(GBUILD)/$(1).elf: $$(GUEST_OBJ_$(1)) guests/$(1)/guest.ld
@@ -225,6 +228,7 @@ $(GBUILD)/$(1).elf: $$(GUEST_OBJ_$(1)) guests/$(1)/guest.ld
 	$$(Q)$(LD) $(GUEST_LDFLAGS) -T guests/$(1)/guest.ld -o $$@ $$(GUEST_OBJ_$(1))
 endef
 $(eval $(call GUEST,test))
+$(eval $(call GUEST,hostile,guests/test/boot.S guests/test/cpu.c guests/test/console.c))
 user: $(GUEST_ELVES)
 
 # pm, the process manager (servers/pm): its ELF loader uses the kernel's ELF checks.

@@ -3,7 +3,29 @@
 
 #define MULTIBOOT_LOADER_MAGIC 0x2BADB002u
 
+#define BENCH_CALLS 200
+
 void guest_main(uint32_t magic, uint32_t info);
+
+static uint64_t rdtsc(void)
+{
+    uint32_t lo, hi;
+
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return ((uint64_t)hi << 32) | lo;
+}
+
+/* make bench's figure: the TSC ticks of one INFO hypercall answered by vmm-server (the mean over BENCH_CALLS). */
+static void bench_hypercall(void)
+{
+    uint64_t start = rdtsc();
+
+    for (int i = 0; i < BENCH_CALLS; i++)
+        hc_info(HC_INFO_ABI);
+    con_puts("test guest: hypercall round trip ");
+    con_putu((uint32_t)((rdtsc() - start) / BENCH_CALLS));
+    con_puts(" tsc\n");
+}
 
 void guest_main(uint32_t magic, uint32_t info)
 {
@@ -21,6 +43,7 @@ void guest_main(uint32_t magic, uint32_t info)
     failed += test_paging();
     failed += test_timer();
     failed += test_event();
+    bench_hypercall();
     con_puts("test guest: done\n");
     hypercall(HC_SHUTDOWN, (uint32_t)failed, 0, 0, 0);
     for (;;)
