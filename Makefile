@@ -398,7 +398,8 @@ test: deps
 bench: deps $(KERNEL_ELF) $(UBUILD)/kbench.elf $(UBUILD)/kbench-peer.elf $(ISO) \
 		$(BENCH_ROOTFS_CPIO) $(UBUILD)/init.elf $(UBUILD)/names.elf $(UBUILD)/vfs.elf $(UBUILD)/tmpfs.elf \
 		$(UBUILD)/pm.elf $(UBUILD)/pci.elf $(UBUILD)/virtio-blk.elf $(UBUILD)/blk-bench.elf $(DISKPATTERN) \
-		$(UBUILD)/ext2.elf $(POSIX_ROOTFS_CPIO) $(EXT2_BENCH_IMG)
+		$(UBUILD)/ext2.elf $(POSIX_ROOTFS_CPIO) $(EXT2_BENCH_IMG) $(VM_ROOTFS_CPIO) $(UBUILD)/serial.elf \
+		$(UBUILD)/tty.elf
 	tools/bench.sh $(KERNEL_ELF)
 
 clean:

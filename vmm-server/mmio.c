@@ -36,7 +36,8 @@ static enum x86_mode mode_of(const struct vmm_exit *e)
 /* Up to X86_MAX_INSN_BYTES of code at rip (CS base 0: flat guests), page by page: how many, or -1. */
 static int fetch(struct vmm *v, const struct vmm_exit *e, uint8_t *code)
 {
-    struct guest_paging pg = { e->w[VCPU_MR_CR0], e->w[VCPU_MR_CR3], e->w[VCPU_MR_CR4], e->w[VCPU_MR_EFER] };
+    struct guest_paging pg = { .cr0 = e->w[VCPU_MR_CR0], .cr3 = e->w[VCPU_MR_CR3], .cr4 = e->w[VCPU_MR_CR4],
+                               .efer = e->w[VCPU_MR_EFER] };
     uint64_t rip = e->w[VCPU_MR_RIP];
     int got = 0;
 
