@@ -249,5 +249,8 @@ void vcpu_loop_run(struct vmm *v)
             irq_kick(v);
         }
     }
+    /* STOP's answer (the vCPU's, after SHUTDOWN, is never sent: it ends with the process). */
+    if (reply)
+        sys_reply(&m);
     console_flush(v);
 }
