@@ -29,6 +29,7 @@ int test_vmm_uart_register(void);
 int test_vmm_pic_register(void);
 int test_vmm_pit_register(void);
 int test_vmm_paging_register(void);
+int test_vmm_image_register(void);
 int test_vmm_core_register(void);
 
 #endif
