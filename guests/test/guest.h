@@ -63,6 +63,8 @@ int test_resources(void);
 int test_paging(void);
 int test_timer(void);
 int test_event(void);
+int cmdline_has(uint32_t multiboot_info, const char *word);
+int echo_line(void);
 
 #define PAGE 4096u
 

@@ -44,6 +44,8 @@ void guest_main(uint32_t magic, uint32_t info)
     failed += test_timer();
     failed += test_event();
     bench_hypercall();
+    if (cmdline_has(info, "echo"))
+        failed += echo_line();
     con_puts("test guest: done\n");
     hypercall(HC_SHUTDOWN, (uint32_t)failed, 0, 0, 0);
     for (;;)

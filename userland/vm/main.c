@@ -1,9 +1,12 @@
 /*
  * vm: runs guests, each in a vmm-server process of its own (vmm-server/README.md).
- *   vm run FILE [-m MEM]     in the foreground, its console on this terminal (Ctrl-] q stops
+ *   vm run FILE [-m MEM] [-c CMDLINE]
+ *                            in the foreground, its console on this terminal (Ctrl-] q stops
  *                            it, Ctrl-] d detaches it to the background); exits with the
  *                            guest's status
- *   vm start FILE [-m MEM]   in the background, its console in /tmp/vm-ID.log
+ *   vm start FILE [-m MEM] [-c CMDLINE]
+ *                            in the background, its console in /tmp/vm-ID.log
+ * (-m: the guest's RAM, 8M if not given; -c: its multiboot command line)
  *   vm list                  ID PID MEM STATE FILE of every running guest
  *   vm stop ID               ends guest ID
  * ID is the guest's vmm-server pid.
@@ -19,14 +22,14 @@
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: vm run FILE [-m MEM] | vm start FILE [-m MEM] | vm list | vm stop ID\n");
+    fprintf(stderr, "usage: vm run|start FILE [-m MEM] [-c CMDLINE] | vm list | vm stop ID\n");
     return 2;
 }
 
 /* The child: the console to a log (background) or the terminal, then the VMM. */
-static _Noreturn void exec_vmm(const char *file, const char *mem, int background)
+static _Noreturn void exec_vmm(const char *file, const char *mem, const char *cmdline, int background)
 {
-    char *argv[8];
+    char *argv[10];
     int n = 0;
 
     argv[n++] = "vmm-server";
@@ -34,6 +37,10 @@ static _Noreturn void exec_vmm(const char *file, const char *mem, int background
     if (mem) {
         argv[n++] = "-m";
         argv[n++] = (char *)mem;
+    }
+    if (cmdline) {
+        argv[n++] = "-c";
+        argv[n++] = (char *)cmdline;
     }
     if (background) {
         char log[64];
@@ -58,7 +65,7 @@ static _Noreturn void exec_vmm(const char *file, const char *mem, int background
 
 static int launch(int argc, char **argv, int background)
 {
-    const char *file = NULL, *mem = NULL;
+    const char *file = NULL, *mem = NULL, *cmdline = NULL;
     uint64_t ep;
     int status = 0;
     pid_t pid;
@@ -66,6 +73,8 @@ static int launch(int argc, char **argv, int background)
     for (int i = 2; i < argc; i++) {
         if (!strcmp(argv[i], "-m") && i + 1 < argc)
             mem = argv[++i];
+        else if (!strcmp(argv[i], "-c") && i + 1 < argc)
+            cmdline = argv[++i];
         else if (!file && argv[i][0] != '-')
             file = argv[i];
         else
@@ -82,7 +91,7 @@ static int launch(int argc, char **argv, int background)
         return 1;
     }
     if (pid == 0)
-        exec_vmm(file, mem, background);
+        exec_vmm(file, mem, cmdline, background);
     if (vm_wait_registered(pid, &ep, 10000, &status) < 0) {
         if (status == -1)
             fprintf(stderr, "vm: %s did not start in time\n", file);
