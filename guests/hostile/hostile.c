@@ -35,6 +35,14 @@ static void on_storm_irq(struct trap_frame *f) { storm_irqs++; outb(0x20, 0x20);
 static void on_storm_event(struct trap_frame *f) { storm_events++; }
 static void on_anything(struct trap_frame *f) { }
 
+/* Not the console, the exit port or the interrupt controllers and timer (the storm's). */
+static int modelled(uint16_t port)
+{
+    return (port >= 0x3f8 && port < 0x400) || (port >= HC_EXIT_PORT && port < HC_EXIT_PORT + 4) ||
+           (port >= 0x20 && port < 0x22) || (port >= 0xa0 && port < 0xa2) || (port >= 0x40 && port < 0x44) ||
+           port == 0x61 || port == 0x4d0 || port == 0x4d1;
+}
+
 static void ports(void)
 {
     static uint8_t buf[64];
@@ -42,10 +50,8 @@ static void ports(void)
     for (int i = 0; i < 3000; i++) {
         uint16_t port = (uint16_t)rnd();
 
-        /* Not the console, the exit port or the interrupt controller and timer (the storm's). */
-        if ((port >= 0x3f8 && port < 0x400) || (port >= HC_EXIT_PORT && port < HC_EXIT_PORT + 4) ||
-            (port >= 0x20 && port < 0x22) || (port >= 0xa0 && port < 0xa2) || (port >= 0x40 && port < 0x44) ||
-            port == 0x61 || port == 0x4d0 || port == 0x4d1)
+        if (modelled(port) || modelled((uint16_t)(port + 1)) || modelled((uint16_t)(port + 2)) ||
+            modelled((uint16_t)(port + 3)))
             continue;
         switch (rnd() % 4) {
         case 0: outb(port, (uint8_t)rnd()); break;
