@@ -18,6 +18,7 @@ static uint64_t info(struct vmm *v, uint64_t field)
     case HC_INFO_VM_ID:         return (uint64_t)v->id;
     case HC_INFO_NESTED_FAULTS: return v->mem.faults;
     case HC_INFO_EXCEPTIONS:    return v->exceptions;
+    case HC_INFO_BOOTS:         return v->boots;
     default:                    return v->exits;   /* HC_INFO_EXITS */
     }
 }
@@ -47,6 +48,7 @@ static long reset(struct vmm *v, struct vmm_exit *e)
 
     gm_reset(&v->mem);
     io_init(v);
+    msr_store_init(&v->msrs);
     for (unsigned i = 0; i < HC_EVENT_MAX; i++)
         v->events[i].due_us = 0, v->events[i].fired = false;
     v->window_requested = false;
@@ -55,6 +57,7 @@ static long reset(struct vmm *v, struct vmm_exit *e)
         return r;
     }
     e->mask = 0;                        /* the new state as written: no rip or rax of the old */
+    v->boots++;
     return 0;
 }
 

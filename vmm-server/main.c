@@ -123,6 +123,7 @@ static int start(struct vmm *v)
         fprintf(stderr, "vmm-server: no timer thread or name (%ld)\n", r);
         return VMM_STATUS_FAILED;
     }
+    v->boots = 1;
     if ((r = sys_vcpu_start(v->vcpu, v->exit_ep, VMM_PRIORITY)) < 0) {
         fprintf(stderr, "vmm-server: the vCPU did not start (%ld)\n", r);
         return VMM_STATUS_FAILED;

@@ -46,7 +46,7 @@ struct vmm {
     struct vmm_event events[HC_EVENT_MAX];
 
     /* Counters (INFO). */
-    uint64_t exits, exceptions;
+    uint64_t exits, exceptions, boots;
 
     bool detached;
     bool ending;

@@ -38,6 +38,14 @@ void guest_main(uint32_t magic, uint32_t info)
         failed++;
     }
     cpu_init();
+    /* With "reset": the first boot asks the VMM to start it again (RESET), the second goes on. */
+    if (cmdline_has(info, "reset") && hc_info(HC_INFO_BOOTS) == 1) {
+        con_puts("test guest: resetting\n");
+        hypercall(HC_RESET, 0, 0, 0, 0);
+        con_puts("test guest: FAIL RESET returned\n");
+    }
+    if (cmdline_has(info, "reset"))
+        con_puts(hc_info(HC_INFO_BOOTS) == 2 ? "test guest: second boot\n" : "test guest: FAIL boots\n");
     /* Before the tests: paging off, no timer, as kbench's vm_exit_round_trip guest runs. */
     bench_hypercall();
     failed += test_user_mode();

@@ -27,6 +27,7 @@
  *   HC_INFO_EXCEPTIONS  guest exceptions the VMM intercepted and re-injected (primitive 7;
  *                       the VMM intercepts #DE, vector 0)
  *   HC_INFO_EXITS       VM exits so far
+ *   HC_INFO_BOOTS       how many times the guest started: 1, then one more per RESET
  * MEM_REQUEST(pages) -> gpa: RAM grows by pages at its end, returned (primitive 4); the
  *   pages are mapped when first touched. At most HC_MEM_REQUEST_MAX pages per call.
  * MEM_RELEASE(gpa, pages): RAM shrinks; [gpa, gpa + pages * 4096) must be the end of RAM,
@@ -43,7 +44,8 @@
  *   guest's console as if written to its serial port.
  * SHUTDOWN(status): the VM ends; vmm-server exits with status & 0xff (the `vm` command
  *   reports it). No return.
- * RESET(): the VM starts again from its image (its RAM is cleared). No return.
+ * RESET(): the VM starts again from its image, as at first (RAM cleared and of its first
+ *   size, devices reset, the file read again). No return.
  */
 #ifndef AGORA_HYPERCALL_H
 #define AGORA_HYPERCALL_H
@@ -67,7 +69,8 @@
 #define HC_INFO_NESTED_FAULTS  5
 #define HC_INFO_EXCEPTIONS     6
 #define HC_INFO_EXITS          7
-#define HC_INFO_FIELDS         8
+#define HC_INFO_BOOTS          8
+#define HC_INFO_FIELDS         9
 
 #define HC_MEM_REQUEST_MAX  4096              /* pages per MEM_REQUEST */
 #define HC_MEM_FLOOR        (1024 * 1024)     /* MEM_RELEASE never goes below 1 MiB of RAM */
