@@ -229,6 +229,21 @@ $(GBUILD)/$(1).elf: $$(GUEST_OBJ_$(1)) guests/$(1)/guest.ld
 endef
 $(eval $(call GUEST,test))
 $(eval $(call GUEST,hostile,guests/test/boot.S guests/test/cpu.c guests/test/console.c))
+# The long-mode guest is an ELF64 (the VMM starts it in 64-bit mode): the 64-bit flags.
+LONG_GUEST_OBJ := $(patsubst %,$(GBUILD)/obj64/%.o,$(basename $(sort $(wildcard guests/long/*.c guests/long/*.S))))
+GUEST_ELVES += $(GBUILD)/long.elf
+USER_DEPS += $(LONG_GUEST_OBJ:.o=.d)
+$(GBUILD)/obj64/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $< (guest, 64-bit)"
+	$(Q)$(CC) $(subst -m32,-m64 -mno-red-zone -mcmodel=small,$(GUEST_CFLAGS)) -c $< -o $@
+$(GBUILD)/obj64/%.o: %.S
+	@mkdir -p $(dir $@)
+	@echo "  AS      $< (guest, 64-bit)"
+	$(Q)$(CC) $(subst -m32,-m64,$(GUEST_CFLAGS)) -D__ASSEMBLY__ -Wa,--noexecstack -c $< -o $@
+$(GBUILD)/long.elf: $(LONG_GUEST_OBJ) guests/long/long.ld
+	@echo "  LD      $@ (guest)"
+	$(Q)$(LD) -m elf_x86_64 -nostdlib -static -z noexecstack --no-warn-rwx-segments -T guests/long/long.ld -o $@ $(LONG_GUEST_OBJ)
 user: $(GUEST_ELVES)
 
 # pm, the process manager (servers/pm): its ELF loader uses the kernel's ELF checks.
