@@ -101,7 +101,7 @@ $(KERNEL_ELF): $(KBUILD)/agora.pass1.elf $(KBUILD)/ksyms.o
 
 # libagora: its own sources and the kernel's pure ones (formatter, string functions, ELF
 # checks), compiled again with the user flags; only these see kernel/ headers.
-LIBAGORA_SRC := $(sort $(wildcard lib/libagora/*.c)) kernel/lib/format.c kernel/lib/string.c \
+LIBAGORA_SRC := $(sort $(wildcard lib/libagora/*.c)) kernel/lib/format.c kernel/lib/string.c kernel/lib/cmdline.c \
 	kernel/lib/elf.c
 LIBAGORA_OBJ := $(patsubst %.c,$(UBUILD)/obj/%.o,$(LIBAGORA_SRC))
 LIBAGORA     := $(UBUILD)/libagora.a
@@ -314,18 +314,20 @@ $(BENCH_ROOTFS_CPIO): $(shell find images/rootfs) $(BENCH_ROOTFS_BIN:%=$(UBUILD)
 	$(Q)rm -rf $@.d
 user: $(BENCH_ROOTFS_CPIO)
 
-# The normal image's root (make run): images/rootfs, images/system over it (/etc/profile),
-# dash as /bin/sh when it could be built, and our POSIX programs in /bin. tools/mkrootfs.sh
-# rewrites it only when its bytes change, so the ISO is not rebuilt for nothing.
+# The root disk's contents (make run, images/README.md): images/rootfs, images/system over it
+# (/etc/profile), images/root (what only the disk root has: /dev for vfs's devices), dash as
+# /bin/sh when it could be built, busybox with its applets as hard links, and our POSIX
+# programs in /bin. tools/mkrootfs.sh rewrites it only when its bytes change, so the disk
+# (build/disk.img, below) is remade only when what goes into it changed.
 SYSTEM_ROOTFS_BIN  := poweroff ps mount posix-hello vm vmm-server
 SYSTEM_ROOTFS_CPIO := $(UBUILD)/system-rootfs.cpio
-$(SYSTEM_ROOTFS_CPIO): $(shell find images/rootfs images/system) \
+$(SYSTEM_ROOTFS_CPIO): $(shell find images/rootfs images/system images/root) \
 		$(SYSTEM_ROOTFS_BIN:%=$(UBUILD)/%.elf) $(GUEST_ELVES) tools/mkrootfs.sh Makefile dash-optional busybox-optional
 	@echo "  CPIO    $@"
-	$(Q)tools/mkrootfs.sh $@ images/rootfs images/system '?$(UBUILD)/dash.elf=bin/sh' \
+	$(Q)tools/mkrootfs.sh $@ images/rootfs images/system images/root '?$(UBUILD)/dash.elf=bin/sh' \
 		$(foreach p,$(SYSTEM_ROOTFS_BIN),$(UBUILD)/$(p).elf=bin/$(p)) \
 		$(foreach g,$(GUEST_ELVES),$(g)=guests/$(notdir $(g))) \
-		'?$(UBUILD)/busybox.elf=bin/busybox' applets:$(UBUILD)/busybox.applets
+		'?$(UBUILD)/busybox.elf=bin/busybox' links:$(UBUILD)/busybox.applets
 user: $(SYSTEM_ROOTFS_CPIO)
 
 # The root image of the VM tests (tests/system/cases/vm-*.test): the normal root plus the
@@ -345,12 +347,13 @@ user: $(USER_ELVES)
 
 image: $(ISO) $(DISK_IMG)
 
-# The disk (servers/ext2/README.md): an ext2 file system made by mke2fs from images/disk,
-# attached by make run as a virtio-blk disk and mounted at /mnt. Rebuilt only when
-# images/disk changes (an older build/disk.img, with what make run wrote to it, is kept
-# otherwise; make fresh-disk starts again). The system tests use their own images, made
-# the same way and never booted as they are (run.sh boots a copy): ext2-test.img (16 MiB)
-# and ext2-tiny.img (a disk to fill).
+# The root disk (servers/ext2/README.md, images/README.md): build/disk.img, an ext2 file
+# system made by tools/mkdisk.sh (mke2fs -d) from the root image above. make run boots with
+# root=ext2: ext2 mounts it on "/" and pm starts /bin/sh from it. It is remade only when
+# the root image's bytes changed (what make run wrote to an older build/disk.img is then
+# gone); make fresh-disk starts again from the build. The system tests use their own
+# images, made the same way and never booted as they are (run.sh boots a copy):
+# ext2-test.img (16 MiB, from images/disk) and ext2-tiny.img (a disk to fill).
 DISK_IMG      := $(BUILD)/disk.img
 EXT2_TEST_IMG := $(BUILD)/ext2-test.img
 EXT2_TINY_IMG := $(BUILD)/ext2-tiny.img
@@ -361,8 +364,10 @@ define EXT2_IMAGE
 	@echo "  MKE2FS  $@"
 	$(Q)rm -f $@.tmp && $(MKE2FS) -q -F -t ext2 -b 1024 -N $(2) -E root_owner=0:0 -d $(1) $@.tmp $(3) && mv $@.tmp $@
 endef
-$(DISK_IMG): $(DISK_STAGING)
-	$(call EXT2_IMAGE,images/disk,4096,64M)
+$(DISK_IMG): $(SYSTEM_ROOTFS_CPIO) tools/mkdisk.sh
+	@echo "  MKDISK  $@"
+	$(Q)MKE2FS=$(MKE2FS) tools/mkdisk.sh $@ 64M 4096 $(SYSTEM_ROOTFS_CPIO)
+user: $(DISK_IMG)
 $(EXT2_TEST_IMG): $(DISK_STAGING) Makefile
 	$(call EXT2_IMAGE,images/disk,2048,16M)
 $(EXT2_TINY_IMG): Makefile
@@ -378,16 +383,17 @@ fresh-disk:
 	rm -f $(DISK_IMG)
 	$(MAKE) --no-print-directory $(DISK_IMG)
 
-# The normal boot (make run): init, the servers and the root above; pm starts /bin/sh as pid 1,
-# a login shell (posix_login=1: it reads /etc/profile). Without dash (its source could not be
-# fetched) the image is init alone, with init's console (q halts). The system test
-# shell-boot.test boots this ISO (its `iso:` line).
+# The normal boot (make run): init, the servers and the drivers that reach the disk, and
+# tmpfs for /tmp; the rest comes from the disk (build/disk.img): ext2 mounts it on "/"
+# (root=ext2), vfs moves /tmp's tmpfs there and shows its /dev there, and pm, having waited for the root, starts /bin/sh from it as pid 1, a
+# login shell (posix_login=1: it reads /etc/profile). Without dash (its source could not be
+# fetched) the image is init alone, with init's console (q halts). The system tests
+# shell-*.test boot this ISO (their `iso:` line) with a copy of build/disk.img.
 SYSTEM_MODULES := init names serial tty vfs tmpfs pm pci virtio-blk ext2
-SYSTEM_CMDLINE := posix_init=/bin/sh posix_login=1
-$(ISO): $(KERNEL_ELF) $(SYSTEM_MODULES:%=$(UBUILD)/%.elf) $(SYSTEM_ROOTFS_CPIO) images/grub.cfg tools/mkiso.sh Makefile
+SYSTEM_CMDLINE := posix_init=/bin/sh posix_login=1 root=ext2
+$(ISO): $(KERNEL_ELF) $(SYSTEM_MODULES:%=$(UBUILD)/%.elf) images/grub.cfg tools/mkiso.sh Makefile dash-optional
 	$(Q)if [ -f $(UBUILD)/dash.elf ]; then \
-		tools/mkiso.sh $(KERNEL_ELF) "$(SYSTEM_CMDLINE)" $@ $(SYSTEM_MODULES:%=$(UBUILD)/%.elf) \
-			$(SYSTEM_ROOTFS_CPIO)=rootfs.cpio; \
+		tools/mkiso.sh $(KERNEL_ELF) "$(SYSTEM_CMDLINE)" $@ $(SYSTEM_MODULES:%=$(UBUILD)/%.elf); \
 	else \
 		echo "image: no dash: $@ boots to init's console (q halts)" >&2; \
 		tools/mkiso.sh $(KERNEL_ELF) "" $@ $(UBUILD)/init.elf; \
@@ -410,7 +416,7 @@ test: deps
 	@$(MAKE) --no-print-directory $(KERNEL_ELF) $(ISO) user
 	@tests/run-all.sh $(KERNEL_ELF)
 
-bench: deps $(KERNEL_ELF) $(UBUILD)/kbench.elf $(UBUILD)/kbench-peer.elf $(ISO) \
+bench: deps $(KERNEL_ELF) $(UBUILD)/kbench.elf $(UBUILD)/kbench-peer.elf $(ISO) $(DISK_IMG) \
 		$(BENCH_ROOTFS_CPIO) $(UBUILD)/init.elf $(UBUILD)/names.elf $(UBUILD)/vfs.elf $(UBUILD)/tmpfs.elf \
 		$(UBUILD)/pm.elf $(UBUILD)/pci.elf $(UBUILD)/virtio-blk.elf $(UBUILD)/blk-bench.elf $(DISKPATTERN) \
 		$(UBUILD)/ext2.elf $(POSIX_ROOTFS_CPIO) $(EXT2_BENCH_IMG) $(VM_ROOTFS_CPIO) $(UBUILD)/serial.elf \

@@ -24,8 +24,9 @@
 #   server at /mnt on a copy of build/ext2-bench.img (32 MiB): a file of 8 MiB written in
 #   64 KiB writes then sync(), and read back; MB/s by the kernel clock, the median of
 #   BENCH_WALL_RUNS. Every 496 bytes is one vfs -> ext2 message (fs.h has no bulk path yet).
-# - boot_to_shell_prompt_wall: wall time from starting QEMU on build/agora.iso (make run's
-#   image) to dash's first "# " prompt, the median of BENCH_WALL_RUNS.
+# - boot_to_shell_prompt_wall: wall time from starting QEMU on build/agora.iso with a copy of
+#   the root disk build/disk.img (make run's image: dash comes from the disk) to dash's first
+#   "# " prompt, the median of BENCH_WALL_RUNS.
 # - vmm_hypercall_round_trip: the test guest (guests/test) times 200 INFO hypercalls with its
 #   own rdtsc: VMMCALL, the exit to vmm-server (user level), its answer, VMRUN again; under
 #   icount in instructions, and as _wall in ns (the median of BENCH_WALL_RUNS).
@@ -239,13 +240,15 @@ fi
 # The wall time to dash's first "# " prompt after the motd on make run's image. (No icount
 # figure: the prompt carries no TSC stamp, and most of the instructions before it are the
 # kernel's 150 ms timer calibration and GRUB's.)
-if [ -f "$top/build/agora.iso" ] && [ -f "$userdir/dash.elf" ]; then
+if [ -f "$top/build/agora.iso" ] && [ -f "$userdir/dash.elf" ] && [ -f "$top/build/disk.img" ]; then
     : > "$out/prompt.ms"
     fifo=$out/prompt.fifo
     for _ in $(seq "$wall_runs"); do
         rm -f "$fifo" && mkfifo "$fifo"
+        cp "$top/build/disk.img" "$out/root-disk.img"
         start=$(date +%s%N)
         qemu-system-x86_64 -machine pc -cpu max -m 256M -no-reboot -display none -monitor none \
+            -drive file="$out/root-disk.img",if=none,format=raw,id=d0 -device virtio-blk-pci,drive=d0 \
             -cdrom "$top/build/agora.iso" -boot d -serial stdio </dev/null > "$fifo" 2>/dev/null &
         qpid=$!
         # Chunks end at spaces: the prompt "# " ends one as "\n#".
@@ -271,7 +274,7 @@ if [ -f "$top/build/agora.iso" ] && [ -f "$userdir/dash.elf" ]; then
         failed=1
     fi
 else
-    echo "bench.sh: no build/agora.iso with dash: boot_to_shell_prompt_wall skipped" >&2
+    echo "bench.sh: no build/agora.iso with dash and build/disk.img: boot_to_shell_prompt_wall skipped" >&2
 fi
 # ---- a guest under vmm-server ----
 

@@ -42,8 +42,12 @@ static void load_rootfs(void)
     long pages = sys_memory_info(CAP_VFS_ROOTFS), r;
 
     if (pages < 0) {
+        struct vfs_node *tmp;
+
+        /* /tmp for tmpfs, which may mount before a root disk does (the mount then moves there). */
         agora_printf("vfs: no root image (slot %d: %s): starting with an empty root\n", CAP_VFS_ROOTFS,
                      agora_error_name(pages));
+        ramfs_create(&vfs_fs, vfs_fs.root, "tmp", 3, VFS_S_IFDIR | 01777, 0, &tmp);
         return;
     }
     r = sys_map(CAP_SELF_TASK, CAP_VFS_ROOTFS, 0, ROOTFS_VADDR, (uint64_t)pages, RIGHT_READ);
