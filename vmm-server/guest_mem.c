@@ -120,11 +120,12 @@ long gm_fault(struct guest_mem *g, uint64_t gpa)
             return r;
         r = sys_map(g->vm, g->chunk[c], (page - c * GM_CHUNK_BYTES) / GM_PAGE, page, 1, RWX);
     }
-    if (r == -E_EXIST)                  /* a second vCPU fault on a page already there */
-        r = 0;
-    if (r >= 0)
-        g->faults++;
-    return r < 0 ? r : 0;
+    if (r == -E_EXIST)                  /* the page is there: the fault was not for lack of it */
+        return GM_FAULT_MAPPED;
+    if (r < 0)
+        return r;
+    g->faults++;
+    return 0;
 }
 
 long gm_grow(struct guest_mem *g, uint64_t pages)

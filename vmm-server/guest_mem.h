@@ -37,7 +37,8 @@ static inline bool gm_is_ram(const struct guest_mem *g, uint64_t gpa) { return g
 long gm_read(struct guest_mem *g, uint64_t gpa, void *buf, size_t len);
 long gm_write(struct guest_mem *g, uint64_t gpa, const void *buf, size_t len);
 long gm_zero(struct guest_mem *g, uint64_t gpa, size_t len);
-/* A nested fault on RAM at gpa: maps its page into the VM. */
+/* A nested fault on RAM at gpa: maps its page into the VM: 0, GM_FAULT_MAPPED (it was there already), or an error. */
+#define GM_FAULT_MAPPED 1
 long gm_fault(struct guest_mem *g, uint64_t gpa);
 /* MEM_REQUEST / MEM_RELEASE (checked by hc_check first). */
 long gm_grow(struct guest_mem *g, uint64_t pages);

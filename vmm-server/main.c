@@ -124,6 +124,7 @@ static int start(struct vmm *v)
         return VMM_STATUS_FAILED;
     }
     v->boots = 1;
+    v->last_npf = ~0ull;
     if ((r = sys_vcpu_start(v->vcpu, v->exit_ep, VMM_PRIORITY)) < 0) {
         fprintf(stderr, "vmm-server: the vCPU did not start (%ld)\n", r);
         return VMM_STATUS_FAILED;

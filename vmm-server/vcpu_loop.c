@@ -124,13 +124,16 @@ static bool hlt_exit(struct vmm *v, struct vmm_exit *e)
     e->mask |= VCPU_SET_RIP;
     e->rip = e->w[VCPU_MR_RIP] + 1;
     console_flush(v);
-    if (!(e->w[VCPU_MR_RFLAGS] & RFLAGS_IF) || (e->w[VCPU_MR_INTINFO] & VCPU_EVENT_VALID))
-        return true;                    /* cli; hlt (or an event on its way): the guest gets nothing */
-    /* sti; hlt leaves the shadow set: the hlt it covered is done, so an injection is fine. */
-    e->w[VCPU_MR_INT_STATE] &= ~1ull;
-    irq_deliver(v, e);
-    if (e->mask & VCPU_SET_EVENT)
-        return true;
+    if (e->w[VCPU_MR_INTINFO] & VCPU_EVENT_VALID)
+        return true;                    /* an event on its way: it ends the halt */
+    if (e->w[VCPU_MR_RFLAGS] & RFLAGS_IF) {
+        /* sti; hlt leaves the shadow set: the hlt it covered is done, so an injection is fine. */
+        e->w[VCPU_MR_INT_STATE] &= ~1ull;
+        irq_deliver(v, e);
+        if (e->mask & VCPU_SET_EVENT)
+            return true;
+    }
+    /* Nothing to take (or cli; hlt, which nothing but a stop ends): the vCPU waits, using no CPU. */
     if (sys_reply_save(v->saved_reply) < 0)
         return true;
     v->halted = true;
@@ -171,8 +174,14 @@ static bool exit_dispatch(struct vmm *v, struct vmm_exit *e)
     case VCPU_EXIT_POKE:     break;
     case VCPU_EXIT_NPF:
         if (gm_is_ram(&v->mem, e->w[VCPU_MR_INFO2])) {
-            if (gm_fault(&v->mem, e->w[VCPU_MR_INFO2]) < 0)
+            long r = gm_fault(&v->mem, e->w[VCPU_MR_INFO2]);
+
+            /* A fault on a page already there, twice: nothing the VMM maps would end it. */
+            if (r < 0)
                 vmm_end(v, VMM_STATUS_FAILED, "no memory for the guest's RAM");
+            else if (r == GM_FAULT_MAPPED && v->last_npf == e->w[VCPU_MR_INFO2])
+                vmm_end(v, VMM_STATUS_FAILED, "a nested fault on mapped RAM repeats");
+            v->last_npf = r == GM_FAULT_MAPPED ? e->w[VCPU_MR_INFO2] : ~0ull;
         } else {
             mmio_exit(v, e);
         }

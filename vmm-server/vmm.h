@@ -43,6 +43,7 @@ struct vmm {
     uint64_t halt_rip, halt_rflags;
     bool poked;                          /* a poke is on its way */
     bool window_requested;               /* virq + VINTR set: an exit comes when it can take one */
+    uint64_t last_npf;                   /* the last nested fault on RAM already mapped, or ~0 */
     struct vmm_event events[HC_EVENT_MAX];
 
     /* Counters (INFO). */

@@ -93,11 +93,14 @@ static int launch(int argc, char **argv, int background)
     if (pid == 0)
         exec_vmm(file, mem, cmdline, background);
     if (vm_wait_registered(pid, &ep, 10000, &status) < 0) {
-        if (status == -1)
+        if (status == -1) {
             fprintf(stderr, "vm: %s did not start in time\n", file);
-        else
-            fprintf(stderr, "vm: %s: %s\n", file, vm_status_text(WIFEXITED(status) ? WEXITSTATUS(status) : VMM_STATUS_FAILED));
-        return 1;
+            return 1;
+        }
+        /* It ended before we saw it registered: a quick guest, or one that never started. */
+        status = WIFEXITED(status) ? WEXITSTATUS(status) : VMM_STATUS_FAILED;
+        printf("vm: %d ended: %s\n", (int)pid, vm_status_text(status));
+        return status;
     }
     if (background) {
         printf("vm: started %d (console in " VMM_LOG_FORMAT ")\n", (int)pid, (long)pid);
