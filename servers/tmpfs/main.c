@@ -108,9 +108,10 @@ static void handle(struct agora_msg *m)
     uint32_t label = IPC_LABEL(m->info);
     long status;
 
-    tmpfs.fs.now = agora_clock_realtime_us(&wall_clock) / 1000000;
     memset(out, 0, sizeof(out));
     in_bytes = proto_unpack_any(m, b, in);
+    /* After the unpacking: asking rtc (the first time) reuses the IPC buffer. */
+    tmpfs.fs.now = agora_clock_realtime_us(&wall_clock) / 1000000;
     status = fs_dispatch(&tmpfs_ops, &req, label, in, in_bytes, out, &out_bytes);
     if (label == FS_MOUNT && status == 0)
         agora_printf("tmpfs: mounted by vfs\n");

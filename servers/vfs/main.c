@@ -115,9 +115,10 @@ static bool handle(struct agora_msg *m)
     struct vfs_request req = { .badge = m->badge, .ncaps = IPC_CAPS(m->info), .cap_slot = recv_slot };
     long status;
 
-    vfs_fs.now = agora_clock_realtime_us(&wall_clock) / 1000000;
     memset(out, 0, sizeof(out));
     in_bytes = proto_unpack_any(m, b, in);
+    /* After the unpacking: asking rtc (the first time) reuses the IPC buffer. */
+    vfs_fs.now = agora_clock_realtime_us(&wall_clock) / 1000000;
     status = vfs_dispatch(&vfs_ops, &req, IPC_LABEL(m->info), in, in_bytes, out, &out_bytes);
     if (req.cap_taken) {
         long slot = agora_slot_alloc();

@@ -19,7 +19,10 @@ struct agora_clock {
 
 /* Starts c with a capability slot kept free for it (the endpoint is deleted after each GET); < 0: none, never ask. */
 void agora_clock_init(struct agora_clock *c, long slot);
-/* Microseconds since 1970-01-01 00:00:00 UTC (or since boot while rtc is unknown). */
+/*
+ * Microseconds since 1970-01-01 00:00:00 UTC (or since boot while rtc is unknown). Asking
+ * rtc is IPC: a server must have unpacked the request it serves first (the IPC buffer).
+ */
 uint64_t agora_clock_realtime_us(struct agora_clock *c);
 
 #endif
