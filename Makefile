@@ -167,6 +167,7 @@ $(eval $(call USER_PROGRAM,vfs,servers/vfs))
 # tmpfs links vfs's tree and allocator, the same sources (servers/tmpfs/README.md).
 $(eval $(call USER_PROGRAM,tmpfs,servers/tmpfs,servers/vfs/ramfs.c servers/vfs/heap.c))
 $(eval $(call USER_PROGRAM,serial,drivers/serial))
+$(eval $(call USER_PROGRAM,rtc,drivers/rtc))
 $(eval $(call USER_PROGRAM,serial-test,tests/serial-test))
 $(eval $(call USER_PROGRAM,tty,servers/tty))
 $(eval $(call USER_PROGRAM,tty-test,tests/tty-test))
@@ -389,7 +390,7 @@ fresh-disk:
 # login shell (posix_login=1: it reads /etc/profile). Without dash (its source could not be
 # fetched) the image is init alone, with init's console (q halts). The system tests
 # shell-*.test boot this ISO (their `iso:` line) with a copy of build/disk.img.
-SYSTEM_MODULES := init names serial tty vfs tmpfs pm pci virtio-blk ext2
+SYSTEM_MODULES := init names rtc serial tty vfs tmpfs pm pci virtio-blk ext2
 SYSTEM_CMDLINE := posix_init=/bin/sh posix_login=1 root=ext2
 $(ISO): $(KERNEL_ELF) $(SYSTEM_MODULES:%=$(UBUILD)/%.elf) images/grub.cfg tools/mkiso.sh Makefile dash-optional
 	$(Q)if [ -f $(UBUILD)/dash.elf ]; then \

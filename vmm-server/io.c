@@ -94,7 +94,7 @@ uint64_t io_timer(struct vmm *v, uint64_t now_us)
 }
 
 int io_pic_pending(struct vmm *v) { return pic_pending(&pic); }
-void io_pic_acknowledge(struct vmm *v) { pic_acknowledge(&pic); }
+int io_pic_acknowledge(struct vmm *v) { return pic_acknowledge(&pic); }
 
 unsigned io_input(struct vmm *v, const uint8_t *bytes, unsigned n)
 {

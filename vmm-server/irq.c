@@ -101,12 +101,14 @@ static int pending(struct vmm *v, struct vmm_event **from)
     return io_pic_pending(v);
 }
 
-static void taken(struct vmm *v, struct vmm_event *ev)
+/* Takes the pending interrupt: the vector to inject (the PIC's INTA answer, which may be its spurious 7/15), or -1. */
+static int take(struct vmm *v, struct vmm_event *ev)
 {
-    if (ev)
+    if (ev) {
         ev->due_us = 0, ev->fired = false;
-    else
-        io_pic_acknowledge(v);
+        return ev->vector;
+    }
+    return io_pic_acknowledge(v);
 }
 
 /* Asks for an exit as soon as the guest can take an interrupt: virq with the VINTR intercept. */
@@ -131,9 +133,10 @@ void irq_deliver(struct vmm *v, struct vmm_exit *e)
     if (vector < 0 || v->ending)
         return;
     if (!busy && (e->w[VCPU_MR_RFLAGS] & RFLAGS_IF) && !(e->w[VCPU_MR_INT_STATE] & 1)) {
+        if ((vector = take(v, ev)) < 0)
+            return;
         e->mask |= VCPU_SET_EVENT;
         e->event = VCPU_EVENT(VCPU_EVENT_TYPE_INTR, vector);
-        taken(v, ev);
         return;
     }
     request_window(v, vector);
@@ -165,10 +168,11 @@ void irq_kick(struct vmm *v)
                                { VCPU_SET_RIP | VCPU_SET_EVENT, v->halt_rip + 1, 0, 0 } };
 
         if (!(v->halt_rflags & RFLAGS_IF))
-            return;                     /* cli; hlt: only a reset or a stop ends it */
+            return;                     /* cli; hlt: only a stop ends it */
+        if ((vector = take(v, ev)) < 0)
+            return;
         m.mr[3] = VCPU_EVENT(VCPU_EVENT_TYPE_INTR, vector);
-        if (sys_reply_to(v->saved_reply, &m) == 0)
-            taken(v, ev);
+        sys_reply_to(v->saved_reply, &m);
         v->halted = false;
         return;
     }

@@ -48,7 +48,7 @@ struct pic_pair {
 void pic_init(struct pic_pair *p);
 uint8_t pic_read(struct pic_pair *p, uint16_t port);              /* 0x20 0x21 0xa0 0xa1 0x4d0 0x4d1; others read 0xff */
 void pic_write(struct pic_pair *p, uint16_t port, uint8_t value);  /* others ignored */
-void pic_set_irq(struct pic_pair *p, unsigned irq, bool level);  /* irq 0..15 (others ignored); edge mode latches the rising edge */
+void pic_set_irq(struct pic_pair *p, unsigned irq, bool level);  /* irq 0..15 but 2, the cascade (others ignored); edge mode latches the rising edge */
 int pic_pending(const struct pic_pair *p);   /* the vector the INTR line would deliver now, or -1 */
 int pic_acknowledge(struct pic_pair *p);     /* INTA: the vector (IRR->ISR, spurious 7/15 when it vanished), or -1 */
 

@@ -76,9 +76,9 @@ void io_init(struct vmm *v);
 void io_exit(struct vmm *v, struct vmm_exit *e);
 /* Updates the PIT's interrupt edges to now; the next time it wants the timer (us), or 0: never. */
 uint64_t io_timer(struct vmm *v, uint64_t now_us);
-/* The vector the PIC asks for, or -1; io_acknowledge takes it (INTA). */
+/* Whether the PIC asks for an interrupt (its vector, or -1); io_pic_acknowledge takes it (INTA): the vector to inject, or -1. */
 int io_pic_pending(struct vmm *v);
-void io_pic_acknowledge(struct vmm *v);
+int io_pic_acknowledge(struct vmm *v);
 /* Bytes typed for the guest's UART: how many it took. */
 unsigned io_input(struct vmm *v, const uint8_t *bytes, unsigned n);
 

@@ -323,7 +323,7 @@ int x86_decode(const uint8_t *code, size_t avail, enum x86_mode mode, struct x86
 
 unsigned x86_insn_gpr(const struct x86_insn *insn)
 {
-    return insn->reg_high8 ? insn->reg - 4 : insn->reg & 15;
+    return insn->reg_high8 ? insn->reg & 3 : insn->reg & 15;    /* masked: never an index past regs[16] */
 }
 
 /* Writes the low bytes of v into a register as x86 does for a destination of that size. */

@@ -17,6 +17,7 @@
 #include <agora/proto/vfs.h>
 #include <libagora/blkdev.h>
 #include <libagora/cmdline.h>
+#include <libagora/clock.h>
 #include <libagora/names.h>
 #include <libagora/pci.h>
 #include <libagora/printf.h>
@@ -53,6 +54,9 @@
  * Where vfs mounts the disk: "/" with root=ext2 on the kernel command line (the root file
  * system comes from the disk: pm waits for it), else /mnt.
  */
+/* File times: the wall clock (drivers/rtc), since boot until rtc answers. */
+static struct agora_clock wall_clock;
+
 static const char *mount_path = "/mnt";
 
 static struct ext2srv srv;
@@ -127,10 +131,8 @@ static int dev_flush(void *ctx)
 
 static uint32_t env_now(void *ctx)
 {
-    long now = sys_clock();
-
     (void)ctx;
-    return now > 0 ? (uint32_t)(now / 1000000) : 0;     /* seconds since boot: no wall clock yet */
+    return (uint32_t)(agora_clock_realtime_us(&wall_clock) / 1000000);     /* since boot until rtc answers */
 }
 
 /* ---- the helper thread: MOUNT at /mnt, then the periodic sync ---- */
@@ -220,6 +222,7 @@ static long start(void)
     char root[8];
 
     agora_slots_init(AGORA_CHILD_FIRST_FREE_SLOT);
+    agora_clock_init(&wall_clock, agora_slot_alloc());
     heap_init(&vfs_heap, HEAP_BASE, HEAP_BASE + HEAP_SIZE, heap_grow);
     if (agora_cmdline_get("root", root, sizeof(root)) && strcmp(root, "ext2") == 0)
         mount_path = "/";

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <agora/errors.h>
 #include "suites.h"
@@ -375,6 +376,112 @@ static void test_random_bytes(void)
     CU_ASSERT(decoded > 1000);
 }
 
+/* ---- random encodings, lengths checked by objdump ---- */
+
+#define OBJDUMP_INSNS 3000
+
+static uint64_t xorshift(uint64_t *seed)
+{
+    *seed ^= *seed << 13;
+    *seed ^= *seed >> 7;
+    *seed ^= *seed << 17;
+    return *seed;
+}
+
+/* One random instruction of a form the decoder takes, with random bytes after its ModRM (trimmed by the decoder). */
+static size_t random_encoding(uint64_t *seed, enum x86_mode mode, uint8_t *b)
+{
+    static const uint8_t prefixes[] = { 0x66, 0x67, 0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65 };
+    static const uint16_t ops[] = { 0x88, 0x89, 0x8a, 0x8b, 0xc6, 0xc7, 0xa0, 0xa1, 0xa2, 0xa3, 0x0fb6, 0x0fb7,
+                                    0x0fbe, 0x0fbf, 0x01, 0x03, 0x08, 0x2b, 0x39, 0x80, 0x81, 0x83, 0x84, 0x85,
+                                    0x86, 0x87, 0xf6, 0xf7, 0xfe, 0xff };
+    unsigned nprefix = (unsigned)(xorshift(seed) % 6), op;
+    size_t n = 0;
+    uint8_t modrm;
+
+    nprefix = nprefix < 3 ? 0 : nprefix < 5 ? 1 : 2;
+    for (unsigned i = 0; i < nprefix; i++)
+        b[n++] = prefixes[xorshift(seed) % sizeof(prefixes)];
+    if (mode == X86_MODE_LONG64 && xorshift(seed) % 5 < 3)
+        b[n++] = (uint8_t)(0x40 | (xorshift(seed) & 15));
+    op = ops[xorshift(seed) % (sizeof(ops) / sizeof(ops[0]))];
+    if (op > 0xff)
+        b[n++] = 0x0f;
+    b[n++] = (uint8_t)op;
+    if (op < 0xa0 || op > 0xa3) {
+        do
+            modrm = (uint8_t)xorshift(seed);
+        while ((modrm >> 6) == 3);
+        if (op == 0xc6 || op == 0xc7)
+            modrm &= (uint8_t)~0x38;
+        if (op == 0xfe || op == 0xff)
+            modrm = (uint8_t)((modrm & ~0x38) | ((xorshift(seed) & 1) << 3));
+        b[n++] = modrm;
+    }
+    for (unsigned i = 0; i < 12; i++)
+        b[n++] = (uint8_t)xorshift(seed);
+    return n;
+}
+
+/* Decodes a stream of random instructions, writes it out, and compares every boundary with objdump's. */
+static void check_mode_against_objdump(enum x86_mode mode, const char *arch)
+{
+    static unsigned lengths[OBJDUMP_INSNS];
+    uint8_t *stream = malloc(OBJDUMP_INSNS * 32);
+    char path[] = "/tmp/agora-x86-decode-XXXXXX", cmd[256], line[512];
+    uint64_t seed = 0x5851f42d4c957f2dull ^ (uint64_t)mode;
+    size_t total = 0, next = 0, matched = 0;
+    FILE *f, *pipe;
+    int fd;
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(stream);
+    for (unsigned i = 0; i < OBJDUMP_INSNS; i++) {
+        uint8_t b[32];
+        struct x86_insn insn;
+        size_t n = random_encoding(&seed, mode, b);
+
+        CU_ASSERT_EQUAL_FATAL(x86_decode(b, n, mode, &insn), 0);
+        memcpy(stream + total, b, insn.length);
+        lengths[i] = insn.length;
+        total += insn.length;
+    }
+    fd = mkstemp(path);
+    CU_ASSERT_FATAL(fd >= 0);
+    f = fdopen(fd, "wb");
+    CU_ASSERT_FATAL(f != NULL);
+    CU_ASSERT_EQUAL(fwrite(stream, 1, total, f), total);
+    fclose(f);
+    snprintf(cmd, sizeof(cmd), "objdump -D -b binary -m%s --insn-width=16 %s 2>&1", arch, path);
+    pipe = popen(cmd, "r");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(pipe);
+    /* Lines "   off:\tbytes \tmnemonic": each offset must be where our lengths put the next instruction. */
+    while (fgets(line, sizeof(line), pipe)) {
+        unsigned long off;
+        char *tab;
+
+        if (sscanf(line, " %lx:", &off) != 1 || !(tab = strchr(line, '\t')))
+            continue;
+        if (matched < OBJDUMP_INSNS && off == next && !strstr(line, "(bad)")) {
+            next += lengths[matched++];
+        } else {
+            fprintf(stderr, "\ndecode: objdump -m%s disagrees at %#lx (instruction %zu): %s", arch, off, matched, line);
+            break;
+        }
+    }
+    pclose(pipe);
+    unlink(path);
+    free(stream);
+    CU_ASSERT_EQUAL(matched, OBJDUMP_INSNS);
+    CU_ASSERT_EQUAL(next, total);
+}
+
+static void test_against_objdump(void)
+{
+    check_mode_against_objdump(X86_MODE_LONG64, "i386:x86-64");
+    check_mode_against_objdump(X86_MODE_PROT32, "i386");
+    check_mode_against_objdump(X86_MODE_REAL16, "i8086");
+}
+
 int test_vmm_decode_register(void)
 {
     CU_pSuite s = CU_add_suite("vmm x86 decoder", NULL, NULL);
@@ -385,7 +492,8 @@ int test_vmm_decode_register(void)
         !CU_add_test(s, "rip-relative and sizes", test_rip_relative_and_sizes) ||
         !CU_add_test(s, "truncated input", test_truncated) || !CU_add_test(s, "refused", test_refused) ||
         !CU_add_test(s, "loads into registers", test_apply_load) ||
-        !CU_add_test(s, "store values", test_store_value) || !CU_add_test(s, "random bytes", test_random_bytes))
+        !CU_add_test(s, "store values", test_store_value) || !CU_add_test(s, "random bytes", test_random_bytes) ||
+        !CU_add_test(s, "random encodings against objdump", test_against_objdump))
         return CU_get_error();
     return CUE_SUCCESS;
 }
