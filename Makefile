@@ -201,7 +201,8 @@ $(eval $(call POSIX_PROGRAM,posix-bench-true,tests/posix-bench/true))
 # (userland/vm). pm gives a process running /bin/vmm-server a pool of its own for VMs.
 $(eval $(call POSIX_PROGRAM,vmm-server,vmm-server))
 $(eval $(call POSIX_PROGRAM,vm,userland/vm))
-$(POSIX_OBJ_vmm-server) $(POSIX_OBJ_vm): POSIX_CFLAGS += -I. -Iinclude -Ilib/libagora/include
+$(eval $(call POSIX_PROGRAM,vm-fuzz,tests/vm-fuzz))
+$(POSIX_OBJ_vmm-server) $(POSIX_OBJ_vm) $(POSIX_OBJ_vm-fuzz): POSIX_CFLAGS += -I. -Iinclude -Ilib/libagora/include
 
 # Guests of our own (guests/README.md): freestanding 32-bit multiboot kernels, built with
 # the host's gcc (-m32 needs no multilib: no libc header, only gcc's own) into build/guests.
@@ -333,7 +334,7 @@ user: $(SYSTEM_ROOTFS_CPIO)
 
 # The root image of the VM tests (tests/system/cases/vm-*.test): the normal root plus the
 # guests at /guests/NAME.elf.
-VM_ROOTFS_BIN  := poweroff ps vm vmm-server
+VM_ROOTFS_BIN  := poweroff ps vm vmm-server vm-fuzz
 VM_ROOTFS_CPIO := $(UBUILD)/vm-rootfs.cpio
 $(VM_ROOTFS_CPIO): $(shell find images/rootfs images/system) $(VM_ROOTFS_BIN:%=$(UBUILD)/%.elf) \
 		$(GUEST_ELVES) tools/mkrootfs.sh Makefile dash-optional busybox-optional
