@@ -167,6 +167,7 @@ $(eval $(call USER_PROGRAM,vfs,servers/vfs))
 # tmpfs links vfs's tree and allocator, the same sources (servers/tmpfs/README.md).
 $(eval $(call USER_PROGRAM,tmpfs,servers/tmpfs,servers/vfs/ramfs.c servers/vfs/heap.c))
 $(eval $(call USER_PROGRAM,serial,drivers/serial))
+$(eval $(call USER_PROGRAM,rtc,drivers/rtc))
 $(eval $(call USER_PROGRAM,serial-test,tests/serial-test))
 $(eval $(call USER_PROGRAM,tty,servers/tty))
 $(eval $(call USER_PROGRAM,tty-test,tests/tty-test))
@@ -196,6 +197,57 @@ $(eval $(call POSIX_PROGRAM,ps,userland/ps))
 $(eval $(call POSIX_PROGRAM,mount,userland/mount))
 $(eval $(call POSIX_PROGRAM,posix-bench,tests/posix-bench))
 $(eval $(call POSIX_PROGRAM,posix-bench-true,tests/posix-bench/true))
+
+# The VMM (vmm-server/README.md): one process per guest, started by the vm command
+# (userland/vm). pm gives a process running /bin/vmm-server a pool of its own for VMs.
+$(eval $(call POSIX_PROGRAM,vmm-server,vmm-server))
+$(eval $(call POSIX_PROGRAM,vm,userland/vm))
+$(eval $(call POSIX_PROGRAM,vm-fuzz,tests/vm-fuzz))
+$(POSIX_OBJ_vmm-server) $(POSIX_OBJ_vm) $(POSIX_OBJ_vm-fuzz): POSIX_CFLAGS += -I. -Iinclude -Ilib/libagora/include
+
+# Guests of our own (guests/README.md): freestanding 32-bit multiboot kernels, built with
+# the host's gcc (-m32 needs no multilib: no libc header, only gcc's own) into build/guests.
+GBUILD        := $(BUILD)/guests
+GUEST_CFLAGS  := -m32 -std=gnu11 -ffreestanding -nostdinc -isystem $(GCC_INCLUDE) -fno-pic -fno-pie \
+	-mgeneral-regs-only -fno-stack-protector -fno-asynchronous-unwind-tables -O2 -Wall -Wextra \
+	-Werror -Wno-unused-parameter -Iinclude -MMD -MP
+GUEST_LDFLAGS := -m elf_i386 -nostdlib -static -z noexecstack --no-warn-rwx-segments
+$(GBUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $< (guest)"
+	$(Q)$(CC) $(GUEST_CFLAGS) -c $< -o $@
+$(GBUILD)/obj/%.o: %.S
+	@mkdir -p $(dir $@)
+	@echo "  AS      $< (guest)"
+	$(Q)$(CC) $(GUEST_CFLAGS) -D__ASSEMBLY__ -Wa,--noexecstack -c $< -o $@
+# GUEST(name[,more sources]): build/guests/<name>.elf from guests/<name>/*.c *.S and the
+# sources listed second (shared with another guest).
+define GUEST
+GUEST_OBJ_$(1) := $$(patsubst %,$(GBUILD)/obj/%.o,$$(basename $$(sort $$(wildcard guests/$(1)/*.c guests/$(1)/*.S)) $(2)))
+GUEST_ELVES += $(GBUILD)/$(1).elf
+USER_DEPS += $$(GUEST_OBJ_$(1):.o=.d)
+$(GBUILD)/$(1).elf: $$(GUEST_OBJ_$(1)) guests/$(1)/guest.ld
+	@echo "  LD      $$@ (guest)"
+	$$(Q)$(LD) $(GUEST_LDFLAGS) -T guests/$(1)/guest.ld -o $$@ $$(GUEST_OBJ_$(1))
+endef
+$(eval $(call GUEST,test))
+$(eval $(call GUEST,hostile,guests/test/boot.S guests/test/cpu.c guests/test/console.c))
+# The long-mode guest is an ELF64 (the VMM starts it in 64-bit mode): the 64-bit flags.
+LONG_GUEST_OBJ := $(patsubst %,$(GBUILD)/obj64/%.o,$(basename $(sort $(wildcard guests/long/*.c guests/long/*.S))))
+GUEST_ELVES += $(GBUILD)/long.elf
+USER_DEPS += $(LONG_GUEST_OBJ:.o=.d)
+$(GBUILD)/obj64/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $< (guest, 64-bit)"
+	$(Q)$(CC) $(subst -m32,-m64 -mno-red-zone -mcmodel=small,$(GUEST_CFLAGS)) -c $< -o $@
+$(GBUILD)/obj64/%.o: %.S
+	@mkdir -p $(dir $@)
+	@echo "  AS      $< (guest, 64-bit)"
+	$(Q)$(CC) $(subst -m32,-m64,$(GUEST_CFLAGS)) -D__ASSEMBLY__ -Wa,--noexecstack -c $< -o $@
+$(GBUILD)/long.elf: $(LONG_GUEST_OBJ) guests/long/long.ld
+	@echo "  LD      $@ (guest)"
+	$(Q)$(LD) -m elf_x86_64 -nostdlib -static -z noexecstack --no-warn-rwx-segments -T guests/long/long.ld -o $@ $(LONG_GUEST_OBJ)
+user: $(GUEST_ELVES)
 
 # pm, the process manager (servers/pm): its ELF loader uses the kernel's ELF checks.
 $(eval $(call USER_PROGRAM,pm,servers/pm))
@@ -271,15 +323,29 @@ user: $(BENCH_ROOTFS_CPIO)
 # /bin/sh when it could be built, busybox with its applets as hard links, and our POSIX
 # programs in /bin. tools/mkrootfs.sh rewrites it only when its bytes change, so the disk
 # (build/disk.img, below) is remade only when what goes into it changed.
-SYSTEM_ROOTFS_BIN  := poweroff ps mount posix-hello
+SYSTEM_ROOTFS_BIN  := poweroff ps mount posix-hello vm vmm-server
 SYSTEM_ROOTFS_CPIO := $(UBUILD)/system-rootfs.cpio
 $(SYSTEM_ROOTFS_CPIO): $(shell find images/rootfs images/system images/root) \
-		$(SYSTEM_ROOTFS_BIN:%=$(UBUILD)/%.elf) tools/mkrootfs.sh Makefile dash-optional busybox-optional
+		$(SYSTEM_ROOTFS_BIN:%=$(UBUILD)/%.elf) $(GUEST_ELVES) tools/mkrootfs.sh Makefile dash-optional busybox-optional
 	@echo "  CPIO    $@"
 	$(Q)tools/mkrootfs.sh $@ images/rootfs images/system images/root '?$(UBUILD)/dash.elf=bin/sh' \
 		$(foreach p,$(SYSTEM_ROOTFS_BIN),$(UBUILD)/$(p).elf=bin/$(p)) \
+		$(foreach g,$(GUEST_ELVES),$(g)=guests/$(notdir $(g))) \
 		'?$(UBUILD)/busybox.elf=bin/busybox' links:$(UBUILD)/busybox.applets
 user: $(SYSTEM_ROOTFS_CPIO)
+
+# The root image of the VM tests (tests/system/cases/vm-*.test): the normal root plus the
+# guests at /guests/NAME.elf.
+VM_ROOTFS_BIN  := poweroff ps vm vmm-server vm-fuzz
+VM_ROOTFS_CPIO := $(UBUILD)/vm-rootfs.cpio
+$(VM_ROOTFS_CPIO): $(shell find images/rootfs images/system) $(VM_ROOTFS_BIN:%=$(UBUILD)/%.elf) \
+		$(GUEST_ELVES) tools/mkrootfs.sh Makefile dash-optional busybox-optional
+	@echo "  CPIO    $@"
+	$(Q)tools/mkrootfs.sh $@ images/rootfs images/system '?$(UBUILD)/dash.elf=bin/sh' \
+		$(foreach p,$(VM_ROOTFS_BIN),$(UBUILD)/$(p).elf=bin/$(p)) \
+		$(foreach g,$(GUEST_ELVES),$(g)=guests/$(notdir $(g))) \
+		'?$(UBUILD)/busybox.elf=bin/busybox' applets:$(UBUILD)/busybox.applets
+user: $(VM_ROOTFS_CPIO)
 
 user: $(USER_ELVES)
 
@@ -332,7 +398,7 @@ fresh-disk:
 # login shell (posix_login=1: it reads /etc/profile). Without dash (its source could not be
 # fetched) the image is init alone, with init's console (q halts). The system tests
 # shell-*.test boot this ISO (their `iso:` line) with a copy of build/disk.img.
-SYSTEM_MODULES := init names serial tty vfs tmpfs pm pci virtio-blk ext2
+SYSTEM_MODULES := init names rtc serial tty vfs tmpfs pm pci virtio-blk ext2
 SYSTEM_CMDLINE := posix_init=/bin/sh posix_login=1 root=ext2
 $(ISO): $(KERNEL_ELF) $(SYSTEM_MODULES:%=$(UBUILD)/%.elf) images/grub.cfg tools/mkiso.sh Makefile dash-optional
 	$(Q)if [ -f $(UBUILD)/dash.elf ]; then \
@@ -362,7 +428,8 @@ test: deps
 bench: deps $(KERNEL_ELF) $(UBUILD)/kbench.elf $(UBUILD)/kbench-peer.elf $(ISO) $(DISK_IMG) \
 		$(BENCH_ROOTFS_CPIO) $(UBUILD)/init.elf $(UBUILD)/names.elf $(UBUILD)/vfs.elf $(UBUILD)/tmpfs.elf \
 		$(UBUILD)/pm.elf $(UBUILD)/pci.elf $(UBUILD)/virtio-blk.elf $(UBUILD)/blk-bench.elf $(DISKPATTERN) \
-		$(UBUILD)/ext2.elf $(POSIX_ROOTFS_CPIO) $(EXT2_BENCH_IMG)
+		$(UBUILD)/ext2.elf $(POSIX_ROOTFS_CPIO) $(EXT2_BENCH_IMG) $(VM_ROOTFS_CPIO) $(UBUILD)/serial.elf \
+		$(UBUILD)/tty.elf
 	tools/bench.sh $(KERNEL_ELF)
 
 clean:

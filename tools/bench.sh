@@ -33,6 +33,12 @@
 # - boot_to_shell_prompt_wall: wall time from starting QEMU on build/agora.iso with a copy of
 #   the root disk build/disk.img (make run's image: dash comes from the disk) to dash's first
 #   "# " prompt, the median of BENCH_WALL_RUNS.
+# - vmm_hypercall_round_trip: the test guest (guests/test) times 200 INFO hypercalls with its
+#   own rdtsc: VMMCALL, the exit to vmm-server (user level), its answer, VMRUN again; under
+#   icount in instructions, and as _wall in ns (the median of BENCH_WALL_RUNS).
+#   vm_run_to_first_line_wall: from typing `vm run /guests/test.elf` at dash's prompt to the
+#   guest's first console line (fork, exec of vmm-server, loading, the guest's first out),
+#   host wall time, the median of BENCH_WALL_RUNS. Both on build/user/vm-rootfs.cpio.
 # Messages other than figures go to stderr.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -276,4 +282,70 @@ if [ -f "$top/build/agora.iso" ] && [ -f "$userdir/dash.elf" ] && [ -f "$top/bui
 else
     echo "bench.sh: no build/agora.iso with dash and build/disk.img: boot_to_shell_prompt_wall skipped" >&2
 fi
+# ---- a guest under vmm-server ----
+
+# wait_log LOG REGEX SECS: until a line of LOG matches (0) or SECS pass (1).
+wait_log() {
+    local end=$((SECONDS + $3))
+    until tr -d '\r' < "$1" | grep -Eq -- "$2"; do
+        [ "$SECONDS" -lt "$end" ] || return 1
+        sleep 0.05
+    done
+}
+
+# run_vm_bench LOG [QEMU flags]: boots vm.iso, types `vm run /guests/test.elf` at the prompt;
+# prints the ms from typing to the guest's first line and the guest's "round trip" ticks.
+run_vm_bench() {
+    local log=$1 pipe=$out/vm-serial qpid t0 t1 ticks fd
+    rm -f "$pipe.in" "$pipe.out" && mkfifo "$pipe.in" "$pipe.out" && : > "$log"
+    QEMU_EXTRA="${2:-}" "$top/tools/qemu.sh" test "$out/vm.iso" "$log" 300 "$pipe" & qpid=$!
+    exec {fd}<>"$pipe.in"
+    cat "$pipe.out" > /dev/null &
+    if wait_log "$log" 'Welcome to Agora' 120; then
+        sleep 1
+        t0=$(date +%s%N)
+        printf 'vm run /guests/test.elf\n' >&"$fd"
+        wait_log "$log" '^test guest: started' 120 && t1=$(date +%s%N)
+        wait_log "$log" '^vm: [0-9]+ ended' 200
+        printf 'poweroff\n' >&"$fd"
+    fi
+    wait "$qpid" 2>/dev/null
+    exec {fd}>&-
+    ticks=$(tr -d '\r' < "$log" | sed -n 's/^test guest: hypercall round trip \([0-9]*\) tsc$/\1/p' | head -n 1)
+    if [ -z "${t1:-}" ] || [ -z "$ticks" ] || ! tr -d '\r' < "$log" | grep -q '^vm: [0-9]* ended: shut down, status 0$'; then
+        echo "bench.sh: the test guest did not run through${2:+ ($2)}; its log:" >&2
+        tr -d '\r' < "$log" | tail -n 20 | sed 's/^/  | /' >&2
+        return 1
+    fi
+    echo "$(((t1 - t0) / 1000000)) $ticks"
+}
+
+if [ -f "$userdir/dash.elf" ] && "$top/tools/mkiso.sh" "$kernel" "posix_init=/bin/sh posix_login=1" "$out/vm.iso" \
+        "$userdir/init.elf" "$userdir/names.elf" "$userdir/serial.elf" "$userdir/tty.elf" "$userdir/vfs.elf" \
+        "$userdir/tmpfs.elf" "$userdir/pm.elf" "$userdir/vm-rootfs.cpio=rootfs.cpio"; then
+    if r=$(run_vm_bench "$out/vm-icount.log" "$icount"); then
+        echo "bench: vmm_hypercall_round_trip ${r#* } instructions"
+    else
+        failed=1
+    fi
+    : > "$out/vm-first-line.ms"
+    : > "$out/vm-hypercall.ns"
+    for i in $(seq "$wall_runs"); do
+        log=$out/vm-wall-$i.log
+        if r=$(run_vm_bench "$log"); then
+            mhz=$(tr -d '\r' < "$log" | sed -n 's/.*timer: .* TSC \([0-9.]*\) MHz.*/\1/p' | head -n 1)
+            echo "${r% *}" >> "$out/vm-first-line.ms"
+            awk -v mhz="$mhz" -v t="${r#* }" 'BEGIN { printf "%d\n", t * 1000 / mhz + 0.5 }' >> "$out/vm-hypercall.ns"
+        else
+            failed=1
+        fi
+    done
+    if [ -s "$out/vm-first-line.ms" ]; then
+        echo "bench: vmm_hypercall_round_trip_wall $(median < "$out/vm-hypercall.ns") ns"
+        echo "bench: vm_run_to_first_line_wall $(median < "$out/vm-first-line.ms") ms"
+    fi
+else
+    echo "bench.sh: no dash or no vm image: the VMM figures are skipped" >&2
+fi
+
 exit "$failed"

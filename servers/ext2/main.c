@@ -17,6 +17,7 @@
 #include <agora/proto/vfs.h>
 #include <libagora/blkdev.h>
 #include <libagora/cmdline.h>
+#include <libagora/clock.h>
 #include <libagora/names.h>
 #include <libagora/pci.h>
 #include <libagora/printf.h>
@@ -55,6 +56,9 @@
  * Where vfs mounts the disk: "/" with root=ext2 on the kernel command line (the root file
  * system comes from the disk: pm waits for it), else /mnt.
  */
+/* File times: the wall clock (drivers/rtc), since boot until rtc answers. */
+static struct agora_clock wall_clock;
+
 static const char *mount_path = "/mnt";
 
 static struct ext2srv srv;
@@ -140,15 +144,16 @@ static int dev_flush(void *ctx)
 
 static uint32_t env_now(void *ctx)
 {
-    long now = sys_clock();
-
     (void)ctx;
     /*
-     * Seconds since boot (no wall clock yet), from 1: a superblock time of 0 reads as "never"
-     * to e2fsck, which then takes the small i_dtime of files deleted in the first second
-     * for orphan-list links (a boot that did all its work within a second failed e2fsck).
+     * Seconds since 1970 once rtc answers, since boot before. Never 0: a superblock time of
+     * 0 reads as "never" to e2fsck, which then takes the small i_dtime of files deleted in
+     * the first second for orphan-list links (a boot that did all its work within its first
+     * second failed e2fsck).
      */
-    return now > 0 ? (uint32_t)(now / 1000000) + 1 : 1;
+    uint32_t t = (uint32_t)(agora_clock_realtime_us(&wall_clock) / 1000000);     /* since boot until rtc answers */
+
+    return t ? t : 1;
 }
 
 /* ---- the helper thread: MOUNT at /mnt, then the periodic sync ---- */
@@ -239,6 +244,7 @@ static long start(void)
     char root[8];
 
     agora_slots_init(AGORA_CHILD_FIRST_FREE_SLOT);
+    agora_clock_init(&wall_clock, agora_slot_alloc());
     heap_init(&vfs_heap, HEAP_BASE, HEAP_BASE + HEAP_SIZE, heap_grow);
     if (agora_cmdline_get("root", root, sizeof(root)) && strcmp(root, "ext2") == 0)
         mount_path = "/";
@@ -318,8 +324,8 @@ static void handle(struct agora_msg *m)
         req.mem_pages = b->recv_mem_pages;
     }
     status = fs_dispatch(&ext2srv_ops, &req, label, in, in_bytes, out, &out_bytes);
-    if (mem && !req.mem_taken)
-        sys_unmap(CAP_SELF_TASK, b->recv_mem_vaddr, b->recv_mem_pages);    /* memory nobody asked for */
+    if (mem && !req.mem_taken)     /* (the IPC buffer may have been reused: asking rtc for the time) */
+        sys_unmap(CAP_SELF_TASK, (uint64_t)req.mem, req.mem_pages);     /* memory nobody asked for */
     if (label == FS_MOUNT && status == 0)
         agora_printf("ext2: mounted by vfs\n");
     if (label == FS_UNMOUNT && status == 0)

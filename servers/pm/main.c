@@ -159,6 +159,28 @@ static void drop_file(uint64_t *mem, uint64_t size)
 /* ---- images ---- */
 
 /*
+ * The VMM's pool (proto/pm.h, PM_VMM_PATH): a process running /bin/vmm-server gets a pool of
+ * its own for its VM, vCPU, threads and guest RAM in slot CAP_PM_VMM_POOL; no other program
+ * gets one. The task holds the only capability: the pool and everything charged to it go
+ * back to pm's pool when the task dies (or execs something else).
+ */
+static long give_vmm_pool(struct pm_image *img, const char *path)
+{
+    long slot, r;
+
+    if (strcmp(path, PM_VMM_PATH) != 0)
+        return 0;
+    if ((slot = agora_slot_alloc()) < 0)
+        return -E_NOMEM;
+    r = sys_pool_split(CAP_CHILD_POOL, PM_VMM_POOL_PAGES, (uint64_t)slot);
+    if (r >= 0)
+        r = sys_cap_give(img->task, (uint64_t)slot, CAP_PM_VMM_POOL, RIGHTS_ALL);
+    sys_cap_delete((uint64_t)slot);
+    agora_slot_free((uint64_t)slot);
+    return r < 0 ? -E_NOMEM : 0;
+}
+
+/*
  * A new image of the program at path for p (in p's quota) with the argument strings strs
  * (argc + envc of them); started only by start_image. On failure nothing is left.
  */
@@ -191,7 +213,7 @@ static long build_image(struct pm_proc *p, const char *path, const char *strs, u
     }
     r = pm_image_give(img, names, p->ep);
     delete_slot(&names);
-    if (r < 0)
+    if (r < 0 || (r = give_vmm_pool(img, path)) < 0)
         goto out_release;
     goto out;
 out_release:

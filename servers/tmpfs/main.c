@@ -4,6 +4,7 @@
 #include <agora/proto/fs.h>
 #include <agora/proto/init.h>
 #include <agora/proto/vfs.h>
+#include <libagora/clock.h>
 #include <libagora/names.h>
 #include <libagora/printf.h>
 #include <libagora/proto.h>
@@ -27,6 +28,9 @@
 /* How long to wait for vfs to register (it loads the root image first). */
 #define VFS_WAIT_TRIES 500
 #define VFS_WAIT_US    10000
+
+/* File times: the wall clock (drivers/rtc), since boot until rtc answers. */
+static struct agora_clock wall_clock;
 
 static struct tmpfs tmpfs;
 static uint64_t endpoint, vfs_ep, vfs_copy;
@@ -72,6 +76,7 @@ static long start(void)
     long slot, r;
 
     agora_slots_init(AGORA_CHILD_FIRST_FREE_SLOT);
+    agora_clock_init(&wall_clock, agora_slot_alloc());
     heap_init(&vfs_heap, HEAP_BASE, HEAP_BASE + HEAP_SIZE, heap_grow);
     if ((r = tmpfs_init(&tmpfs)) < 0)
         return r;
@@ -114,18 +119,19 @@ static void handle(struct agora_msg *m)
     struct tmpfs_request req = { .t = &tmpfs, .badge = m->badge, .ncaps = IPC_CAPS(m->info) };
     bool mem = IPC_HAS_MEM(m->info) && b->recv_mem_pages;
     uint32_t label = IPC_LABEL(m->info);
-    long status, now = sys_clock();
+    long status;
 
-    tmpfs.fs.now = now > 0 ? (uint64_t)now / 1000000 : 0;
     memset(out, 0, sizeof(out));
     in_bytes = proto_unpack_any(m, b, in);
     if (mem) {
         req.mem = (uint8_t *)b->recv_mem_vaddr;
         req.mem_pages = b->recv_mem_pages;
     }
+    /* After the unpacking (and the memory item noted): asking rtc (the first time) reuses the IPC buffer. */
+    tmpfs.fs.now = agora_clock_realtime_us(&wall_clock) / 1000000;
     status = fs_dispatch(&tmpfs_ops, &req, label, in, in_bytes, out, &out_bytes);
     if (mem && !req.mem_taken)
-        sys_unmap(CAP_SELF_TASK, b->recv_mem_vaddr, b->recv_mem_pages);    /* memory nobody asked for */
+        sys_unmap(CAP_SELF_TASK, (uint64_t)req.mem, req.mem_pages);     /* memory nobody asked for */
     if (label == FS_MOUNT && status == 0)
         agora_printf("tmpfs: mounted by vfs\n");
     proto_reply_pack(m, b, status, out, out_bytes, 0);

@@ -4,6 +4,7 @@
 #include <agora/proto/init.h>
 #include <agora/proto/fs.h>
 #include <agora/proto/vfs.h>
+#include <libagora/clock.h>
 #include <libagora/names.h>
 #include <libagora/printf.h>
 #include <libagora/proto.h>
@@ -28,6 +29,9 @@
 /* The bulk buffers: per mount slot (fs.h, shared with the server) and per client slot (vfs.h). */
 #define MOUNT_BULK_AREA  0x0000300000000000ull
 #define CLIENT_BULK_AREA 0x0000310000000000ull
+
+/* File times: the wall clock (drivers/rtc), since boot until rtc answers. */
+static struct agora_clock wall_clock;
 
 static uint64_t endpoint;
 /* The slot offered for a capability with each request (only MOUNT's is kept). */
@@ -181,11 +185,12 @@ static bool handle(struct agora_msg *m)
     uint64_t in[IPC_MAX_WORDS], out[IPC_MAX_WORDS];
     uint64_t in_bytes, out_bytes = 0;
     struct vfs_request req = { .badge = m->badge, .ncaps = IPC_CAPS(m->info), .cap_slot = recv_slot };
-    long status, now = sys_clock();
+    long status;
 
-    vfs_fs.now = now > 0 ? (uint64_t)now / 1000000 : 0;
     memset(out, 0, sizeof(out));
     in_bytes = proto_unpack_any(m, b, in);
+    /* After the unpacking: asking rtc (the first time) reuses the IPC buffer. */
+    vfs_fs.now = agora_clock_realtime_us(&wall_clock) / 1000000;
     status = vfs_dispatch(&vfs_ops, &req, IPC_LABEL(m->info), in, in_bytes, out, &out_bytes);
     if (req.cap_taken) {
         long slot = agora_slot_alloc();
@@ -213,6 +218,7 @@ static long start(void)
     long slot, r;
 
     agora_slots_init(AGORA_CHILD_FIRST_FREE_SLOT);
+    agora_clock_init(&wall_clock, agora_slot_alloc());
     heap_init(&vfs_heap, HEAP_BASE, HEAP_BASE + HEAP_SIZE, heap_grow);
     if ((r = ramfs_init(&vfs_fs)) < 0)
         return r;

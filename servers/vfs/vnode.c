@@ -160,6 +160,22 @@ static void mount_bulk(struct vfs_mount *m)
     m->bulk_max = granted < FS_BULK_BYTES ? granted : FS_BULK_BYTES;
 }
 
+/* A free entry of the mount table, cleared, with its type set (not yet used), or NULL. */
+static struct vfs_mount *mount_slot(const char *type)
+{
+    for (unsigned i = 0; i < VFS_MOUNT_MAX; i++) {
+        struct vfs_mount *m = &vn.mounts[i];
+
+        if (m->used)
+            continue;
+        memset(m, 0, sizeof(*m));
+        for (unsigned k = 0; k + 1 < sizeof(m->type) && type[k]; k++)
+            m->type[k] = type[k];
+        return m;
+    }
+    return 0;
+}
+
 long vn_mount(struct vfs_node *dir, uint64_t ep, const char *type, uint64_t flags)
 {
     struct fs_mount_req rq = { .flags = flags & VFS_MOUNT_RDONLY ? FS_MOUNT_RDONLY : 0 };
@@ -175,12 +191,8 @@ long vn_mount(struct vfs_node *dir, uint64_t ep, const char *type, uint64_t flag
         return -E_NOTDIR;
     if (!vn_remote(dir) && !dir->parent)
         return -E_NOENT;            /* removed */
-    for (unsigned i = 0; i < VFS_MOUNT_MAX && !m; i++)
-        if (!vn.mounts[i].used)
-            m = &vn.mounts[i];
-    if (!m)
+    if (!(m = mount_slot(type)))
         return -E_NOMEM;
-    memset(m, 0, sizeof(*m));
     m->ep = ep;
     if ((r = fs_call(m, FS_MOUNT, &rq, sizeof(rq), &rp, sizeof(rp))) < 0)
         return r;
@@ -191,8 +203,6 @@ long vn_mount(struct vfs_node *dir, uint64_t ep, const char *type, uint64_t flag
     m->flags = flags;
     m->name_max = rp.name_max < FS_NAME_MAX ? rp.name_max : FS_NAME_MAX;
     m->io_max = rp.io_max < FS_IO_MAX ? rp.io_max : FS_IO_MAX;
-    for (unsigned i = 0; i + 1 < sizeof(m->type) && type[i]; i++)
-        m->type[i] = type[i];
     if (!(m->root = vn_get(m, &rp.attr))) {
         memset(m, 0, sizeof(*m));
         return -E_NOMEM;
@@ -235,16 +245,10 @@ long vn_bind(struct vfs_node *dir, struct vfs_node *local, const char *type)
         return -E_NOTDIR;
     if (dir->covered_by || vn_is_mount_root(dir))
         return -E_BUSY;
-    for (unsigned i = 0; i < VFS_MOUNT_MAX && !m; i++)
-        if (!vn.mounts[i].used)
-            m = &vn.mounts[i];
-    if (!m)
+    if (!(m = mount_slot(type)))
         return -E_NOMEM;
-    memset(m, 0, sizeof(*m));
     m->used = true;
     m->bind = true;
-    for (unsigned i = 0; i + 1 < sizeof(m->type) && type[i]; i++)
-        m->type[i] = type[i];
     m->covered = dir;
     vn_ref(dir);
     m->root = local;

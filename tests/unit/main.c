@@ -34,6 +34,8 @@ static int (*const suite_registrations[])(void) = {
     test_vmm_pit_register,
     test_vmm_paging_register,
     test_vmm_image_register,
+    test_rtc_register,
+    test_vmm_core_register,
 };
 
 static bool register_all(void)

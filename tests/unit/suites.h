@@ -31,5 +31,7 @@ int test_vmm_pic_register(void);
 int test_vmm_pit_register(void);
 int test_vmm_paging_register(void);
 int test_vmm_image_register(void);
+int test_rtc_register(void);
+int test_vmm_core_register(void);
 
 #endif
