@@ -153,7 +153,9 @@ $(UBUILD)/$(1).elf: $(CRT0) $$(USER_OBJ_$(1)) $(LIBAGORA) $(USER_LD) $(ELFCHECK)
 	$$(Q)$(ELFCHECK) $$@
 endef
 
-$(eval $(call USER_PROGRAM,init,servers/init))
+# init reads the supervisor's boot table with the supervisor's parser (servers/init/supervisor.c).
+$(eval $(call USER_PROGRAM,init,servers/init,servers/supervisor/table.c))
+$(eval $(call USER_PROGRAM,supervisor,servers/supervisor))
 $(eval $(call USER_PROGRAM,names,servers/names))
 $(eval $(call USER_PROGRAM,ktest,tests/ktest))
 $(eval $(call USER_PROGRAM,ktest-child,tests/ktest/child))

@@ -50,7 +50,8 @@
     X(PROTO_ID_PM, 5, "pm: POSIX processes (fork, exec, wait, exit, kill, brk)") \
     X(PROTO_ID_PCI, 6, "pci: the PCI bus driver hands devices to their drivers") \
     X(PROTO_ID_BLK, 7, "blk: block devices (virtio-blk, ...)") \
-    X(PROTO_ID_FS, 8, "fs: file-system servers as vfs asks them (inodes; proto/fs.h)")
+    X(PROTO_ID_FS, 8, "fs: file-system servers as vfs asks them (inodes; proto/fs.h)") \
+    X(PROTO_ID_SVC, 10, "svc: the driver supervisor (proto/svc.h)")
 
 enum proto_id {
 #define PROTO_ID_ENUM(name, num, doc) name = num,
