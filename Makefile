@@ -195,6 +195,7 @@ $(eval $(call POSIX_PROGRAM,posix-ext2,tests/posix-ext2))
 $(eval $(call POSIX_PROGRAM,poweroff,userland/poweroff))
 $(eval $(call POSIX_PROGRAM,ps,userland/ps))
 $(eval $(call POSIX_PROGRAM,mount,userland/mount))
+$(eval $(call POSIX_PROGRAM,svc,userland/svc))
 $(eval $(call POSIX_PROGRAM,posix-bench,tests/posix-bench))
 $(eval $(call POSIX_PROGRAM,posix-bench-true,tests/posix-bench/true))
 
@@ -269,7 +270,7 @@ user: $(BENCH_ROOTFS_CPIO)
 # The normal image's root (make run): images/rootfs, images/system over it (/etc/profile),
 # dash as /bin/sh when it could be built, and our POSIX programs in /bin. tools/mkrootfs.sh
 # rewrites it only when its bytes change, so the ISO is not rebuilt for nothing.
-SYSTEM_ROOTFS_BIN  := poweroff ps mount posix-hello
+SYSTEM_ROOTFS_BIN  := poweroff ps mount posix-hello svc
 SYSTEM_ROOTFS_CPIO := $(UBUILD)/system-rootfs.cpio
 $(SYSTEM_ROOTFS_CPIO): $(shell find images/rootfs images/system) \
 		$(SYSTEM_ROOTFS_BIN:%=$(UBUILD)/%.elf) tools/mkrootfs.sh Makefile dash-optional busybox-optional
@@ -320,7 +321,7 @@ fresh-disk:
 # a login shell (posix_login=1: it reads /etc/profile). Without dash (its source could not be
 # fetched) the image is init alone, with init's console (q halts). The system test
 # shell-boot.test boots this ISO (its `iso:` line).
-SYSTEM_MODULES := init names serial tty vfs tmpfs pm pci virtio-blk ext2
+SYSTEM_MODULES := init names supervisor serial tty vfs tmpfs pm pci virtio-blk ext2
 SYSTEM_CMDLINE := posix_init=/bin/sh posix_login=1
 $(ISO): $(KERNEL_ELF) $(SYSTEM_MODULES:%=$(UBUILD)/%.elf) $(SYSTEM_ROOTFS_CPIO) images/grub.cfg tools/mkiso.sh Makefile
 	$(Q)if [ -f $(UBUILD)/dash.elf ]; then \

@@ -43,15 +43,24 @@ static void start(struct service *s)
 static void died(struct service *s)
 {
     uint64_t now = (uint64_t)sys_clock(), delay;
-    bool injected = s->faults_left > 0 && s->fault_kind != SVC_FAULT_GARBAGE;
+    bool injected = s->faults_left > 0 && s->fault_kind != SVC_FAULT_GARBAGE, never_ready;
 
     if (!s->alive)
         return;
+    never_ready = s->state == SVC_STARTING;
     service_reap(s);
     s->died_us = now;
     s->restarts++;
     if (injected)
         s->faults_left--;        /* a fault we asked for: counted, not held against it */
+    /* A driver that ends before READY found nothing to drive (no device): it is not retried forever. */
+    s->unready_deaths = never_ready ? s->unready_deaths + 1 : 0;
+    if (s->unready_deaths >= SUP_UNREADY_DEATHS && !s->restart_now) {
+        agora_printf("supervisor: %s ended %u times before it was ready: not restarted (svc restart %s tries again)\n",
+                     s->e.name, s->unready_deaths, s->e.name);
+        s->state = SVC_STOPPED;
+        return;
+    }
     agora_printf("supervisor: %s (pid %lu) died after %lu ms: restarting\n", s->e.name,
                  (unsigned long)s->pid, (unsigned long)((now - s->started_us) / 1000));
     delay = s->restart_now || injected ? 0 : svc_policy_death(&s->policy, now);
@@ -152,6 +161,7 @@ static long do_restart(void *ctx, const struct svc_restart_req *rq, struct svc_r
     if (r < 0)
         return r;
     svc_policy_reset(&s->policy);
+    s->unready_deaths = 0;
     if (s->alive) {
         s->restart_now = true;
         service_kill(s);

@@ -20,6 +20,8 @@
 #define SUP_BADGE_KIND(b)   ((b) >> 40)
 
 #define SUP_TICK_US 50000ull
+/* A driver that ends this many times in a row before READY is left stopped. */
+#define SUP_UNREADY_DEATHS 3
 
 /*
  * Owned by the main thread, except the two heartbeat words, which the pinger thread writes
@@ -38,6 +40,7 @@ struct service {
     uint64_t restart_at_us;           /* BACKOFF: when to start again */
     bool restart_now;                 /* svc restart: no back-off for this death */
     struct svc_policy policy;
+    unsigned unready_deaths;          /* deaths in a row before READY */
     uint64_t fault_kind, faults_left; /* armed faults, re-armed in each new incarnation */
     volatile uint64_t ping_start_us;  /* pinger: a PING in flight since (0: none) */
     volatile uint64_t pong_us;        /* pinger: the last answer */
