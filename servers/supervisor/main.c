@@ -63,6 +63,7 @@ static void died(struct service *s)
     }
     agora_printf("supervisor: %s (pid %lu) died after %lu ms: restarting\n", s->e.name,
                  (unsigned long)s->pid, (unsigned long)((now - s->started_us) / 1000));
+    /* Deaths we caused (svc kill, restart, kill -9, injected faults) are not held against it. */
     delay = s->restart_now || injected ? 0 : svc_policy_death(&s->policy, now);
     s->restart_now = false;
     if (delay) {
@@ -185,6 +186,7 @@ static long do_kill(void *ctx, const struct svc_kill_req *rq, struct svc_kill_re
     if (!s->alive)
         return -E_STATE;
     agora_printf("supervisor: killing %s (pid %lu) as asked\n", s->e.name, (unsigned long)s->pid);
+    s->restart_now = true;
     service_kill(s);
     return 0;
 }
@@ -223,6 +225,7 @@ static long do_kill_pid(void *ctx, const struct svc_kill_pid_req *rq, struct svc
             if (rq->sig != 0) {
                 agora_printf("supervisor: signal %ld to %s (pid %lu): killed\n", (long)rq->sig, s->e.name,
                              (unsigned long)s->pid);
+                s->restart_now = true;
                 service_kill(s);
             }
             return 0;
