@@ -59,11 +59,14 @@ void svcdriver_control(struct agora_msg *m)
 {
     uint32_t label = IPC_LABEL(m->info);
     long status = 0;
+    unsigned words = 0;
 
     if (m->badge != SVC_CONTROL_BADGE)
         status = -E_PERM;
-    else if (label == SVC_PING)
+    else if (label == SVC_PING) {
         status = IPC_WORDS(m->info) == 0 ? 0 : -E_RANGE;
+        words = status == 0 ? 1 : 0;
+    }
     else if (label == SVC_INJECT) {
         if (IPC_WORDS(m->info) != sizeof(struct svc_inject_req) / 8)
             status = -E_RANGE;
@@ -75,7 +78,7 @@ void svcdriver_control(struct agora_msg *m)
         }
     } else
         status = -E_NOSYS;
-    *m = (struct agora_msg){ .info = IPC_INFO(PROTO_STATUS_LABEL(status), 0, 0, 0) };
+    *m = (struct agora_msg){ .info = IPC_INFO(PROTO_STATUS_LABEL(status), words, 0, 0), .mr = { faults_left } };
 }
 
 static noreturn void hang(void)

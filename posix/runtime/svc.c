@@ -3,6 +3,7 @@
  * (include/agora/proto/svc.h), found through names as "supervisor" for each call.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/agora.h>
 
@@ -18,27 +19,50 @@
 PROTO_STUBS(NAMES_MSG_LIST)
 PROTO_STUBS(SVC_MSG_LIST)
 
-/* The supervisor's endpoint in a new slot: 0, or a negated Agora error. */
-static long supervisor(uint64_t *ep)
+/*
+ * The supervisor's endpoint, in one slot for the program's life (the runtime's slots are
+ * never freed): looked up at the first call, and again when it is gone (-E_NOCAP in a
+ * forked child, which has no copy; -E_DEAD after the supervisor died).
+ */
+static uint64_t ep_slot;
+
+static long lookup(void)
 {
     struct names_lookup_req rq;
     struct names_lookup_rep rp;
     struct proto_caps caps = { .nrecv = 1 };
-    long slot = posix_slot_alloc(), r;
+    long r;
 
-    if (slot < 0)
-        return slot;
-    caps.recv[0] = (uint64_t)slot;
+    if (!ep_slot) {
+        long slot = posix_slot_alloc();
+
+        if (slot < 0)
+            return slot;
+        ep_slot = (uint64_t)slot;
+    }
+    sys_cap_delete(ep_slot);
+    caps.recv[0] = ep_slot;
     PROTO_STR_SET(rq.name, "supervisor");
     r = names_lookup_call(CAP_NAMES, &rq, &rp, &caps);
     if (r == 0 && caps.received != NAMES_LOOKUP_REPLY_CAPS)
         r = -E_RANGE;
-    if (r < 0) {
-        sys_cap_delete((uint64_t)slot);
-        return r;
-    }
-    *ep = (uint64_t)slot;
-    return 0;
+    return r;
+}
+
+static long supervisor(uint64_t *ep)
+{
+    long r = sys_cap_info(ep_slot);
+
+    if (!ep_slot || r < 0)
+        r = lookup();
+    *ep = ep_slot;
+    return r < 0 ? r : 0;
+}
+
+/* Whether a call's failure means the endpoint is stale: look up once more and repeat. */
+static bool stale(long r)
+{
+    return (r == -E_DEAD || r == -E_NOCAP) && lookup() == 0;
 }
 
 int agora_svc_info(int index, struct agora_svc *out)
@@ -52,8 +76,8 @@ int agora_svc_info(int index, struct agora_svc *out)
         return posix_fail_errno(EINVAL);
     if ((r = supervisor(&ep)) < 0)
         return posix_fail_errno(ENOSYS);
-    r = svc_info_call(ep, &rq, &rp, 0);
-    sys_cap_delete(ep);
+    if (stale(r = svc_info_call(ep, &rq, &rp, 0)))
+        r = svc_info_call(ep, &rq, &rp, 0);
     if (r < 0)
         return posix_fail(r);
     if (PROTO_STR_CHECK(rp.name) < 0)
@@ -68,15 +92,10 @@ int agora_svc_info(int index, struct agora_svc *out)
     return 0;
 }
 
-int agora_svc_control(const char *name, int op, int kind, unsigned long count)
+static long control(uint64_t ep, const char *name, int op, int kind, unsigned long count)
 {
-    uint64_t ep;
     long r;
 
-    if (!name || strlen(name) >= SVC_NAME_MAX || op < AGORA_SVC_RESTART || op > AGORA_SVC_FAULT)
-        return posix_fail_errno(EINVAL);
-    if ((r = supervisor(&ep)) < 0)
-        return posix_fail_errno(ENOSYS);
     if (op == AGORA_SVC_RESTART) {
         struct svc_restart_req rq;
         struct svc_restart_rep rp;
@@ -96,6 +115,20 @@ int agora_svc_control(const char *name, int op, int kind, unsigned long count)
         PROTO_STR_SET(rq.name, name);
         r = svc_fault_call(ep, &rq, &rp, 0);
     }
-    sys_cap_delete(ep);
+    return r;
+}
+
+int agora_svc_control(const char *name, int op, int kind, unsigned long count)
+{
+    uint64_t ep;
+    long r;
+
+    if (!name || strlen(name) >= SVC_NAME_MAX || op < AGORA_SVC_RESTART || op > AGORA_SVC_FAULT)
+        return posix_fail_errno(EINVAL);
+    if ((r = supervisor(&ep)) < 0)
+        return posix_fail_errno(ENOSYS);
+    r = control(ep, name, op, kind, count);
+    if (stale(r))
+        r = control(ep, name, op, kind, count);
     return r < 0 ? (int)posix_fail(r) : 0;
 }

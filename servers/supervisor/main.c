@@ -204,6 +204,7 @@ static long do_fault(void *ctx, const struct svc_fault_req *rq, struct svc_fault
         return -E_INVAL;
     if (!s->ctl_valid)
         return -E_STATE;
+    s->fault_gen++;
     s->fault_kind = rq->kind;
     s->faults_left = rq->kind == SVC_FAULT_NONE ? 0 : rq->count;
     watch_inject(s);

@@ -41,7 +41,9 @@ struct service {
     bool restart_now;                 /* svc restart: no back-off for this death */
     struct svc_policy policy;
     unsigned unready_deaths;          /* deaths in a row before READY */
-    uint64_t fault_kind, faults_left; /* armed faults, re-armed in each new incarnation */
+    uint64_t fault_kind;              /* armed faults, re-armed in each new incarnation: */
+    volatile uint64_t faults_left;    /* main: FAULT, deaths; pinger: the driver's count */
+    volatile uint64_t fault_gen;      /* counts FAULT requests (the pinger's count is stale after one) */
     volatile uint64_t ping_start_us;  /* pinger: a PING in flight since (0: none) */
     volatile uint64_t pong_us;        /* pinger: the last answer */
 };

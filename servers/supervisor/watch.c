@@ -17,6 +17,7 @@
 #define THREAD_PAGES    4
 #define PINGER_US       20000ull
 #define HANG_MIN_US     2000000ull
+#define ARMED_PERIOD_US 100000ull
 
 static uint64_t death_ep, tick_ep;
 static volatile uint64_t inject_pending;     /* bit i: deliver service i's fault */
@@ -62,14 +63,28 @@ static void deliver_fault(struct service *s, unsigned i)
     sys_call(s->ctl, &m);                /* a dead driver: the next incarnation is armed at READY */
 }
 
+/* The driver's own count of faults to come replaces ours, unless a FAULT or a new start came meanwhile. */
 static void ping(struct service *s, uint64_t now)
 {
     struct agora_msg m = { .info = IPC_INFO(SVC_PING, 0, 0, 0) };
+    uint64_t gen = s->fault_gen, pid = s->pid;
 
     s->ping_start_us = now;
-    if (sys_call(s->ctl, &m) == 0 && IPC_LABEL(m.info) == 0)
+    if (sys_call(s->ctl, &m) == 0 && IPC_LABEL(m.info) == 0 && IPC_WORDS(m.info) == 1) {
         s->pong_us = (uint64_t)sys_clock();
+        if (gen == s->fault_gen && pid == s->pid && !(inject_pending & (1ull << (s - sup.svc))) &&
+            m.mr[0] <= s->faults_left)
+            s->faults_left = m.mr[0];
+    }
     s->ping_start_us = 0;
+}
+
+/* The heartbeat's period; shorter while faults are armed, to learn soon how many were used. */
+static uint64_t period_us(const struct service *s)
+{
+    uint64_t us = s->e.heartbeat_ms * 1000ull;
+
+    return s->faults_left && us > ARMED_PERIOD_US ? ARMED_PERIOD_US : us;
 }
 
 static noreturn void pinger(uint64_t arg)
@@ -85,7 +100,7 @@ static noreturn void pinger(uint64_t arg)
                 continue;
             if (inject_pending & (1ull << i))
                 deliver_fault(s, i);
-            if (s->e.heartbeat_ms && now - s->pong_us >= s->e.heartbeat_ms * 1000ull)
+            if (s->e.heartbeat_ms && now - s->pong_us >= period_us(s))
                 ping(s, now);
         }
     }

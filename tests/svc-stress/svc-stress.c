@@ -9,7 +9,9 @@
  *       virtio-blk) N times, every KILL_GAP_MS; with fault, N faults of KIND (crash, wild,
  *       hang, garbage, or mix: crash, garbage and wild in turn) are armed in the driver,
  *       FAULT_BATCH at a time, topped up as they are used, until all N were used or the
- *       workload ended. Prints the time taken, the driver's restarts and the faults used.
+ *       workload ended. Rounds of writing and reading back go on while the killer or
+ *       injector is at work (MAX_ROUNDS at most). Prints the time taken, the driver's
+ *       restarts and the faults used.
  * Exit status 0 only if every write and read succeeded and the checksums match.
  */
 #include <errno.h>
@@ -27,7 +29,7 @@
 #define DRIVER      "virtio-blk"
 #define CHUNK       (64 * 1024)
 #define KILL_GAP_MS 400
-#define FAULT_BATCH 4
+#define FAULT_BATCH 25
 #define SEED        0x5356435354524553ull
 
 static uint8_t buf[CHUNK];
@@ -131,22 +133,43 @@ static void killer(unsigned n)
     _exit(0);
 }
 
-/* The child of `run ... fault KIND N`: keeps FAULT_BATCH faults armed until N were armed. */
+static volatile sig_atomic_t stop;
+
+static void on_term(int sig)
+{
+    (void)sig;
+    stop = 1;
+}
+
+/*
+ * The child of `run ... fault KIND N`: arms FAULT_BATCH faults whenever none is left, until
+ * N were armed and used (or SIGTERM: the workload gave up waiting); then reports how many
+ * were used and cancels the rest.
+ */
 static void injector(int kind, unsigned n)
 {
     static const int mix[] = { AGORA_SVC_FAULT_CRASH, AGORA_SVC_FAULT_GARBAGE, AGORA_SVC_FAULT_WILD };
-    unsigned armed = 0, turn = 0;
+    unsigned long armed = 0, left = 0;
+    unsigned turn = 0;
     struct agora_svc s;
 
-    while (armed < n) {
-        unsigned k = n - armed < FAULT_BATCH ? n - armed : FAULT_BATCH;
-        int which = kind ? kind : mix[turn++ % 3];
+    signal(SIGTERM, on_term);
+    while (!stop) {
+        if (driver_info(&s) == 0 && s.state == AGORA_SVC_RUNNING && s.faults == 0) {
+            unsigned k = n - armed < FAULT_BATCH ? n - armed : FAULT_BATCH;
+            int which = kind ? kind : mix[turn++ % 3];
 
-        if (driver_info(&s) == 0 && s.state == AGORA_SVC_RUNNING && s.faults == 0 &&
-            agora_svc_control(DRIVER, AGORA_SVC_FAULT, which, k) == 0)
-            armed += k;
+            if (k == 0)
+                break;           /* all armed, all used */
+            if (agora_svc_control(DRIVER, AGORA_SVC_FAULT, which, k) == 0)
+                armed += k;
+        }
         usleep(20 * 1000);
     }
+    if (driver_info(&s) == 0)
+        left = s.faults;
+    agora_svc_control(DRIVER, AGORA_SVC_FAULT, 0, 0);
+    printf("svc-stress: %lu faults injected into %s (%lu armed, %lu unused)\n", armed - left, DRIVER, armed, left);
     _exit(0);
 }
 
@@ -160,13 +183,36 @@ static int parse_kind(const char *s)
     return -1;
 }
 
+/* One round: the file written and read back; 0 when the checksums match. */
+static int round_trip(const char *path, unsigned mib, long *t_write, long *t_read)
+{
+    struct sum wrote, read_back;
+    long start = now_ms();
+    int match;
+
+    if (write_file(path, mib, &wrote) < 0)
+        return -1;
+    *t_write += now_ms() - start;
+    start = now_ms();
+    if (sum_file(path, &read_back) < 0)
+        return -1;
+    *t_read += now_ms() - start;
+    match = wrote.fnv == read_back.fnv && wrote.bytes == read_back.bytes;
+    printf("svc-stress: checksum written %016llx, read %016llx (%llu bytes): %s\n",
+           (unsigned long long)wrote.fnv, (unsigned long long)read_back.fnv,
+           (unsigned long long)read_back.bytes, match ? "match" : "MISMATCH");
+    return match ? 0 : -1;
+}
+
+/* Rounds go on while the killer or injector is still at work, up to MAX_ROUNDS. */
+#define MAX_ROUNDS 40
+
 static int run(const char *path, unsigned mib, int argc, char **argv)
 {
     struct agora_svc before = { 0 }, after = { 0 };
-    struct sum wrote, read_back;
-    long start = now_ms(), t_write;
+    long t_write = 0, t_read = 0;
     pid_t child = 0;
-    int status, kind = -1;
+    int status, kind = -1, rounds = 0, r;
     unsigned n = 0;
 
     if (argc >= 2 && strcmp(argv[0], "kill") == 0)
@@ -181,25 +227,19 @@ static int run(const char *path, unsigned mib, int argc, char **argv)
             killer(n);
         injector(kind, n);
     }
-    if (write_file(path, mib, &wrote) < 0)
-        return 1;
-    t_write = now_ms() - start;
-    if (sum_file(path, &read_back) < 0)
-        return 1;
+    do {
+        if ((r = round_trip(path, mib, &t_write, &t_read)) < 0)
+            break;
+        rounds++;
+    } while (child > 0 && waitpid(child, &status, WNOHANG) == 0 && rounds < MAX_ROUNDS);
     if (child > 0) {
-        kill(child, SIGKILL);
+        kill(child, SIGTERM);
         waitpid(child, &status, 0);
     }
-    if (n && kind >= 0)
-        agora_svc_control(DRIVER, AGORA_SVC_FAULT, 0, 0);
     driver_info(&after);
-    printf("svc-stress: wrote %u MiB in %ld ms, read back in %ld ms\n", mib, t_write, now_ms() - start - t_write);
+    printf("svc-stress: %d round(s) of %u MiB: written in %ld ms, read back in %ld ms\n", rounds, mib, t_write, t_read);
     printf("svc-stress: %s restarted %lu times during the run\n", DRIVER, after.restarts - before.restarts);
-    printf("svc-stress: checksum written %016llx, read %016llx (%llu bytes): %s\n",
-           (unsigned long long)wrote.fnv, (unsigned long long)read_back.fnv,
-           (unsigned long long)read_back.bytes,
-           wrote.fnv == read_back.fnv && wrote.bytes == read_back.bytes ? "match" : "MISMATCH");
-    return wrote.fnv == read_back.fnv && wrote.bytes == read_back.bytes ? 0 : 1;
+    return r < 0 ? 1 : 0;
 }
 
 int main(int argc, char **argv)

@@ -50,7 +50,8 @@ enum svc_fault {
  *   blkdriver send it once registered with names. -E_RANGE without exactly one endpoint.
  *
  * The supervisor, on a driver's control endpoint (badge SVC_CONTROL_BADGE):
- * PING() -> (): the heartbeat; any other badge gets -E_PERM for PING and INJECT.
+ * PING() -> faults: the heartbeat; faults is how many armed faults the driver has still to
+ *   fire. Any other badge gets -E_PERM for PING and INJECT.
  * INJECT(kind, count): arms the fault (as FAULT above). -E_INVAL bad kind.
  */
 #define SVC_MSG_LIST(X, F)                                                                       \
@@ -62,7 +63,7 @@ enum svc_fault {
     X(SVC_FAULT,    svc_fault,    4, (F(svc_name_t, name) F(uint64_t, kind) F(uint64_t, count)), ()) \
     X(SVC_KILL_PID, svc_kill_pid, 5, (F(int64_t, pid) F(int64_t, sig)), ())                      \
     X(SVC_READY,    svc_ready,    6, (), ())                                                     \
-    X(SVC_PING,     svc_ping,     7, (), ())                                                     \
+    X(SVC_PING,     svc_ping,     7, (), (F(uint64_t, faults)))                                  \
     X(SVC_INJECT,   svc_inject,   8, (F(uint64_t, kind) F(uint64_t, count)), ())
 
 enum svc_msg {
