@@ -27,6 +27,7 @@ static int (*const suite_registrations[])(void) = {
     test_ext2_register,
     test_ext2_hostile_register,
     test_ext2_model_register,
+    test_svc_register,
 };
 
 static bool register_all(void)

@@ -24,5 +24,6 @@ int test_mount_register(void);
 int test_ext2_register(void);
 int test_ext2_hostile_register(void);
 int test_ext2_model_register(void);
+int test_svc_register(void);
 
 #endif
