@@ -197,6 +197,7 @@ $(eval $(call POSIX_PROGRAM,ps,userland/ps))
 $(eval $(call POSIX_PROGRAM,mount,userland/mount))
 $(eval $(call POSIX_PROGRAM,svc,userland/svc))
 $(eval $(call POSIX_PROGRAM,svc-stress,tests/svc-stress))
+$(eval $(call POSIX_PROGRAM,svc-bench,tests/svc-bench))
 $(eval $(call POSIX_PROGRAM,posix-bench,tests/posix-bench))
 $(eval $(call POSIX_PROGRAM,posix-bench-true,tests/posix-bench/true))
 
@@ -244,7 +245,8 @@ user: $(ROOTFS_CPIO)
 
 # The root image for the process tests: images/rootfs plus POSIX programs in /bin, which pm
 # loads through vfs (tests/system/cases/posix-proc.test boots it as rootfs.cpio).
-POSIX_ROOTFS_BIN  := posix-proc posix-proc-exec posix-signal posix-pipe posix-pipe-echo posix-poll posix-mount posix-ext2
+POSIX_ROOTFS_BIN  := posix-proc posix-proc-exec posix-signal posix-pipe posix-pipe-echo posix-poll posix-mount posix-ext2 \
+	svc-bench
 POSIX_ROOTFS_CPIO := $(UBUILD)/posix-rootfs.cpio
 $(POSIX_ROOTFS_CPIO): $(shell find images/rootfs) $(POSIX_ROOTFS_BIN:%=$(UBUILD)/%.elf) Makefile
 	@echo "  CPIO    $@"
@@ -353,7 +355,7 @@ test: deps
 bench: deps $(KERNEL_ELF) $(UBUILD)/kbench.elf $(UBUILD)/kbench-peer.elf $(ISO) \
 		$(BENCH_ROOTFS_CPIO) $(UBUILD)/init.elf $(UBUILD)/names.elf $(UBUILD)/vfs.elf $(UBUILD)/tmpfs.elf \
 		$(UBUILD)/pm.elf $(UBUILD)/pci.elf $(UBUILD)/virtio-blk.elf $(UBUILD)/blk-bench.elf $(DISKPATTERN) \
-		$(UBUILD)/ext2.elf $(POSIX_ROOTFS_CPIO) $(EXT2_BENCH_IMG)
+		$(UBUILD)/ext2.elf $(POSIX_ROOTFS_CPIO) $(EXT2_BENCH_IMG) $(UBUILD)/supervisor.elf
 	tools/bench.sh $(KERNEL_ELF)
 
 clean:

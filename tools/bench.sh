@@ -26,6 +26,8 @@
 #   BENCH_WALL_RUNS. Every 496 bytes is one vfs -> ext2 message (fs.h has no bulk path yet).
 # - boot_to_shell_prompt_wall: wall time from starting QEMU on build/agora.iso (make run's
 #   image) to dash's first "# " prompt, the median of BENCH_WALL_RUNS.
+# - svc_*: the driver supervisor (tools/bench-svc.sh): a dead disk driver's replacement
+#   serving again, and a file workload's slowdown while faults are injected.
 # Messages other than figures go to stderr.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -267,4 +269,6 @@ if [ -f "$top/build/agora.iso" ] && [ -f "$userdir/dash.elf" ]; then
 else
     echo "bench.sh: no build/agora.iso with dash: boot_to_shell_prompt_wall skipped" >&2
 fi
+# ---- the driver supervisor: restart time, slowdown under faults (tools/bench-svc.sh) ----
+"$top/tools/bench-svc.sh" "$kernel" || failed=1
 exit "$failed"

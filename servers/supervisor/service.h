@@ -36,7 +36,7 @@ struct service {
     uint64_t watch;                   /* the death notification, badged 1 << index */
     uint64_t ctl;                     /* fixed slot: the driver's control endpoint, once READY */
     bool ctl_valid;
-    uint64_t pid, restarts, started_us, ready_us, died_us;
+    uint64_t pid, restarts, started_us, ready_us, died_us, died_tsc;
     uint64_t restart_at_us;           /* BACKOFF: when to start again */
     bool restart_now;                 /* svc restart: no back-off for this death */
     struct svc_policy policy;
