@@ -196,6 +196,7 @@ $(eval $(call POSIX_PROGRAM,poweroff,userland/poweroff))
 $(eval $(call POSIX_PROGRAM,ps,userland/ps))
 $(eval $(call POSIX_PROGRAM,mount,userland/mount))
 $(eval $(call POSIX_PROGRAM,svc,userland/svc))
+$(eval $(call POSIX_PROGRAM,svc-demo,userland/svc-demo))
 $(eval $(call POSIX_PROGRAM,svc-stress,tests/svc-stress))
 $(eval $(call POSIX_PROGRAM,svc-bench,tests/svc-bench))
 $(eval $(call POSIX_PROGRAM,posix-bench,tests/posix-bench))
@@ -273,7 +274,7 @@ user: $(BENCH_ROOTFS_CPIO)
 # The normal image's root (make run): images/rootfs, images/system over it (/etc/profile),
 # dash as /bin/sh when it could be built, and our POSIX programs in /bin. tools/mkrootfs.sh
 # rewrites it only when its bytes change, so the ISO is not rebuilt for nothing.
-SYSTEM_ROOTFS_BIN  := poweroff ps mount posix-hello svc svc-stress
+SYSTEM_ROOTFS_BIN  := poweroff ps mount posix-hello svc svc-demo svc-stress
 SYSTEM_ROOTFS_CPIO := $(UBUILD)/system-rootfs.cpio
 $(SYSTEM_ROOTFS_CPIO): $(shell find images/rootfs images/system) \
 		$(SYSTEM_ROOTFS_BIN:%=$(UBUILD)/%.elf) tools/mkrootfs.sh Makefile dash-optional busybox-optional
