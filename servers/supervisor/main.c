@@ -41,12 +41,21 @@ static void report_restart(struct service *s, uint64_t delay)
                  (unsigned long)(delay / 1000));
 }
 
+/* Starts s; when that fails for want of memory or slots, it tries again SUP_RETRY_US later. */
 static void start(struct service *s)
 {
     long r = service_start(s);
 
-    if (r < 0)
-        agora_printf("supervisor: cannot start %s: %s\n", s->e.name, agora_error_name(r));
+    if (r == 0)
+        return;
+    if (r == -E_NOENT) {
+        agora_printf("supervisor: cannot start %s: no image\n", s->e.name);
+        return;
+    }
+    agora_printf("supervisor: cannot start %s: %s: trying again in %lu ms\n", s->e.name, agora_error_name(r),
+                 (unsigned long)(SUP_RETRY_US / 1000));
+    s->state = SVC_BACKOFF;
+    s->restart_at_us = (uint64_t)sys_clock() + SUP_RETRY_US;
 }
 
 static void died(struct service *s)
@@ -114,9 +123,9 @@ static void tick(void)
 
 static void fault(unsigned i, const struct agora_msg *m)
 {
-    struct service *s = &sup.svc[i];
+    struct service *s;
 
-    if (i >= sup.n || !s->alive)
+    if (i >= sup.n || !(s = &sup.svc[i])->alive)
         return;
     if (IPC_LABEL(m->info) == IPC_LABEL_PAGE_FAULT)
         agora_printf("supervisor: %s (pid %lu): page fault at 0x%lx (error 0x%lx) at rip 0x%lx: killed\n",

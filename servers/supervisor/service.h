@@ -22,6 +22,8 @@
 #define SUP_TICK_US 50000ull
 /* A driver that ends this many times in a row before READY is left stopped. */
 #define SUP_UNREADY_DEATHS 3
+/* A start that failed (no memory, no slot) is tried again this much later. */
+#define SUP_RETRY_US 1000000ull
 
 /*
  * Owned by the main thread, except the two heartbeat words, which the pinger thread writes
