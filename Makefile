@@ -156,6 +156,7 @@ endef
 # init reads the supervisor's boot table with the supervisor's parser (servers/init/supervisor.c).
 $(eval $(call USER_PROGRAM,init,servers/init,servers/supervisor/table.c))
 $(eval $(call USER_PROGRAM,supervisor,servers/supervisor))
+$(eval $(call USER_PROGRAM,svc-dummy,tests/svc-dummy))
 $(eval $(call USER_PROGRAM,names,servers/names))
 $(eval $(call USER_PROGRAM,ktest,tests/ktest))
 $(eval $(call USER_PROGRAM,ktest-child,tests/ktest/child))
@@ -277,10 +278,11 @@ user: $(BENCH_ROOTFS_CPIO)
 SYSTEM_ROOTFS_BIN  := poweroff ps mount posix-hello svc svc-demo svc-stress
 SYSTEM_ROOTFS_CPIO := $(UBUILD)/system-rootfs.cpio
 $(SYSTEM_ROOTFS_CPIO): $(shell find images/rootfs images/system) \
-		$(SYSTEM_ROOTFS_BIN:%=$(UBUILD)/%.elf) tools/mkrootfs.sh Makefile dash-optional busybox-optional
+		$(SYSTEM_ROOTFS_BIN:%=$(UBUILD)/%.elf) $(UBUILD)/svc-dummy.elf tools/mkrootfs.sh Makefile \
+		dash-optional busybox-optional
 	@echo "  CPIO    $@"
 	$(Q)tools/mkrootfs.sh $@ images/rootfs images/system '?$(UBUILD)/dash.elf=bin/sh' \
-		$(foreach p,$(SYSTEM_ROOTFS_BIN),$(UBUILD)/$(p).elf=bin/$(p)) \
+		$(foreach p,$(SYSTEM_ROOTFS_BIN),$(UBUILD)/$(p).elf=bin/$(p)) $(UBUILD)/svc-dummy.elf=sbin/svc-dummy \
 		'?$(UBUILD)/busybox.elf=bin/busybox' applets:$(UBUILD)/busybox.applets
 user: $(SYSTEM_ROOTFS_CPIO)
 

@@ -132,3 +132,31 @@ int agora_svc_control(const char *name, int op, int kind, unsigned long count)
         r = control(ep, name, op, kind, count);
     return r < 0 ? (int)posix_fail(r) : 0;
 }
+
+int agora_svc_add(const char *line, const void *image, size_t bytes)
+{
+    struct svc_add_req rq = { .image_bytes = image ? bytes : 0 };
+    struct svc_add_rep rp;
+    uint64_t ep;
+    long r;
+
+    if (!line || PROTO_STR_SET(rq.line, line) < 0 || (image && bytes == 0))
+        return posix_fail_errno(EINVAL);
+    if ((r = supervisor(&ep)) < 0)
+        return posix_fail_errno(ENOSYS);
+    if (stale(r = svc_add_call(ep, &rq, &rp, 0)))
+        r = svc_add_call(ep, &rq, &rp, 0);
+    /* The ELF follows, SVC_IMAGE_CHUNK bytes a message; the last reply says it started. */
+    for (size_t done = 0; r == 0 && image && done < bytes;) {
+        struct svc_image_req iq = { .offset = done };
+        struct svc_image_rep ip;
+
+        iq.len = bytes - done < SVC_IMAGE_CHUNK ? bytes - done : SVC_IMAGE_CHUNK;
+        memcpy(iq.bytes, (const uint8_t *)image + done, iq.len);
+        r = svc_image_call(ep, &iq, &ip, 0);
+        done += iq.len;
+        if (r == 0 && (done == bytes) != (ip.done == 1))
+            r = -E_RANGE;            /* the supervisor and we disagree on the end */
+    }
+    return r < 0 ? (int)posix_fail(r) : 0;
+}

@@ -15,13 +15,17 @@
 #include <libagora/sys.h>
 
 #include "service.h"
+#include "upload.h"
 #include "watch.h"
 
 #define SUPERVISOR_NAME "supervisor"
 #define MODULES_VADDR   0x0000000010000000ull
 
 struct supervisor sup = { .next_pid = SVC_PID_BASE };
-static uint64_t ready_slot;          /* the receive slot READY's capability arrives in */
+static uint64_t ready_slot;          /* the receive slot READY's and ADD's capability arrives in */
+static bool modules_mapped;          /* CAP_SVC_MODULES at MODULES_VADDR */
+
+static void find_image(struct service *s);
 
 /* ---- deaths and restarts ---- */
 
@@ -286,7 +290,85 @@ static long do_ready(void *ctx, const struct svc_ready_req *rq, struct svc_ready
     return 0;
 }
 
+/* ---- ADD and IMAGE: new services (upload.c holds an image under way) ---- */
+
+/* Adds e with its image as the next service and starts it: its index, or an error. */
+static long add_service(const struct svc_entry *e, uint64_t image, uint64_t image_size)
+{
+    struct service *s = &sup.svc[sup.n];
+    long r;
+
+    if (sup.n == SVC_TABLE_MAX)
+        return -E_NOMEM;
+    memset(s, 0, sizeof(*s));
+    s->e = *e;
+    s->image = image;
+    s->image_size = image_size;
+    if ((r = service_prepare(s, sup.n)) < 0)
+        return r;
+    agora_printf("supervisor: %s added\n", s->e.name);
+    start(s);
+    return sup.n++;
+}
+
+static long do_add(void *ctx, const struct svc_add_req *rq, struct svc_add_rep *rp)
+{
+    const struct request *req = ctx;
+    struct service probe;
+    struct svc_entry e;
+    unsigned bad;
+    long r;
+
+    (void)rp;
+    if (PROTO_STR_CHECK(rq->line) < 0)
+        return -E_INVAL;
+    if (req->ncaps)
+        return -E_RANGE;
+    if ((r = svc_table_parse(rq->line.bytes, rq->line.len, &e, 1, &bad)) < 0)
+        return r;
+    if (r != 1)
+        return -E_INVAL;
+    if (service_find(e.name))
+        return -E_EXIST;
+    if (sup.n == SVC_TABLE_MAX)
+        return -E_NOMEM;
+    if (rq->image_bytes)
+        return upload_begin(req->badge, &e, rq->image_bytes);
+    memset(&probe, 0, sizeof(probe));
+    probe.e = e;
+    find_image(&probe);
+    if (!probe.image)
+        return -E_NOENT;
+    r = add_service(&e, probe.image, probe.image_size);
+    return r < 0 ? r : 0;
+}
+
+static long do_image(void *ctx, const struct svc_image_req *rq, struct svc_image_rep *rp)
+{
+    const struct request *req = ctx;
+    struct svc_entry e;
+    uint64_t image, size;
+    long r = upload_data(req->badge, rq->offset, rq->len, rq->bytes, &e, &image, &size);
+
+    if (r <= 0)
+        return r;                    /* an error, or more to come (done 0) */
+    if (service_find(e.name))        /* added meanwhile from the boot table's name space: refuse */
+        r = -E_EXIST;
+    else
+        r = add_service(&e, image, size);
+    if (r < 0) {
+        sys_cap_delete(image);
+        agora_slot_free(image);
+        return r;
+    }
+    rp->done = 1;
+    rp->index = (uint64_t)r;
+    return 0;
+}
+
 static const struct svc_handlers handlers = {
+    .svc_add = do_add,
+    .svc_image = do_image,
     .svc_info = do_info,
     .svc_restart = do_restart,
     .svc_kill = do_kill,
@@ -327,21 +409,27 @@ static bool handle(struct agora_msg *m)
     return true;
 }
 
-/* The boot modules init handed over (CAP_SVC_MODULES): each table entry finds its image. */
-static void find_images(void)
+/* The boot module (CAP_SVC_MODULES, mapped by find_images) s's image= names, if init handed it over. */
+static void find_image(struct service *s)
 {
     const struct svc_boot_modules *mods = (const struct svc_boot_modules *)MODULES_VADDR;
 
+    for (uint64_t k = 0; modules_mapped && k < mods->count && k < SVC_MAX_BOOT_MODULES; k++)
+        if (strncmp(s->e.image, mods->modules[k].name, sizeof(mods->modules[k].name)) == 0) {
+            s->image = CAP_SVC_FIRST_MODULE + k;
+            s->image_size = mods->modules[k].size;
+        }
+}
+
+static void find_images(void)
+{
     if (sys_map(CAP_SELF_TASK, CAP_SVC_MODULES, 0, MODULES_VADDR, 1, RIGHT_READ) < 0) {
         agora_printf("supervisor: no module page from init: nothing to start\n");
         return;
     }
-    for (uint64_t k = 0; k < mods->count && k < SVC_MAX_BOOT_MODULES; k++)
-        for (unsigned i = 0; i < sup.n; i++)
-            if (strncmp(sup.svc[i].e.image, mods->modules[k].name, sizeof(mods->modules[k].name)) == 0) {
-                sup.svc[i].image = CAP_SVC_FIRST_MODULE + k;
-                sup.svc[i].image_size = mods->modules[k].size;
-            }
+    modules_mapped = true;
+    for (unsigned i = 0; i < sup.n; i++)
+        find_image(&sup.svc[i]);
 }
 
 static long setup(void)

@@ -248,6 +248,27 @@ static void fuzz_svc(struct server *s)
     q.rights[0] = RIGHT_WRITE;
     r = raw_send(s, &q);
     result(r == -E_PERM, "READY from a stranger with an endpoint", s, r);
+    /* IMAGE without an ADD of ours; ADD of a known name, of a bad line, of too big an image. */
+    {
+        struct svc_image_req mq;
+        struct svc_add_req aq;
+
+        memset(&mq, 0, sizeof(mq));
+        mq.len = 16;
+        expect_error_req(s, "IMAGE without ADD", SVC_IMAGE, &mq, sizeof(mq));
+        memset(&aq, 0, sizeof(aq));
+        PROTO_STR_SET(aq.line, "serial");
+        expect_error_req(s, "ADD of a known service", SVC_ADD, &aq, sizeof(aq));
+        PROTO_STR_SET(aq.line, "fuzzed ports=1+0");
+        expect_error_req(s, "ADD of a bad line", SVC_ADD, &aq, sizeof(aq));
+        PROTO_STR_SET(aq.line, "fuzzed image=no-such-module");
+        expect_error_req(s, "ADD of an unknown boot module", SVC_ADD, &aq, sizeof(aq));
+        aq.image_bytes = SVC_IMAGE_MAX + 1;
+        expect_error_req(s, "ADD of too big an image", SVC_ADD, &aq, sizeof(aq));
+        PROTO_STR_SET(aq.line, "a\nb");
+        aq.image_bytes = 0;
+        expect_error_req(s, "ADD of two lines", SVC_ADD, &aq, sizeof(aq));
+    }
     /* PING and INJECT are the drivers' to answer, not the supervisor's. */
     raw_init(&q, SVC_PING, 0);
     expect_error(s, "PING to the supervisor", &q);

@@ -8,6 +8,10 @@
 
 #define SVC_NAME_MAX 24
 typedef PROTO_STR(SVC_NAME_MAX) svc_name_t;
+/* One line of a service table (ADD). */
+#define SVC_LINE_MAX 256
+typedef PROTO_STR(SVC_LINE_MAX) svc_line_t;
+#define SVC_IMAGE_CHUNK (PROTO_MAX_BYTES - 16)
 
 /* A service's state (SVC_INFO). */
 enum svc_state {
@@ -42,6 +46,20 @@ enum svc_fault {
  *   service is not running (it has no control endpoint yet).
  * KILL_PID(pid, sig): KILL of the service whose current pid this is (pm forwards kill(2) of
  *   pids in [SVC_PID_BASE, SVC_PID_LIMIT) here). -E_SRCH: no such service pid.
+ * ADD(line, image_bytes): a new service from one line of the table format
+ *   (servers/supervisor/README.md), started at once when image_bytes is 0 (its image is the
+ *   boot module the line's image= names: -E_NOENT without one); otherwise its ELF follows
+ *   in IMAGE messages from the same caller, and it starts after the last. -E_EXIST a
+ *   service of that name exists; -E_INVAL, -E_RANGE the line (as the parser says);
+ *   -E_RANGE image_bytes beyond SVC_IMAGE_MAX; -E_BUSY another caller's upload is under
+ *   way (one is dropped after SVC_UPLOAD_US without progress); -E_NOMEM the table is full.
+ * IMAGE(offset, len, bytes) -> done, index: the next len bytes (1..SVC_IMAGE_CHUNK) of the
+ *   image, at offset (exactly the bytes received so far, else -E_INVAL); done is 1 after
+ *   the last, when the service was added and started (index: its INFO index). -E_STATE
+ *   without an ADD of the caller's under way.
+ *   `svc load` reads /etc/services and sends each line, with its image=PATH file. Whoever
+ *   may call the supervisor may start a driver with ports and IRQs: the system has one
+ *   user, and svc kill is no more guarded.
  * Errors: -E_NOENT no service by that name; -E_INVAL bad kind or a malformed name.
  *
  * A service the supervisor started (CAP_SVC, badged with its identity):
@@ -64,7 +82,10 @@ enum svc_fault {
     X(SVC_KILL_PID, svc_kill_pid, 5, (F(int64_t, pid) F(int64_t, sig)), ())                      \
     X(SVC_READY,    svc_ready,    6, (), ())                                                     \
     X(SVC_PING,     svc_ping,     7, (), (F(uint64_t, faults)))                                  \
-    X(SVC_INJECT,   svc_inject,   8, (F(uint64_t, kind) F(uint64_t, count)), ())
+    X(SVC_INJECT,   svc_inject,   8, (F(uint64_t, kind) F(uint64_t, count)), ())             \
+    X(SVC_ADD,      svc_add,      9, (F(svc_line_t, line) F(uint64_t, image_bytes)), ())        \
+    X(SVC_IMAGE,    svc_image,   10, (F(uint64_t, offset) F(uint64_t, len) F(uint8_t, bytes[SVC_IMAGE_CHUNK])), \
+      (F(uint64_t, done) F(uint64_t, index)))
 
 enum svc_msg {
 #define SVC_MSG_ENUM(label, prefix, num, req, rep) label = PROTO_LABEL(PROTO_ID_SVC, num),
@@ -77,6 +98,9 @@ PROTO_HANDLERS(SVC_MSG_LIST, svc_handlers);
 PROTO_DISPATCH(SVC_MSG_LIST, svc_handlers, svc_dispatch)
 
 #define SVC_READY_CAPS 1
+/* An ELF uploaded with ADD and IMAGE (SVC_IMAGE_CHUNK bytes a message): at most this big. */
+#define SVC_IMAGE_MAX   (4ull << 20)
+#define SVC_UPLOAD_US   10000000ull
 
 /* The badge of the supervisor's copy of a driver's endpoint: names never mints it, nor init, nor pm. */
 #define SVC_CONTROL_BADGE 0x5356430000000001ull

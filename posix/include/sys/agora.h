@@ -56,4 +56,11 @@ int agora_svc_info(int index, struct agora_svc *out);
 /* Restart, kill, or arm count faults of kind in the service name: 0, or -1 with errno (ENOENT: no such service). */
 int agora_svc_control(const char *name, int op, int kind, unsigned long count);
 
+/*
+ * A new service from one line of the service-table format (servers/supervisor/README.md),
+ * with its ELF image (bytes of it; NULL: the boot module the line's image= names), started
+ * at once: 0, or -1 with errno (EEXIST: a service of that name is known).
+ */
+int agora_svc_add(const char *line, const void *image, size_t bytes);
+
 #endif
