@@ -278,13 +278,23 @@ user: $(BENCH_ROOTFS_CPIO)
 SYSTEM_ROOTFS_BIN  := poweroff ps mount posix-hello svc svc-demo svc-stress
 SYSTEM_ROOTFS_CPIO := $(UBUILD)/system-rootfs.cpio
 $(SYSTEM_ROOTFS_CPIO): $(shell find images/rootfs images/system) \
+		$(SYSTEM_ROOTFS_BIN:%=$(UBUILD)/%.elf) tools/mkrootfs.sh Makefile dash-optional busybox-optional
+	@echo "  CPIO    $@"
+	$(Q)tools/mkrootfs.sh $@ images/rootfs images/system '?$(UBUILD)/dash.elf=bin/sh' \
+		$(foreach p,$(SYSTEM_ROOTFS_BIN),$(UBUILD)/$(p).elf=bin/$(p)) \
+		'?$(UBUILD)/busybox.elf=bin/busybox' applets:$(UBUILD)/busybox.applets
+user: $(SYSTEM_ROOTFS_CPIO)
+
+# The same root with /sbin/svc-dummy, a driver for `svc load` to add (tests/system/cases/svc-load.test).
+SVC_ROOTFS_CPIO := $(UBUILD)/svc-rootfs.cpio
+$(SVC_ROOTFS_CPIO): $(shell find images/rootfs images/system) \
 		$(SYSTEM_ROOTFS_BIN:%=$(UBUILD)/%.elf) $(UBUILD)/svc-dummy.elf tools/mkrootfs.sh Makefile \
 		dash-optional busybox-optional
 	@echo "  CPIO    $@"
 	$(Q)tools/mkrootfs.sh $@ images/rootfs images/system '?$(UBUILD)/dash.elf=bin/sh' \
 		$(foreach p,$(SYSTEM_ROOTFS_BIN),$(UBUILD)/$(p).elf=bin/$(p)) $(UBUILD)/svc-dummy.elf=sbin/svc-dummy \
 		'?$(UBUILD)/busybox.elf=bin/busybox' applets:$(UBUILD)/busybox.applets
-user: $(SYSTEM_ROOTFS_CPIO)
+user: $(SVC_ROOTFS_CPIO)
 
 user: $(USER_ELVES)
 

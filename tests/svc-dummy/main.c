@@ -2,7 +2,8 @@
  * svc-dummy: a character driver without a device, for the supervisor's `svc load` test
  * (tests/system/cases/svc-load.test): it serves the char protocol as "svc-dummy" through
  * libagora's chardriver (so it says READY, answers PING and takes injected faults) and
- * swallows what is written to it. Installed as /sbin/svc-dummy in the normal root image.
+ * swallows what is written to it. /sbin/svc-dummy in build/user/svc-rootfs.cpio (the normal
+ * root plus this file).
  */
 #include <agora/errors.h>
 #include <libagora/chardriver.h>
