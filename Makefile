@@ -101,7 +101,7 @@ $(KERNEL_ELF): $(KBUILD)/agora.pass1.elf $(KBUILD)/ksyms.o
 
 # libagora: its own sources and the kernel's pure ones (formatter, string functions, ELF
 # checks), compiled again with the user flags; only these see kernel/ headers.
-LIBAGORA_SRC := $(sort $(wildcard lib/libagora/*.c)) kernel/lib/format.c kernel/lib/string.c \
+LIBAGORA_SRC := $(sort $(wildcard lib/libagora/*.c)) kernel/lib/format.c kernel/lib/string.c kernel/lib/cmdline.c \
 	kernel/lib/elf.c
 LIBAGORA_OBJ := $(patsubst %.c,$(UBUILD)/obj/%.o,$(LIBAGORA_SRC))
 LIBAGORA     := $(UBUILD)/libagora.a
@@ -170,6 +170,7 @@ $(eval $(call USER_PROGRAM,vfs,servers/vfs))
 # tmpfs links vfs's tree and allocator, the same sources (servers/tmpfs/README.md).
 $(eval $(call USER_PROGRAM,tmpfs,servers/tmpfs,servers/vfs/ramfs.c servers/vfs/heap.c))
 $(eval $(call USER_PROGRAM,serial,drivers/serial))
+$(eval $(call USER_PROGRAM,rtc,drivers/rtc))
 $(eval $(call USER_PROGRAM,serial-test,tests/serial-test))
 $(eval $(call USER_PROGRAM,tty,servers/tty))
 $(eval $(call USER_PROGRAM,tty-test,tests/tty-test))
@@ -202,6 +203,57 @@ $(eval $(call POSIX_PROGRAM,svc-stress,tests/svc-stress))
 $(eval $(call POSIX_PROGRAM,svc-bench,tests/svc-bench))
 $(eval $(call POSIX_PROGRAM,posix-bench,tests/posix-bench))
 $(eval $(call POSIX_PROGRAM,posix-bench-true,tests/posix-bench/true))
+
+# The VMM (vmm-server/README.md): one process per guest, started by the vm command
+# (userland/vm). pm gives a process running /bin/vmm-server a pool of its own for VMs.
+$(eval $(call POSIX_PROGRAM,vmm-server,vmm-server))
+$(eval $(call POSIX_PROGRAM,vm,userland/vm))
+$(eval $(call POSIX_PROGRAM,vm-fuzz,tests/vm-fuzz))
+$(POSIX_OBJ_vmm-server) $(POSIX_OBJ_vm) $(POSIX_OBJ_vm-fuzz): POSIX_CFLAGS += -I. -Iinclude -Ilib/libagora/include
+
+# Guests of our own (guests/README.md): freestanding 32-bit multiboot kernels, built with
+# the host's gcc (-m32 needs no multilib: no libc header, only gcc's own) into build/guests.
+GBUILD        := $(BUILD)/guests
+GUEST_CFLAGS  := -m32 -std=gnu11 -ffreestanding -nostdinc -isystem $(GCC_INCLUDE) -fno-pic -fno-pie \
+	-mgeneral-regs-only -fno-stack-protector -fno-asynchronous-unwind-tables -O2 -Wall -Wextra \
+	-Werror -Wno-unused-parameter -Iinclude -MMD -MP
+GUEST_LDFLAGS := -m elf_i386 -nostdlib -static -z noexecstack --no-warn-rwx-segments
+$(GBUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $< (guest)"
+	$(Q)$(CC) $(GUEST_CFLAGS) -c $< -o $@
+$(GBUILD)/obj/%.o: %.S
+	@mkdir -p $(dir $@)
+	@echo "  AS      $< (guest)"
+	$(Q)$(CC) $(GUEST_CFLAGS) -D__ASSEMBLY__ -Wa,--noexecstack -c $< -o $@
+# GUEST(name[,more sources]): build/guests/<name>.elf from guests/<name>/*.c *.S and the
+# sources listed second (shared with another guest).
+define GUEST
+GUEST_OBJ_$(1) := $$(patsubst %,$(GBUILD)/obj/%.o,$$(basename $$(sort $$(wildcard guests/$(1)/*.c guests/$(1)/*.S)) $(2)))
+GUEST_ELVES += $(GBUILD)/$(1).elf
+USER_DEPS += $$(GUEST_OBJ_$(1):.o=.d)
+$(GBUILD)/$(1).elf: $$(GUEST_OBJ_$(1)) guests/$(1)/guest.ld
+	@echo "  LD      $$@ (guest)"
+	$$(Q)$(LD) $(GUEST_LDFLAGS) -T guests/$(1)/guest.ld -o $$@ $$(GUEST_OBJ_$(1))
+endef
+$(eval $(call GUEST,test))
+$(eval $(call GUEST,hostile,guests/test/boot.S guests/test/cpu.c guests/test/console.c))
+# The long-mode guest is an ELF64 (the VMM starts it in 64-bit mode): the 64-bit flags.
+LONG_GUEST_OBJ := $(patsubst %,$(GBUILD)/obj64/%.o,$(basename $(sort $(wildcard guests/long/*.c guests/long/*.S))))
+GUEST_ELVES += $(GBUILD)/long.elf
+USER_DEPS += $(LONG_GUEST_OBJ:.o=.d)
+$(GBUILD)/obj64/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $< (guest, 64-bit)"
+	$(Q)$(CC) $(subst -m32,-m64 -mno-red-zone -mcmodel=small,$(GUEST_CFLAGS)) -c $< -o $@
+$(GBUILD)/obj64/%.o: %.S
+	@mkdir -p $(dir $@)
+	@echo "  AS      $< (guest, 64-bit)"
+	$(Q)$(CC) $(subst -m32,-m64,$(GUEST_CFLAGS)) -D__ASSEMBLY__ -Wa,--noexecstack -c $< -o $@
+$(GBUILD)/long.elf: $(LONG_GUEST_OBJ) guests/long/long.ld
+	@echo "  LD      $@ (guest)"
+	$(Q)$(LD) -m elf_x86_64 -nostdlib -static -z noexecstack --no-warn-rwx-segments -T guests/long/long.ld -o $@ $(LONG_GUEST_OBJ)
+user: $(GUEST_ELVES)
 
 # pm, the process manager (servers/pm): its ELF loader uses the kernel's ELF checks.
 $(eval $(call USER_PROGRAM,pm,servers/pm))
@@ -272,20 +324,39 @@ $(BENCH_ROOTFS_CPIO): $(shell find images/rootfs) $(BENCH_ROOTFS_BIN:%=$(UBUILD)
 	$(Q)rm -rf $@.d
 user: $(BENCH_ROOTFS_CPIO)
 
-# The normal image's root (make run): images/rootfs, images/system over it (/etc/profile),
-# dash as /bin/sh when it could be built, and our POSIX programs in /bin. tools/mkrootfs.sh
-# rewrites it only when its bytes change, so the ISO is not rebuilt for nothing.
-SYSTEM_ROOTFS_BIN  := poweroff ps mount posix-hello svc svc-demo svc-stress
+# The root disk's contents (make run, images/README.md): images/rootfs, images/system over it
+# (/etc/profile), images/root (what only the disk root has: /dev for vfs's devices), dash as
+# /bin/sh when it could be built, busybox with its applets as hard links, and our POSIX
+# programs in /bin. tools/mkrootfs.sh rewrites it only when its bytes change, so the disk
+# (build/disk.img, below) is remade only when what goes into it changed.
+SYSTEM_ROOTFS_BIN  := poweroff ps mount posix-hello vm vmm-server svc svc-demo svc-stress
 SYSTEM_ROOTFS_CPIO := $(UBUILD)/system-rootfs.cpio
-$(SYSTEM_ROOTFS_CPIO): $(shell find images/rootfs images/system) \
-		$(SYSTEM_ROOTFS_BIN:%=$(UBUILD)/%.elf) tools/mkrootfs.sh Makefile dash-optional busybox-optional
+$(SYSTEM_ROOTFS_CPIO): $(shell find images/rootfs images/system images/root) \
+		$(SYSTEM_ROOTFS_BIN:%=$(UBUILD)/%.elf) $(GUEST_ELVES) tools/mkrootfs.sh Makefile dash-optional busybox-optional
 	@echo "  CPIO    $@"
-	$(Q)tools/mkrootfs.sh $@ images/rootfs images/system '?$(UBUILD)/dash.elf=bin/sh' \
+	$(Q)tools/mkrootfs.sh $@ images/rootfs images/system images/root '?$(UBUILD)/dash.elf=bin/sh' \
 		$(foreach p,$(SYSTEM_ROOTFS_BIN),$(UBUILD)/$(p).elf=bin/$(p)) \
-		'?$(UBUILD)/busybox.elf=bin/busybox' applets:$(UBUILD)/busybox.applets
+		$(foreach g,$(GUEST_ELVES),$(g)=guests/$(notdir $(g))) \
+		'?$(UBUILD)/busybox.elf=bin/busybox' links:$(UBUILD)/busybox.applets
 user: $(SYSTEM_ROOTFS_CPIO)
 
-# The same root with /sbin/svc-dummy, a driver for `svc load` to add (tests/system/cases/svc-load.test).
+# The root image of the VM tests (tests/system/cases/vm-*.test): the normal root plus the
+# guests at /guests/NAME.elf.
+VM_ROOTFS_BIN  := poweroff ps vm vmm-server vm-fuzz
+VM_ROOTFS_CPIO := $(UBUILD)/vm-rootfs.cpio
+$(VM_ROOTFS_CPIO): $(shell find images/rootfs images/system) $(VM_ROOTFS_BIN:%=$(UBUILD)/%.elf) \
+		$(GUEST_ELVES) tools/mkrootfs.sh Makefile dash-optional busybox-optional
+	@echo "  CPIO    $@"
+	$(Q)tools/mkrootfs.sh $@ images/rootfs images/system '?$(UBUILD)/dash.elf=bin/sh' \
+		$(foreach p,$(VM_ROOTFS_BIN),$(UBUILD)/$(p).elf=bin/$(p)) \
+		$(foreach g,$(GUEST_ELVES),$(g)=guests/$(notdir $(g))) \
+		'?$(UBUILD)/busybox.elf=bin/busybox' applets:$(UBUILD)/busybox.applets
+user: $(VM_ROOTFS_CPIO)
+
+# The root image of the supervisor's tests (tests/system/cases/svc-*.test), booted as vfs's
+# own tree (so busybox's applets are one-line scripts, not hard links): images/rootfs,
+# images/system, the normal root's programs in /bin, and /sbin/svc-dummy, a driver for
+# `svc load` to add.
 SVC_ROOTFS_CPIO := $(UBUILD)/svc-rootfs.cpio
 $(SVC_ROOTFS_CPIO): $(shell find images/rootfs images/system) \
 		$(SYSTEM_ROOTFS_BIN:%=$(UBUILD)/%.elf) $(UBUILD)/svc-dummy.elf tools/mkrootfs.sh Makefile \
@@ -300,12 +371,13 @@ user: $(USER_ELVES)
 
 image: $(ISO) $(DISK_IMG)
 
-# The disk (servers/ext2/README.md): an ext2 file system made by mke2fs from images/disk,
-# attached by make run as a virtio-blk disk and mounted at /mnt. Rebuilt only when
-# images/disk changes (an older build/disk.img, with what make run wrote to it, is kept
-# otherwise; make fresh-disk starts again). The system tests use their own images, made
-# the same way and never booted as they are (run.sh boots a copy): ext2-test.img (16 MiB)
-# and ext2-tiny.img (a disk to fill).
+# The root disk (servers/ext2/README.md, images/README.md): build/disk.img, an ext2 file
+# system made by tools/mkdisk.sh (mke2fs -d) from the root image above. make run boots with
+# root=ext2: ext2 mounts it on "/" and pm starts /bin/sh from it. It is remade only when
+# the root image's bytes changed (what make run wrote to an older build/disk.img is then
+# gone); make fresh-disk starts again from the build. The system tests use their own
+# images, made the same way and never booted as they are (run.sh boots a copy):
+# ext2-test.img (16 MiB, from images/disk) and ext2-tiny.img (a disk to fill).
 DISK_IMG      := $(BUILD)/disk.img
 EXT2_TEST_IMG := $(BUILD)/ext2-test.img
 EXT2_TINY_IMG := $(BUILD)/ext2-tiny.img
@@ -316,8 +388,10 @@ define EXT2_IMAGE
 	@echo "  MKE2FS  $@"
 	$(Q)rm -f $@.tmp && $(MKE2FS) -q -F -t ext2 -b 1024 -N $(2) -E root_owner=0:0 -d $(1) $@.tmp $(3) && mv $@.tmp $@
 endef
-$(DISK_IMG): $(DISK_STAGING)
-	$(call EXT2_IMAGE,images/disk,4096,64M)
+$(DISK_IMG): $(SYSTEM_ROOTFS_CPIO) tools/mkdisk.sh
+	@echo "  MKDISK  $@"
+	$(Q)MKE2FS=$(MKE2FS) tools/mkdisk.sh $@ 64M 4096 $(SYSTEM_ROOTFS_CPIO)
+user: $(DISK_IMG)
 $(EXT2_TEST_IMG): $(DISK_STAGING) Makefile
 	$(call EXT2_IMAGE,images/disk,2048,16M)
 $(EXT2_TINY_IMG): Makefile
@@ -333,16 +407,17 @@ fresh-disk:
 	rm -f $(DISK_IMG)
 	$(MAKE) --no-print-directory $(DISK_IMG)
 
-# The normal boot (make run): init, the servers and the root above; pm starts /bin/sh as pid 1,
-# a login shell (posix_login=1: it reads /etc/profile). Without dash (its source could not be
-# fetched) the image is init alone, with init's console (q halts). The system test
-# shell-boot.test boots this ISO (its `iso:` line).
-SYSTEM_MODULES := init names supervisor serial tty vfs tmpfs pm pci virtio-blk ext2
-SYSTEM_CMDLINE := posix_init=/bin/sh posix_login=1
-$(ISO): $(KERNEL_ELF) $(SYSTEM_MODULES:%=$(UBUILD)/%.elf) $(SYSTEM_ROOTFS_CPIO) images/grub.cfg tools/mkiso.sh Makefile
+# The normal boot (make run): init, the servers and the drivers that reach the disk, and
+# tmpfs for /tmp; the rest comes from the disk (build/disk.img): ext2 mounts it on "/"
+# (root=ext2), vfs moves /tmp's tmpfs there and shows its /dev there, and pm, having waited for the root, starts /bin/sh from it as pid 1, a
+# login shell (posix_login=1: it reads /etc/profile). Without dash (its source could not be
+# fetched) the image is init alone, with init's console (q halts). The system tests
+# shell-*.test boot this ISO (their `iso:` line) with a copy of build/disk.img.
+SYSTEM_MODULES := init names supervisor rtc serial tty vfs tmpfs pm pci virtio-blk ext2
+SYSTEM_CMDLINE := posix_init=/bin/sh posix_login=1 root=ext2
+$(ISO): $(KERNEL_ELF) $(SYSTEM_MODULES:%=$(UBUILD)/%.elf) images/grub.cfg tools/mkiso.sh Makefile dash-optional
 	$(Q)if [ -f $(UBUILD)/dash.elf ]; then \
-		tools/mkiso.sh $(KERNEL_ELF) "$(SYSTEM_CMDLINE)" $@ $(SYSTEM_MODULES:%=$(UBUILD)/%.elf) \
-			$(SYSTEM_ROOTFS_CPIO)=rootfs.cpio; \
+		tools/mkiso.sh $(KERNEL_ELF) "$(SYSTEM_CMDLINE)" $@ $(SYSTEM_MODULES:%=$(UBUILD)/%.elf); \
 	else \
 		echo "image: no dash: $@ boots to init's console (q halts)" >&2; \
 		tools/mkiso.sh $(KERNEL_ELF) "" $@ $(UBUILD)/init.elf; \
@@ -365,10 +440,11 @@ test: deps
 	@$(MAKE) --no-print-directory $(KERNEL_ELF) $(ISO) user
 	@tests/run-all.sh $(KERNEL_ELF)
 
-bench: deps $(KERNEL_ELF) $(UBUILD)/kbench.elf $(UBUILD)/kbench-peer.elf $(ISO) \
+bench: deps $(KERNEL_ELF) $(UBUILD)/kbench.elf $(UBUILD)/kbench-peer.elf $(ISO) $(DISK_IMG) \
 		$(BENCH_ROOTFS_CPIO) $(UBUILD)/init.elf $(UBUILD)/names.elf $(UBUILD)/vfs.elf $(UBUILD)/tmpfs.elf \
 		$(UBUILD)/pm.elf $(UBUILD)/pci.elf $(UBUILD)/virtio-blk.elf $(UBUILD)/blk-bench.elf $(DISKPATTERN) \
-		$(UBUILD)/ext2.elf $(POSIX_ROOTFS_CPIO) $(EXT2_BENCH_IMG) $(UBUILD)/supervisor.elf
+		$(UBUILD)/ext2.elf $(POSIX_ROOTFS_CPIO) $(EXT2_BENCH_IMG) $(VM_ROOTFS_CPIO) $(UBUILD)/serial.elf \
+		$(UBUILD)/tty.elf $(UBUILD)/supervisor.elf
 	tools/bench.sh $(KERNEL_ELF)
 
 clean:

@@ -12,7 +12,7 @@ POSIX_CFLAGS    := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter
 POSIX_RT_CFLAGS := $(POSIX_CFLAGS) -fno-omit-frame-pointer -Iinclude -Ilib/libagora/include
 # libagora's protocol packing and calls, shared with native programs (libagora.a itself
 # would bring the kernel's memcpy, strlen, ... and clash with newlib's).
-POSIX_RT_SHARED := lib/libagora/proto.c lib/libagora/proto_call.c
+POSIX_RT_SHARED := lib/libagora/proto.c lib/libagora/proto_call.c lib/libagora/clock.c
 POSIX_RT_OBJ    := $(patsubst %.c,$(PBUILD)/obj/%.o,$(sort $(wildcard posix/runtime/*.c)) $(POSIX_RT_SHARED))
 POSIX_CRT0      := $(PBUILD)/crt0.o
 LIBPOSIX        := $(PBUILD)/libposix.a

@@ -24,8 +24,15 @@
 #   server at /mnt on a copy of build/ext2-bench.img (32 MiB): a file of 8 MiB written in
 #   64 KiB writes then sync(), and read back; MB/s by the kernel clock, the median of
 #   BENCH_WALL_RUNS. Every 496 bytes is one vfs -> ext2 message (fs.h has no bulk path yet).
-# - boot_to_shell_prompt_wall: wall time from starting QEMU on build/agora.iso (make run's
-#   image) to dash's first "# " prompt, the median of BENCH_WALL_RUNS.
+# - boot_to_shell_prompt_wall: wall time from starting QEMU on build/agora.iso with a copy of
+#   the root disk build/disk.img (make run's image: dash comes from the disk) to dash's first
+#   "# " prompt, the median of BENCH_WALL_RUNS.
+# - vmm_hypercall_round_trip: the test guest (guests/test) times 200 INFO hypercalls with its
+#   own rdtsc: VMMCALL, the exit to vmm-server (user level), its answer, VMRUN again; under
+#   icount in instructions, and as _wall in ns (the median of BENCH_WALL_RUNS).
+#   vm_run_to_first_line_wall: from typing `vm run /guests/test.elf` at dash's prompt to the
+#   guest's first console line (fork, exec of vmm-server, loading, the guest's first out),
+#   host wall time, the median of BENCH_WALL_RUNS. Both on build/user/vm-rootfs.cpio.
 # - svc_*: the driver supervisor (tools/bench-svc.sh): a dead disk driver's replacement
 #   serving again, and a file workload's slowdown while faults are injected.
 # Messages other than figures go to stderr.
@@ -235,13 +242,15 @@ fi
 # The wall time to dash's first "# " prompt after the motd on make run's image. (No icount
 # figure: the prompt carries no TSC stamp, and most of the instructions before it are the
 # kernel's 150 ms timer calibration and GRUB's.)
-if [ -f "$top/build/agora.iso" ] && [ -f "$userdir/dash.elf" ]; then
+if [ -f "$top/build/agora.iso" ] && [ -f "$userdir/dash.elf" ] && [ -f "$top/build/disk.img" ]; then
     : > "$out/prompt.ms"
     fifo=$out/prompt.fifo
     for _ in $(seq "$wall_runs"); do
         rm -f "$fifo" && mkfifo "$fifo"
+        cp "$top/build/disk.img" "$out/root-disk.img"
         start=$(date +%s%N)
         qemu-system-x86_64 -machine pc -cpu max -m 256M -no-reboot -display none -monitor none \
+            -drive file="$out/root-disk.img",if=none,format=raw,id=d0 -device virtio-blk-pci,drive=d0 \
             -cdrom "$top/build/agora.iso" -boot d -serial stdio </dev/null > "$fifo" 2>/dev/null &
         qpid=$!
         # Chunks end at spaces: the prompt "# " ends one as "\n#".
@@ -267,8 +276,74 @@ if [ -f "$top/build/agora.iso" ] && [ -f "$userdir/dash.elf" ]; then
         failed=1
     fi
 else
-    echo "bench.sh: no build/agora.iso with dash: boot_to_shell_prompt_wall skipped" >&2
+    echo "bench.sh: no build/agora.iso with dash and build/disk.img: boot_to_shell_prompt_wall skipped" >&2
 fi
+# ---- a guest under vmm-server ----
+
+# wait_log LOG REGEX SECS: until a line of LOG matches (0) or SECS pass (1).
+wait_log() {
+    local end=$((SECONDS + $3))
+    until tr -d '\r' < "$1" | grep -Eq -- "$2"; do
+        [ "$SECONDS" -lt "$end" ] || return 1
+        sleep 0.05
+    done
+}
+
+# run_vm_bench LOG [QEMU flags]: boots vm.iso, types `vm run /guests/test.elf` at the prompt;
+# prints the ms from typing to the guest's first line and the guest's "round trip" ticks.
+run_vm_bench() {
+    local log=$1 pipe=$out/vm-serial qpid t0 t1 ticks fd
+    rm -f "$pipe.in" "$pipe.out" && mkfifo "$pipe.in" "$pipe.out" && : > "$log"
+    QEMU_EXTRA="${2:-}" "$top/tools/qemu.sh" test "$out/vm.iso" "$log" 300 "$pipe" & qpid=$!
+    exec {fd}<>"$pipe.in"
+    cat "$pipe.out" > /dev/null &
+    if wait_log "$log" 'Welcome to Agora' 120; then
+        sleep 1
+        t0=$(date +%s%N)
+        printf 'vm run /guests/test.elf\n' >&"$fd"
+        wait_log "$log" '^test guest: started' 120 && t1=$(date +%s%N)
+        wait_log "$log" '^vm: [0-9]+ ended' 200
+        printf 'poweroff\n' >&"$fd"
+    fi
+    wait "$qpid" 2>/dev/null
+    exec {fd}>&-
+    ticks=$(tr -d '\r' < "$log" | sed -n 's/^test guest: hypercall round trip \([0-9]*\) tsc$/\1/p' | head -n 1)
+    if [ -z "${t1:-}" ] || [ -z "$ticks" ] || ! tr -d '\r' < "$log" | grep -q '^vm: [0-9]* ended: shut down, status 0$'; then
+        echo "bench.sh: the test guest did not run through${2:+ ($2)}; its log:" >&2
+        tr -d '\r' < "$log" | tail -n 20 | sed 's/^/  | /' >&2
+        return 1
+    fi
+    echo "$(((t1 - t0) / 1000000)) $ticks"
+}
+
+if [ -f "$userdir/dash.elf" ] && "$top/tools/mkiso.sh" "$kernel" "posix_init=/bin/sh posix_login=1" "$out/vm.iso" \
+        "$userdir/init.elf" "$userdir/names.elf" "$userdir/serial.elf" "$userdir/tty.elf" "$userdir/vfs.elf" \
+        "$userdir/tmpfs.elf" "$userdir/pm.elf" "$userdir/vm-rootfs.cpio=rootfs.cpio"; then
+    if r=$(run_vm_bench "$out/vm-icount.log" "$icount"); then
+        echo "bench: vmm_hypercall_round_trip ${r#* } instructions"
+    else
+        failed=1
+    fi
+    : > "$out/vm-first-line.ms"
+    : > "$out/vm-hypercall.ns"
+    for i in $(seq "$wall_runs"); do
+        log=$out/vm-wall-$i.log
+        if r=$(run_vm_bench "$log"); then
+            mhz=$(tr -d '\r' < "$log" | sed -n 's/.*timer: .* TSC \([0-9.]*\) MHz.*/\1/p' | head -n 1)
+            echo "${r% *}" >> "$out/vm-first-line.ms"
+            awk -v mhz="$mhz" -v t="${r#* }" 'BEGIN { printf "%d\n", t * 1000 / mhz + 0.5 }' >> "$out/vm-hypercall.ns"
+        else
+            failed=1
+        fi
+    done
+    if [ -s "$out/vm-first-line.ms" ]; then
+        echo "bench: vmm_hypercall_round_trip_wall $(median < "$out/vm-hypercall.ns") ns"
+        echo "bench: vm_run_to_first_line_wall $(median < "$out/vm-first-line.ms") ms"
+    fi
+else
+    echo "bench.sh: no dash or no vm image: the VMM figures are skipped" >&2
+fi
+
 # ---- the driver supervisor: restart time, slowdown under faults (tools/bench-svc.sh) ----
 "$top/tools/bench-svc.sh" "$kernel" || failed=1
 exit "$failed"

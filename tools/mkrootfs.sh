@@ -8,11 +8,13 @@
 #   applets:LIST   for each name in the file LIST (busybox's applets), /bin/NAME as a
 #                  one-line script running /bin/busybox NAME; skipped when LIST does not
 #                  exist, never replacing a file already there (dash is /bin/sh)
+#   links:LIST     the same as hard links to /bin/busybox (for an ext2 root; vfs's own tree
+#                  has no hard links)
 # Files are owned by 0:0 with the time 0 and the archive is sorted, so the same inputs give
 # the same bytes; OUT is replaced only when its bytes change (make then rebuilds nothing
 # that depends on it).
 set -eu
-[ $# -ge 1 ] || { echo "usage: $0 OUT.cpio [DIR | FILE=PATH | ?FILE=PATH]..." >&2; exit 2; }
+[ $# -ge 1 ] || { echo "usage: $0 OUT.cpio [DIR | FILE=PATH | ?FILE=PATH | applets:LIST | links:LIST]..." >&2; exit 2; }
 out=$1
 shift
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/agora-rootfs.XXXXXX")
@@ -30,6 +32,13 @@ for item in "$@"; do
             # No #!: the shell runs a file it cannot exec as a script of its own.
             printf 'exec /bin/busybox %s "$@"\n' "$name" > "$stage/bin/$name"
             chmod 755 "$stage/bin/$name"
+        done
+        ;;
+    links:*)
+        list=${item#links:}
+        [ -f "$list" ] && [ -f "$stage/bin/busybox" ] || continue
+        for name in $(cat "$list"); do
+            [ -e "$stage/bin/$name" ] || ln "$stage/bin/busybox" "$stage/bin/$name"
         done
         ;;
     *=*)

@@ -74,7 +74,7 @@ int getgroups(int size, gid_t list[])
 /* sync(2): vfs asks every mounted file system's server to write everything back (VFS_SYNC). */
 void sync(void)
 {
-    struct vfs_sync_req rq;
+    struct vfs_sync_req rq = { .flags = 0 };
     struct vfs_sync_rep rp;
     uint64_t ep = posix_vfs_endpoint();
 

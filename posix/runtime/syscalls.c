@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include <agora/objects.h>
+#include <libagora/clock.h>
 #include <libagora/sys.h>
 
 #include "posix.h"
@@ -29,14 +30,27 @@
 
 /* Processes (_exit, fork, execve, wait, getpid, kill) are in process.c, through pm. */
 
-/* ---- time: the kernel's clock, microseconds since boot (no RTC yet: the epoch is boot) ---- */
+/*
+ * ---- time: the kernel's clock, microseconds since boot; the wall clock adds the offset
+ * the rtc driver answers (libagora/clock.h; since boot while there is no rtc) ----
+ */
+
+static struct agora_clock wall_clock;
+static bool wall_clock_started;
+
+static uint64_t realtime_us(void)
+{
+    if (!wall_clock_started) {
+        agora_clock_init(&wall_clock, posix_slot_alloc());
+        wall_clock_started = true;
+    }
+    return agora_clock_realtime_us(&wall_clock);
+}
 
 int gettimeofday(struct timeval *restrict tv, void *restrict tz)
 {
-    long us = sys_clock();
+    uint64_t us = realtime_us();
 
-    if (us < 0)
-        return posix_fail(us);
     if (tv) {
         tv->tv_sec = us / 1000000;
         tv->tv_usec = us % 1000000;
@@ -45,8 +59,8 @@ int gettimeofday(struct timeval *restrict tv, void *restrict tz)
 }
 
 /*
- * Every clock is the kernel's: realtime and monotonic both count from boot (no RTC yet),
- * and until pm accounts per process the CPU-time clocks are the same count.
+ * CLOCK_REALTIME is the wall clock; monotonic counts from boot, and until pm accounts per
+ * process the CPU-time clocks are the same count.
  */
 static bool clock_known(clockid_t id)
 {
@@ -60,11 +74,18 @@ int clock_gettime(clockid_t id, struct timespec *tp)
 
     if (!clock_known(id))
         return posix_fail_errno(EINVAL);
-    if ((us = sys_clock()) < 0)
+    if ((us = id == CLOCK_REALTIME ? (long)realtime_us() : sys_clock()) < 0)
         return posix_fail(us);
     tp->tv_sec = us / 1000000;
     tp->tv_nsec = (us % 1000000) * 1000;
     return 0;
+}
+
+/* The clock cannot be set yet (rtc answers an offset, nobody may change it): EPERM, as for a non-root caller. */
+int clock_settime(clockid_t id, const struct timespec *tp)
+{
+    (void)tp;
+    return posix_fail_errno(clock_known(id) ? EPERM : EINVAL);
 }
 
 int clock_getres(clockid_t id, struct timespec *res)

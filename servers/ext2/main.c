@@ -16,6 +16,8 @@
 #include <agora/proto/pci.h>
 #include <agora/proto/vfs.h>
 #include <libagora/blkdev.h>
+#include <libagora/cmdline.h>
+#include <libagora/clock.h>
 #include <libagora/names.h>
 #include <libagora/pci.h>
 #include <libagora/printf.h>
@@ -48,8 +50,16 @@
 /* The helper's badge on its copy of the endpoint: only the periodic sync, never a request. */
 #define TICK_BADGE  0x4653000000000002ull
 #define TICK_LABEL  1
-#define MOUNT_PATH "/mnt"
 #define CACHE_BLOCKS 1024
+
+/*
+ * Where vfs mounts the disk: "/" with root=ext2 on the kernel command line (the root file
+ * system comes from the disk: pm waits for it), else /mnt.
+ */
+/* File times: the wall clock (drivers/rtc), since boot until rtc answers. */
+static struct agora_clock wall_clock;
+
+static const char *mount_path = "/mnt";
 
 static struct ext2srv srv;
 static struct blkdev disk;
@@ -137,10 +147,8 @@ static int dev_flush(void *ctx)
 
 static uint32_t env_now(void *ctx)
 {
-    long now = sys_clock();
-
     (void)ctx;
-    return now > 0 ? (uint32_t)(now / 1000000) : 0;     /* seconds since boot: no wall clock yet */
+    return (uint32_t)(agora_clock_realtime_us(&wall_clock) / 1000000);     /* since boot until rtc answers */
 }
 
 /* ---- the helper thread: MOUNT at /mnt, then the periodic sync ---- */
@@ -153,7 +161,7 @@ static noreturn void helper(uint64_t arg)
 
     (void)arg;
     PROTO_STR_SET(rq.type, "ext2");
-    PROTO_STR_SET(rq.path, MOUNT_PATH);
+    PROTO_STR_SET(rq.path, mount_path);
     memset(b, 0, sizeof(*b));
     b->send_caps[0] = vfs_copy;
     b->send_cap_rights[0] = RIGHT_WRITE | RIGHT_GRANT;
@@ -227,16 +235,21 @@ static long start(void)
     const char *why = 0;
     long slot, r;
 
+    char root[8];
+
     agora_slots_init(AGORA_CHILD_FIRST_FREE_SLOT);
+    agora_clock_init(&wall_clock, agora_slot_alloc());
     heap_init(&vfs_heap, HEAP_BASE, HEAP_BASE + HEAP_SIZE, heap_grow);
+    if (agora_cmdline_get("root", root, sizeof(root)) && strcmp(root, "ext2") == 0)
+        mount_path = "/";
     if (!disk_present()) {
-        agora_printf("ext2: no virtio disk: not mounting %s\n", MOUNT_PATH);
+        agora_printf("ext2: no virtio disk: not mounting %s\n", mount_path);
         return 1;
     }
     for (int i = 0; (r = blkdev_open(&disk, "virtio-blk", BLK_PAGES, BLK_AREA)) == -E_NOCAP && i < WAIT_TRIES; i++)
         sys_sleep(WAIT_US);
     if (r < 0) {
-        agora_printf("ext2: no disk (virtio-blk: %s): not mounting %s\n", agora_error_name(r), MOUNT_PATH);
+        agora_printf("ext2: no disk (virtio-blk: %s): not mounting %s\n", agora_error_name(r), mount_path);
         return 1;
     }
     if (disk.info.sector_size != BLK_SECTOR) {
@@ -248,12 +261,12 @@ static long start(void)
     opts.read_only = disk.info.flags & BLK_READ_ONLY;
     if ((r = ext2_mount(&dev, &env, &opts, &srv.fs, &why)) < 0) {
         agora_printf("ext2: no ext2 file system on virtio-blk (%s%s%s): not mounting %s\n", agora_error_name(r),
-                     why ? ": " : "", why ? why : "", MOUNT_PATH);
+                     why ? ": " : "", why ? why : "", mount_path);
         return 1;
     }
     if ((r = ext2_statfs(srv.fs, &st)) < 0)
         return r;
-    agora_printf("ext2: mounted virtio-blk at %s: %lu blocks of %u bytes, %lu inodes%s\n", MOUNT_PATH,
+    agora_printf("ext2: mounted virtio-blk at %s: %lu blocks of %u bytes, %lu inodes%s\n", mount_path,
                  (unsigned long)st.blocks, st.block_size, (unsigned long)st.inodes,
                  ext2_is_read_only(srv.fs) ? " (read-only)" : "");
     if ((slot = agora_slot_alloc()) < 0)

@@ -24,6 +24,7 @@ struct device_grant {
 
 static const struct device_grant grants[] = {
     { "serial", 0x3F8, 8, 4, false },         /* COM1: drivers/serial */
+    { "rtc", 0x70, 2, -1, false },            /* the CMOS clock: drivers/rtc */
     { "pci", 0xCF8, 8, -1, true },            /* configuration mechanism #1: drivers/pci */
 };
 

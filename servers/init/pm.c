@@ -1,5 +1,7 @@
-/* The process manager's capabilities (pm.h): the unbadged names endpoint and the command line. */
+/* The process manager's capabilities (pm.h): the unbadged names endpoint and the command line (also ext2's). */
 #include "pm.h"
+
+#include <stdbool.h>
 
 #include <agora/objects.h>
 #include <agora/proto/init.h>
@@ -40,14 +42,16 @@ unsigned pm_caps_for(const struct agora_boot_info *boot, const char *name, size_
     static uint64_t cmdline = CAP_NULL;
     unsigned n = 0;
 
-    if (strlen(PM_MODULE) >= size || strncmp(name, PM_MODULE, size) != 0)
+    bool pm = strlen(PM_MODULE) < size && strncmp(name, PM_MODULE, size) == 0;
+
+    if (!pm && (strlen(EXT2_MODULE) >= size || strncmp(name, EXT2_MODULE, size) != 0))
         return 0;
-    if (names_ep != CAP_NULL)
+    if (pm && names_ep != CAP_NULL)
         out[n++] = (struct agora_spawn_cap){ names_ep, CAP_PM_NAMES_MINT,
                                              RIGHT_WRITE | RIGHT_GRANT | RIGHT_COPY };
     if (cmdline == CAP_NULL)
         cmdline = cmdline_page(boot);
     if (cmdline != CAP_NULL)
-        out[n++] = (struct agora_spawn_cap){ cmdline, CAP_PM_CMDLINE, RIGHT_READ };
+        out[n++] = (struct agora_spawn_cap){ cmdline, CAP_CMDLINE, RIGHT_READ };
     return n;
 }

@@ -9,13 +9,15 @@
 #include <libagora/spawn.h>
 
 #define PM_MODULE "pm"
+#define EXT2_MODULE "ext2"
 /* Capabilities pm_caps_for adds at most. */
 #define PM_MAX_CAPS 2
 
 /*
  * For the module called name (size bytes): pm gets names_ep unbadged (write, grant, copy)
  * at CAP_PM_NAMES_MINT and a read-only page holding the kernel command line at
- * CAP_PM_CMDLINE (include/agora/proto/init.h). Fills out[], returns how many (0 for others).
+ * CAP_CMDLINE (include/agora/proto/init.h); ext2 gets the command line too (root=ext2 makes
+ * it mount the disk on "/"). Fills out[], returns how many (0 for others).
  */
 unsigned pm_caps_for(const struct agora_boot_info *boot, const char *name, size_t size,
                      uint64_t names_ep, struct agora_spawn_cap *out);

@@ -5,6 +5,7 @@
 #include <agora/proto/names.h>
 #include <agora/proto/pm.h>
 #include <agora/proto/vfs.h>
+#include <libagora/cmdline.h>
 #include <libagora/names.h>
 #include <libagora/printf.h>
 #include <libagora/proto.h>
@@ -21,7 +22,6 @@
 
 #define PAGE 4096ull
 /* Where pm maps the command-line page and an ELF file it reads. */
-#define CMDLINE_VADDR 0x00007a0000000000ull
 #define FILE_VADDR    0x00007b0000000000ull
 #define FILE_MAX      (64ull << 20)
 /* How long pm waits for vfs to register at start. */
@@ -160,6 +160,28 @@ static void drop_file(uint64_t *mem, uint64_t size)
 /* ---- images ---- */
 
 /*
+ * The VMM's pool (proto/pm.h, PM_VMM_PATH): a process running /bin/vmm-server gets a pool of
+ * its own for its VM, vCPU, threads and guest RAM in slot CAP_PM_VMM_POOL; no other program
+ * gets one. The task holds the only capability: the pool and everything charged to it go
+ * back to pm's pool when the task dies (or execs something else).
+ */
+static long give_vmm_pool(struct pm_image *img, const char *path)
+{
+    long slot, r;
+
+    if (strcmp(path, PM_VMM_PATH) != 0)
+        return 0;
+    if ((slot = agora_slot_alloc()) < 0)
+        return -E_NOMEM;
+    r = sys_pool_split(CAP_CHILD_POOL, PM_VMM_POOL_PAGES, (uint64_t)slot);
+    if (r >= 0)
+        r = sys_cap_give(img->task, (uint64_t)slot, CAP_PM_VMM_POOL, RIGHTS_ALL);
+    sys_cap_delete((uint64_t)slot);
+    agora_slot_free((uint64_t)slot);
+    return r < 0 ? -E_NOMEM : 0;
+}
+
+/*
  * A new image of the program at path for p (in p's quota) with the argument strings strs
  * (argc + envc of them); started only by start_image. On failure nothing is left.
  */
@@ -192,7 +214,7 @@ static long build_image(struct pm_proc *p, const char *path, const char *strs, u
     }
     r = pm_image_give(img, names, p->ep);
     delete_slot(&names);
-    if (r < 0)
+    if (r < 0 || (r = give_vmm_pool(img, path)) < 0)
         goto out_release;
     goto out;
 out_release:
@@ -318,6 +340,17 @@ static const char *describe(int64_t status, char *buf, size_t size)
  * Ends the machine (ACPI power-off) with the machine capability init gave pm; returns only
  * when pm has none (-E_PERM then).
  */
+/* Before the machine stops: every file system synced, unmounted and marked clean (vfs.h SYNC). */
+static void unmount_all(void)
+{
+    struct vfs_sync_req rq = { .flags = VFS_SYNC_UNMOUNT };
+    struct vfs_sync_rep rp;
+    long r;
+
+    if (vfs_ep != CAP_NULL && (r = vfs_sync_call(vfs_ep, &rq, &rp, 0)) < 0)
+        agora_printf("pm: unmounting the file systems failed: %s\n", agora_error_name(r));
+}
+
 static long power_off(const char *why)
 {
     long r;
@@ -325,6 +358,7 @@ static long power_off(const char *why)
     if (sys_cap_info(CAP_CHILD_MACHINE) < 0)
         return -E_PERM;
     agora_printf("pm: %s: powering off\n", why);
+    unmount_all();
     agora_flush();
     r = sys_machine_halt(CAP_CHILD_MACHINE, 0);
     return r < 0 ? -E_PERM : r;
@@ -921,29 +955,43 @@ static bool handle(struct agora_msg *m)
 
 /* ---- start ---- */
 
-/* The value of key=... on the command line (copied into out), or false. */
-static bool cmdline_value(const char *key, char *out, size_t size)
+/*
+ * root=NAME on the command line: the root file system comes from a server that mounts
+ * itself on "/" (ext2, once pci, virtio-blk and the disk are ready), so pid 1 waits for a
+ * mount on "/", as Linux's rootwait does, polling vfs's mount list every 20 ms for up to
+ * ROOT_WAIT_MS; without one it goes on with vfs's own tree (and says so).
+ */
+#define ROOT_WAIT_MS 30000u
+#define ROOT_POLL_MS 20u
+
+static bool root_mounted(void)
 {
-    static bool mapped;
-    const char *s = (const char *)CMDLINE_VADDR;
-    size_t klen = strlen(key);
+    for (uint64_t i = 0;; i++) {
+        struct vfs_mounts_req rq = { .index = i };
+        struct vfs_mounts_rep rp;
 
-    if (!mapped && sys_map(CAP_SELF_TASK, CAP_PM_CMDLINE, 0, CMDLINE_VADDR, 1, RIGHT_READ) < 0)
-        return false;
-    mapped = true;
-    for (size_t i = 0; i + klen < PAGE && s[i]; i++) {
-        size_t n = 0;
-
-        if ((i > 0 && s[i - 1] != ' ') || strncmp(s + i, key, klen) != 0 || s[i + klen] != '=')
-            continue;
-        i += klen + 1;
-        while (i + n < PAGE && s[i + n] && s[i + n] != ' ' && n + 1 < size)
-            n++;
-        memcpy(out, s + i, n);
-        out[n] = '\0';
-        return n > 0;
+        if (vfs_mounts_call(vfs_ep, &rq, &rp, 0) < 0)
+            return false;
+        if (rp.path.len == 1 && rp.path.bytes[0] == '/')
+            return true;
     }
-    return false;
+}
+
+static void wait_for_root(void)
+{
+    char root[16];
+
+    if (!agora_cmdline_get("root", root, sizeof(root)) || vfs_ep == CAP_NULL)
+        return;
+    for (unsigned ms = 0; ms < ROOT_WAIT_MS; ms += ROOT_POLL_MS) {
+        if (root_mounted())
+            return;
+        if (ms == 5000)
+            agora_printf("pm: waiting for the root file system (root=%s)\n", root);
+        sys_sleep(ROOT_POLL_MS * 1000u);
+    }
+    agora_printf("pm: no root file system on \"/\" after %u s (root=%s): going on without it\n",
+                 ROOT_WAIT_MS / 1000, root);
 }
 
 /*
@@ -960,11 +1008,12 @@ static void start_first(void)
     uint64_t used;
     long r;
 
-    if (!cmdline_value("posix_init", path, sizeof(path))) {
+    if (!agora_cmdline_get("posix_init", path, sizeof(path))) {
         agora_printf("pm: no posix_init=PATH on the command line: no first process\n");
         return;
     }
-    if (cmdline_value("posix_login", login, sizeof(login)) && login[0] == '1') {
+    wait_for_root();
+    if (agora_cmdline_get("posix_login", login, sizeof(login)) && login[0] == '1') {
         const char *base = path;
 
         for (const char *c = path; *c; c++)

@@ -4,6 +4,7 @@
 #include <agora/proto/fs.h>
 #include <agora/proto/init.h>
 #include <agora/proto/vfs.h>
+#include <libagora/clock.h>
 #include <libagora/names.h>
 #include <libagora/printf.h>
 #include <libagora/proto.h>
@@ -25,6 +26,9 @@
 /* How long to wait for vfs to register (it loads the root image first). */
 #define VFS_WAIT_TRIES 500
 #define VFS_WAIT_US    10000
+
+/* File times: the wall clock (drivers/rtc), since boot until rtc answers. */
+static struct agora_clock wall_clock;
 
 static struct tmpfs tmpfs;
 static uint64_t endpoint, vfs_ep, vfs_copy;
@@ -70,6 +74,7 @@ static long start(void)
     long slot, r;
 
     agora_slots_init(AGORA_CHILD_FIRST_FREE_SLOT);
+    agora_clock_init(&wall_clock, agora_slot_alloc());
     heap_init(&vfs_heap, HEAP_BASE, HEAP_BASE + HEAP_SIZE, heap_grow);
     if ((r = tmpfs_init(&tmpfs)) < 0)
         return r;
@@ -101,11 +106,12 @@ static void handle(struct agora_msg *m)
     uint64_t in_bytes, out_bytes = 0;
     struct tmpfs_request req = { .t = &tmpfs, .badge = m->badge, .ncaps = IPC_CAPS(m->info) };
     uint32_t label = IPC_LABEL(m->info);
-    long status, now = sys_clock();
+    long status;
 
-    tmpfs.fs.now = now > 0 ? (uint64_t)now / 1000000 : 0;
     memset(out, 0, sizeof(out));
     in_bytes = proto_unpack_any(m, b, in);
+    /* After the unpacking: asking rtc (the first time) reuses the IPC buffer. */
+    tmpfs.fs.now = agora_clock_realtime_us(&wall_clock) / 1000000;
     status = fs_dispatch(&tmpfs_ops, &req, label, in, in_bytes, out, &out_bytes);
     if (label == FS_MOUNT && status == 0)
         agora_printf("tmpfs: mounted by vfs\n");

@@ -3,6 +3,7 @@
 #include <agora/objects.h>
 #include <agora/proto/init.h>
 #include <agora/proto/vfs.h>
+#include <libagora/clock.h>
 #include <libagora/names.h>
 #include <libagora/printf.h>
 #include <libagora/proto.h>
@@ -25,6 +26,9 @@
 /* Where the root image is mapped, read-only, for good: its files' contents stay in it. */
 #define ROOTFS_VADDR 0x0000200000000000ull
 
+/* File times: the wall clock (drivers/rtc), since boot until rtc answers. */
+static struct agora_clock wall_clock;
+
 static uint64_t endpoint;
 /* The slot offered for a capability with each request (only MOUNT's is kept). */
 static uint64_t recv_slot;
@@ -42,8 +46,12 @@ static void load_rootfs(void)
     long pages = sys_memory_info(CAP_VFS_ROOTFS), r;
 
     if (pages < 0) {
+        struct vfs_node *tmp;
+
+        /* /tmp for tmpfs, which may mount before a root disk does (the mount then moves there). */
         agora_printf("vfs: no root image (slot %d: %s): starting with an empty root\n", CAP_VFS_ROOTFS,
                      agora_error_name(pages));
+        ramfs_create(&vfs_fs, vfs_fs.root, "tmp", 3, VFS_S_IFDIR | 01777, 0, &tmp);
         return;
     }
     r = sys_map(CAP_SELF_TASK, CAP_VFS_ROOTFS, 0, ROOTFS_VADDR, (uint64_t)pages, RIGHT_READ);
@@ -105,11 +113,12 @@ static bool handle(struct agora_msg *m)
     uint64_t in[IPC_MAX_WORDS], out[IPC_MAX_WORDS];
     uint64_t in_bytes, out_bytes = 0;
     struct vfs_request req = { .badge = m->badge, .ncaps = IPC_CAPS(m->info), .cap_slot = recv_slot };
-    long status, now = sys_clock();
+    long status;
 
-    vfs_fs.now = now > 0 ? (uint64_t)now / 1000000 : 0;
     memset(out, 0, sizeof(out));
     in_bytes = proto_unpack_any(m, b, in);
+    /* After the unpacking: asking rtc (the first time) reuses the IPC buffer. */
+    vfs_fs.now = agora_clock_realtime_us(&wall_clock) / 1000000;
     status = vfs_dispatch(&vfs_ops, &req, IPC_LABEL(m->info), in, in_bytes, out, &out_bytes);
     if (req.cap_taken) {
         long slot = agora_slot_alloc();
@@ -131,6 +140,7 @@ static long start(void)
     long slot, r;
 
     agora_slots_init(AGORA_CHILD_FIRST_FREE_SLOT);
+    agora_clock_init(&wall_clock, agora_slot_alloc());
     heap_init(&vfs_heap, HEAP_BASE, HEAP_BASE + HEAP_SIZE, heap_grow);
     if ((r = ramfs_init(&vfs_fs)) < 0)
         return r;

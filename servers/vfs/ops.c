@@ -928,6 +928,37 @@ static long mounter(void *ctx, unsigned ncaps, struct vfs_client **c)
     return (*c = fdt_client(&vfs_fdt, req->badge, true)) ? 0 : -E_NOMEM;
 }
 
+/*
+ * After a mount on "/", as switch_root does: the mounts on vfs's own tree (tmpfs on /tmp)
+ * move to the same paths in the new root, and its /dev shows vfs's own /dev (devices live
+ * in vfs), as Linux mounts devtmpfs there. What the new root lacks stays hidden: said.
+ */
+static void switch_root(void)
+{
+    struct vfs_node *local = ramfs_lookup(vfs_fs.root, "dev", 3), *dir;
+    char path[VFS_PATH_CAP];
+    long r;
+
+    for (unsigned i = 0; i < VFS_MOUNT_MAX; i++) {
+        struct vfs_mount *m = &vn.mounts[i];
+
+        if (!m->used || m->bind || vn_remote(m->covered) || m->covered == vfs_fs.root)
+            continue;
+        if ((r = ramfs_path(&vfs_fs, m->covered, path, sizeof(path))) < 0 ||
+            (r = path_lookup(&vfs_fs, vfs_fs.root, path, (uint64_t)r, &dir)) < 0 || (r = vn_move(m, dir)) < 0)
+            agora_printf("vfs: %s on %s stays under the new root: %s\n", m->type, path, agora_error_name(r));
+        else
+            agora_printf("vfs: moved %s at %s into the new root\n", m->type, path);
+    }
+    r = -E_NOENT;
+    if (!local || (r = path_lookup(&vfs_fs, vfs_fs.root, "/dev", 4, &dir)) < 0 ||
+        (r = vn_bind(dir, local, "devfs")) < 0) {
+        agora_printf("vfs: the new root has no /dev for the devices: %s\n", agora_error_name(r));
+        return;
+    }
+    agora_printf("vfs: mounted devfs at /dev\n");
+}
+
 static long do_mount(void *ctx, const struct vfs_mount_req *rq, struct vfs_mount_rep *rp)
 {
     struct vfs_request *req = ctx;
@@ -953,6 +984,8 @@ static long do_mount(void *ctx, const struct vfs_mount_req *rq, struct vfs_mount
     }
     req->cap_taken = true;
     agora_printf("vfs: mounted %s at %s\n", rq->type.bytes, rq->path.bytes);
+    if (dir == vfs_fs.root)
+        switch_root();
     return 0;
 }
 
@@ -983,7 +1016,7 @@ static long do_mounts(void *ctx, const struct vfs_mounts_req *rq, struct vfs_mou
         return r;
     if (!(m = vn_mount_at(rq->index)))
         return -E_NOENT;
-    if ((r = ramfs_path(&vfs_fs, m->covered, rp->path.bytes, sizeof(rp->path.bytes))) < 0)
+    if ((r = vn_path(m->covered, rp->path.bytes, sizeof(rp->path.bytes))) < 0)
         return r;
     rp->path.len = (uint64_t)r;
     PROTO_STR_SET(rp->type, m->type);
@@ -997,8 +1030,11 @@ static long do_sync(void *ctx, const struct vfs_sync_req *rq, struct vfs_sync_re
     struct vfs_client *c;
     long r;
 
-    (void)rq;
     (void)rp;
+    if (rq->flags & ~(uint64_t)VFS_SYNC_UNMOUNT)
+        return -E_INVAL;
+    if (rq->flags & VFS_SYNC_UNMOUNT)
+        return (r = from_pm(ctx)) < 0 ? r : vn_shutdown();
     if ((r = client_of(ctx, &c)) < 0)
         return r;
     return vn_sync();

@@ -19,6 +19,8 @@ long path_parent(struct ramfs *fs, struct vfs_node *cwd, const char *path, uint6
     uint64_t i = 0, start, end;
     long r;
 
+    while (dir->covered_by)
+        dir = dir->covered_by->root;        /* "/" (or a working directory) with a file system on it */
     if (len == 0)
         return -E_NOENT;
     if (len >= VFS_PATH_CAP)

@@ -139,6 +139,22 @@ void vn_gc(void)
 
 /* ---- the mount table ---- */
 
+/* A free entry of the mount table, cleared, with its type set (not yet used), or NULL. */
+static struct vfs_mount *mount_slot(const char *type)
+{
+    for (unsigned i = 0; i < VFS_MOUNT_MAX; i++) {
+        struct vfs_mount *m = &vn.mounts[i];
+
+        if (m->used)
+            continue;
+        memset(m, 0, sizeof(*m));
+        for (unsigned k = 0; k + 1 < sizeof(m->type) && type[k]; k++)
+            m->type[k] = type[k];
+        return m;
+    }
+    return 0;
+}
+
 long vn_mount(struct vfs_node *dir, uint64_t ep, const char *type, uint64_t flags)
 {
     struct fs_mount_req rq = { .flags = flags & VFS_MOUNT_RDONLY ? FS_MOUNT_RDONLY : 0 };
@@ -146,20 +162,16 @@ long vn_mount(struct vfs_node *dir, uint64_t ep, const char *type, uint64_t flag
     struct vfs_mount *m = 0;
     long r;
 
-    if (vn_is_mount_root(dir) || dir == vn.fs->root)
+    if (vn_is_mount_root(dir) || dir->covered_by)
         return -E_BUSY;
-    if (vn_remote(dir) || (flags & ~(uint64_t)VFS_MOUNT_RDONLY))
+    if (flags & ~(uint64_t)VFS_MOUNT_RDONLY)
         return -E_INVAL;
     if (!ramfs_is_dir(dir))
         return -E_NOTDIR;
-    if (!dir->parent)
+    if (!vn_remote(dir) && !dir->parent)
         return -E_NOENT;            /* removed */
-    for (unsigned i = 0; i < VFS_MOUNT_MAX && !m; i++)
-        if (!vn.mounts[i].used)
-            m = &vn.mounts[i];
-    if (!m)
+    if (!(m = mount_slot(type)))
         return -E_NOMEM;
-    memset(m, 0, sizeof(*m));
     m->ep = ep;
     if ((r = fs_call(m, FS_MOUNT, &rq, sizeof(rq), &rp, sizeof(rp))) < 0)
         return r;
@@ -170,17 +182,70 @@ long vn_mount(struct vfs_node *dir, uint64_t ep, const char *type, uint64_t flag
     m->flags = flags;
     m->name_max = rp.name_max < FS_NAME_MAX ? rp.name_max : FS_NAME_MAX;
     m->io_max = rp.io_max < FS_IO_MAX ? rp.io_max : FS_IO_MAX;
-    for (unsigned i = 0; i + 1 < sizeof(m->type) && type[i]; i++)
-        m->type[i] = type[i];
     if (!(m->root = vn_get(m, &rp.attr))) {
         memset(m, 0, sizeof(*m));
         return -E_NOMEM;
     }
     m->root->refs = 1;              /* the mount's own */
     m->covered = dir;
-    ramfs_ref(dir);
+    vn_ref(dir);
     dir->covered_by = m;
     vn.nmounts++;
+    return 0;
+}
+
+long vn_move(struct vfs_mount *m, struct vfs_node *dir)
+{
+    if (!m->used || m->bind)
+        return -E_INVAL;
+    if (!ramfs_is_dir(dir))
+        return -E_NOTDIR;
+    if (dir->covered_by || vn_is_mount_root(dir) || dir == m->covered)
+        return -E_BUSY;
+    for (struct vfs_node *n = dir; vn_remote(n); n = n->mnt->covered)
+        if (n->mnt == m)
+            return -E_INVAL;        /* into itself */
+    m->covered->covered_by = 0;
+    vn_unref(m->covered);
+    m->covered = dir;
+    vn_ref(dir);
+    dir->covered_by = m;
+    return 0;
+}
+
+long vn_bind(struct vfs_node *dir, struct vfs_node *local, const char *type)
+{
+    struct vfs_mount *m = 0;
+
+    if (!vn_remote(dir) || vn_remote(local))
+        return -E_INVAL;
+    if (!ramfs_is_dir(dir) || !ramfs_is_dir(local))
+        return -E_NOTDIR;
+    if (dir->covered_by || vn_is_mount_root(dir))
+        return -E_BUSY;
+    if (!(m = mount_slot(type)))
+        return -E_NOMEM;
+    m->used = true;
+    m->bind = true;
+    m->covered = dir;
+    vn_ref(dir);
+    m->root = local;
+    ramfs_ref(local);
+    dir->covered_by = m;
+    vn.nmounts++;
+    return 0;
+}
+
+static long unbind(struct vfs_mount *m, uint64_t *ep)
+{
+    if (m->root->refs > 1)
+        return -E_BUSY;             /* held besides the bind's own reference */
+    m->covered->covered_by = 0;
+    vn_unref(m->covered);
+    ramfs_unref(vn.fs, m->root);
+    *ep = 0;
+    memset(m, 0, sizeof(*m));
+    vn.nmounts--;
     return 0;
 }
 
@@ -191,6 +256,12 @@ long vn_unmount(struct vfs_node *root, uint64_t *ep)
     struct vfs_mount *m;
     struct vfs_node *n, *next;
 
+    if (!vn_remote(root)) {
+        for (unsigned i = 0; i < VFS_MOUNT_MAX; i++)
+            if (vn.mounts[i].used && vn.mounts[i].bind && vn.mounts[i].root == root)
+                return unbind(&vn.mounts[i], ep);
+        return -E_INVAL;
+    }
     if (!vn_is_mount_root(root))
         return -E_INVAL;
     m = root->mnt;
@@ -205,7 +276,7 @@ long vn_unmount(struct vfs_node *root, uint64_t *ep)
         vfs_free(n);                /* UNMOUNT dropped every reference */
     }
     m->covered->covered_by = 0;
-    ramfs_unref(vn.fs, m->covered);
+    vn_unref(m->covered);
     *ep = m->ep;
     memset(m, 0, sizeof(*m));
     vn.nmounts--;
@@ -219,8 +290,26 @@ long vn_sync(void)
     long r, first = 0;
 
     for (unsigned i = 0; i < VFS_MOUNT_MAX; i++)
-        if (vn.mounts[i].used && (r = fs_call(&vn.mounts[i], FS_SYNC, &rq, sizeof(rq), &rp, sizeof(rp))) < 0 && !first)
+        if (vn.mounts[i].used && !vn.mounts[i].bind && (r = fs_call(&vn.mounts[i], FS_SYNC, &rq, sizeof(rq), &rp, sizeof(rp))) < 0 && !first)
             first = r;
+    return first;
+}
+
+long vn_shutdown(void)
+{
+    struct fs_unmount_req rq;
+    struct fs_unmount_rep rp;
+    long r, first = 0;
+
+    for (unsigned i = 0; i < VFS_MOUNT_MAX; i++) {
+        struct vfs_mount *m = &vn.mounts[i];
+
+        if (!m->used || m->bind || m->dead)
+            continue;
+        if ((r = fs_call(m, FS_UNMOUNT, &rq, sizeof(rq), &rp, sizeof(rp))) < 0 && !first)
+            first = r;
+        m->dead = true;             /* it let go of everything: no more requests */
+    }
     return first;
 }
 
@@ -483,11 +572,17 @@ long vn_path(struct vfs_node *dir, char *buf, uint64_t cap)
         memcpy(buf + end, name, (uint64_t)r);
         buf[--end] = '/';
     }
-    /* Then the covered directory's path in front (never "/": the root is never covered). */
+    /* Then the covered directory's path in front: nothing for a mount on "/" (but "/" alone). */
     {
         char top[VFS_PATH_CAP];
 
-        if ((r = ramfs_path(vn.fs, d->mnt->covered, top, sizeof(top))) < 0)
+        if (d->mnt->covered == vn.fs->root) {
+            if (end == cap - 1)
+                buf[--end] = '/';
+            memmove(buf, buf + end, cap - end);
+            return (long)(cap - 1 - end);
+        }
+        if ((r = vn_path(d->mnt->covered, top, sizeof(top))) < 0)
             return r;
         len = (uint64_t)r;
         if (len + (cap - 1 - end) >= cap)

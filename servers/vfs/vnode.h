@@ -23,11 +23,12 @@
 struct vfs_mount {
     bool used;
     bool dead;                      /* the server died: every request answers -E_DEAD */
+    bool bind;                      /* no server: a directory of vfs's tree (root) shown at covered (vn_bind) */
     uint64_t flags;                 /* VFS_MOUNT_* */
     uint64_t ep;                    /* capability slot: the server's endpoint, badged FS_BADGE_VFS */
     char type[VFS_FSTYPE_CAP];
-    struct vfs_node *covered;       /* the directory of vfs's tree it hides (a reference) */
-    struct vfs_node *root;          /* the file system's root vnode (a reference) */
+    struct vfs_node *covered;       /* the directory it hides (a reference), of either kind */
+    struct vfs_node *root;          /* the file system's root vnode (a reference); a bind: vfs's own directory */
     struct vfs_node *vnodes;        /* every remote vnode of this mount (vnode.next) */
     uint64_t nvnodes;
     uint64_t name_max, io_max;      /* from FS_MOUNT */
@@ -77,10 +78,31 @@ static inline bool vn_attr_fresh(const struct vfs_node *n)
  * sense (the server then thinks itself mounted: it is not trusted further).
  */
 long vn_mount(struct vfs_node *dir, uint64_t ep, const char *type, uint64_t flags);
+/*
+ * Moves mount m onto directory dir (either kind), as switch_root moves /dev and /run into
+ * the new root: after a mount on "/", vfs moves the mounts of its own tree (tmpfs on /tmp)
+ * to the same paths there. -E_INVAL (a bind, unused, or dir inside m), -E_NOTDIR, -E_BUSY
+ * (dir covered or a mount's root).
+ */
+long vn_move(struct vfs_mount *m, struct vfs_node *dir);
+/*
+ * A bind: remote directory dir shows directory local of vfs's tree instead (the disk root's
+ * /dev shows vfs's /dev: devices live in vfs). No server; ".." of local is its own parent
+ * in vfs's tree, which is right for /dev under a mount on "/". vn_unmount of local undoes
+ * it (-E_BUSY while anyone else holds local).
+ * -E_INVAL (kinds), -E_NOTDIR, -E_BUSY (dir covered already), -E_NOMEM (table full).
+ */
+long vn_bind(struct vfs_node *dir, struct vfs_node *local, const char *type);
 /* UNMOUNT of the mount whose root is root: -E_INVAL, -E_BUSY; the endpoint slot in *ep for the caller to delete. */
 long vn_unmount(struct vfs_node *root, uint64_t *ep);
 /* FS_SYNC to every mount's server in turn: the first error, else 0 (VFS_SYNC, sync(2)). */
 long vn_sync(void);
+/*
+ * The machine stops (VFS_SYNC_UNMOUNT): FS_UNMOUNT to every server, held references or not
+ * (the server syncs, marks its file system clean and lets go); the mounts stay in the table,
+ * dead. The first error, else 0.
+ */
+long vn_shutdown(void);
 /* The mount at position index (in table order) or NULL. */
 struct vfs_mount *vn_mount_at(uint64_t index);
 

@@ -26,7 +26,8 @@
 #            a second boot of the same disk; CASE must have run first (cases run in name
 #            order, so name this case after it), else this case fails
 #   check: COMMAND   after QEMU exits, run COMMAND (bash, from the top directory, with DISK set
-#            to the scratch disk's path); the case fails if it fails (any number)
+#            to the scratch disk's path and LOG to the serial log's text); the case fails
+#            if it fails (any number)
 # Driving the serial console like a person, in file order, within the case's timeout:
 #   wait: REGEX      until the serial output after the previous wait's match matches
 #                    (the match may end mid-line, e.g. at a prompt)
@@ -199,7 +200,7 @@ run_case() {
         [ -n "$(field expect "$file")" ] || problems+=("the case expects nothing: it could not fail")
         local cmd
         while IFS= read -r cmd; do
-            (cd "$top" && DISK=$disk bash -c "$cmd") > "$log.check" 2>&1 ||
+            (cd "$top" && DISK=$disk LOG=$text bash -c "$cmd") > "$log.check" 2>&1 ||
                 problems+=("check failed: $cmd: $(tail -n 3 "$log.check" | tr '\n' ' ')")
         done < <(field check "$file")
     fi

@@ -27,6 +27,14 @@ static int (*const suite_registrations[])(void) = {
     test_ext2_register,
     test_ext2_hostile_register,
     test_ext2_model_register,
+    test_vmm_decode_register,
+    test_vmm_uart_register,
+    test_vmm_pic_register,
+    test_vmm_pit_register,
+    test_vmm_paging_register,
+    test_vmm_image_register,
+    test_rtc_register,
+    test_vmm_core_register,
     test_svc_register,
 };
 

@@ -24,6 +24,14 @@ int test_mount_register(void);
 int test_ext2_register(void);
 int test_ext2_hostile_register(void);
 int test_ext2_model_register(void);
+int test_vmm_decode_register(void);
+int test_vmm_uart_register(void);
+int test_vmm_pic_register(void);
+int test_vmm_pit_register(void);
+int test_vmm_paging_register(void);
+int test_vmm_image_register(void);
+int test_rtc_register(void);
+int test_vmm_core_register(void);
 int test_svc_register(void);
 
 #endif

@@ -136,7 +136,6 @@ static void test_mount_table(void)
     uint64_t ep = 99;
 
     fresh();
-    CU_ASSERT_EQUAL(vn_mount(fs.root, 0, "tmpfs", 0), -E_BUSY);
     CU_ASSERT_EQUAL(vn_mount(file_dir, 0, "tmpfs", 0), -E_NOTDIR);
     CU_ASSERT_EQUAL(vn_mount(mnt_dir, 0, "tmpfs", 0x80), -E_INVAL);
     CU_ASSERT_EQUAL(vn_mount(mnt_dir, 0, "tmpfs", 0), 0);
@@ -148,8 +147,17 @@ static void test_mount_table(void)
     CU_ASSERT_PTR_NULL(lookup("/mnt/hidden"));              /* covered */
     CU_ASSERT_EQUAL(vn_mount(root, 1, "tmpfs", 0), -E_BUSY);  /* already a mount point */
     sub = mkdir_in(root, "sub");
-    CU_ASSERT_EQUAL(vn_mount(sub, 1, "tmpfs", 0), -E_INVAL);  /* inside a mounted file system */
-    CU_ASSERT_EQUAL(servers[1].mounted, false);
+    /* A mount inside a mounted file system: the covered vnode stays while it is there. */
+    CU_ASSERT_EQUAL(vn_mount(sub, 1, "tmpfs", 0), 0);
+    vn_gc();
+    CU_ASSERT_TRUE(vn_is_mount_root(lookup("/mnt/sub")));
+    CU_ASSERT_PTR_EQUAL(lookup("/mnt/sub/.."), root);
+    CU_ASSERT_EQUAL(vn_unmount(root, &ep), -E_BUSY);          /* the inner mount holds a vnode */
+    CU_ASSERT_EQUAL(vn_unmount(lookup("/mnt/sub"), &ep), 0);
+    CU_ASSERT_EQUAL(ep, 1);
+    CU_ASSERT_EQUAL(servers[1].unmounted, true);
+    tmpfs_destroy(&servers[1]);                               /* a fresh server for slot 1 */
+    CU_ASSERT_EQUAL(tmpfs_init(&servers[1]), 0);
     /* The table fills up. */
     for (unsigned i = 1; i < VFS_MOUNT_MAX; i++) {
         char name[8];
@@ -224,6 +232,86 @@ static void test_paths_across(void)
     vn_gc();
     CU_ASSERT_EQUAL(vn.mounts[0].nvnodes, 1);
     CU_ASSERT_EQUAL(servers[0].nheld, 1);
+    done();
+}
+
+/* A file system on "/" (the root disk), vfs's /dev bound onto its /dev, paths both ways. */
+static void test_root_mount(void)
+{
+    struct vfs_node *root, *dev, *rdev, *a, *local_dev, *n;
+    char buf[VFS_PATH_CAP];
+    uint64_t ep = 99;
+
+    fresh();
+    CU_ASSERT_EQUAL_FATAL(ramfs_create(&fs, fs.root, "dev", 3, VFS_S_IFDIR | 0755, 0, &local_dev), 0);
+    CU_ASSERT_EQUAL_FATAL(vn_mount(fs.root, 0, "tmpfs", 0), 0);
+    root = lookup("/");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(root);
+    CU_ASSERT_TRUE(vn_is_mount_root(root));
+    CU_ASSERT_EQUAL(vn_mount(fs.root, 1, "tmpfs", 0), -E_BUSY);     /* covered already */
+    CU_ASSERT_EQUAL(vn_mount(root, 1, "tmpfs", 0), -E_BUSY);
+    CU_ASSERT_PTR_NULL(lookup("/mnt"));                             /* vfs's tree is hidden */
+    CU_ASSERT_PTR_NULL(lookup("/file"));
+    CU_ASSERT_PTR_EQUAL(lookup("/.."), root);
+    CU_ASSERT_PTR_EQUAL(lookup("/../.."), root);
+    a = mkdir_in(root, "a");
+    rdev = mkdir_in(root, "dev");
+    CU_ASSERT_EQUAL(lookup_from(fs.root, "a", &n), 0);              /* a working directory of "/" */
+    CU_ASSERT_PTR_EQUAL(n, a);
+    CU_ASSERT_PTR_EQUAL(lookup("/a/.."), root);
+    CU_ASSERT_EQUAL(vn_path(root, buf, sizeof(buf)), 1);
+    CU_ASSERT_STRING_EQUAL(buf, "/");
+    CU_ASSERT_EQUAL(vn_path(a, buf, sizeof(buf)), 2);
+    CU_ASSERT_STRING_EQUAL(buf, "/a");
+    /* A mount of vfs's tree moves into the new root (switch_root's move). */
+    {
+        struct vfs_node *rmnt = mkdir_in(root, "mnt"), *inner, *x;
+        struct vfs_mount *m;
+
+        CU_ASSERT_EQUAL_FATAL(vn_mount(mnt_dir, 1, "tmpfs", 0), 0);  /* on vfs's hidden /mnt */
+        CU_ASSERT_PTR_EQUAL(lookup("/mnt"), rmnt);
+        m = mnt_dir->covered_by;
+        inner = m->root;
+        x = mkdir_in(inner, "x");
+        CU_ASSERT_EQUAL(vn_move(m, root), -E_BUSY);                 /* a mount's root */
+        CU_ASSERT_EQUAL(vn_move(m, x), -E_INVAL);                   /* into itself */
+        CU_ASSERT_EQUAL(vn_move(m, rmnt), 0);
+        CU_ASSERT_PTR_NULL(mnt_dir->covered_by);
+        CU_ASSERT_PTR_EQUAL(lookup("/mnt"), inner);
+        CU_ASSERT_PTR_EQUAL(lookup("/mnt/x/../.."), root);
+        CU_ASSERT_EQUAL(vn_path(x, buf, sizeof(buf)), 6);
+        CU_ASSERT_STRING_EQUAL(buf, "/mnt/x");
+        vn_gc();
+        CU_ASSERT_EQUAL(vn_unmount(inner, &ep), 0);
+        CU_ASSERT_EQUAL(ep, 1);
+        CU_ASSERT_PTR_EQUAL(lookup("/mnt"), rmnt);
+    }
+    /* The bind: bad kinds, then /dev shows vfs's directory. */
+    rdev = lookup("/dev");                                          /* again: vn_gc closed it */
+    a = lookup("/a");
+    CU_ASSERT_EQUAL(vn_bind(local_dev, local_dev, "devfs"), -E_INVAL);
+    CU_ASSERT_EQUAL(vn_bind(rdev, rdev, "devfs"), -E_INVAL);
+    CU_ASSERT_EQUAL(vn_bind(rdev, local_dev, "devfs"), 0);
+    CU_ASSERT_EQUAL(vn_bind(rdev, local_dev, "devfs"), -E_BUSY);
+    CU_ASSERT_EQUAL(vn.nmounts, 2);
+    vn_gc();                                                        /* the covered vnode stays */
+    dev = lookup("/dev");
+    CU_ASSERT_PTR_EQUAL(dev, local_dev);
+    CU_ASSERT_PTR_EQUAL(lookup("/dev/.."), root);
+    CU_ASSERT_PTR_EQUAL(lookup("/dev/../a"), lookup("/a"));
+    CU_ASSERT_EQUAL(vn_path(vn_mount_at(1)->covered, buf, sizeof(buf)), 4);
+    CU_ASSERT_STRING_EQUAL(buf, "/dev");
+    /* The root stays while the bind holds a vnode in it; the bind goes when nobody uses it. */
+    CU_ASSERT_EQUAL(vn_unmount(root, &ep), -E_BUSY);
+    vn_ref(local_dev);
+    CU_ASSERT_EQUAL(vn_unmount(local_dev, &ep), -E_BUSY);
+    vn_unref(local_dev);
+    CU_ASSERT_EQUAL(vn_unmount(local_dev, &ep), 0);
+    CU_ASSERT_EQUAL(ep, 0);
+    vn_gc();
+    CU_ASSERT_EQUAL(vn_unmount(root, &ep), 0);
+    CU_ASSERT_PTR_EQUAL(lookup("/file"), file_dir);                 /* vfs's tree again */
+    CU_ASSERT_EQUAL(vn.nmounts, 0);
     done();
 }
 
@@ -444,6 +532,7 @@ int test_mount_register(void)
 
     if (!s || !CU_add_test(s, "mount table", test_mount_table) ||
         !CU_add_test(s, "paths across mount points", test_paths_across) ||
+        !CU_add_test(s, "a file system on / and a bind of /dev", test_root_mount) ||
         !CU_add_test(s, "vnode and server references", test_refcounts) ||
         !CU_add_test(s, "operations through fs.h", test_operations) ||
         !CU_add_test(s, "a dead server", test_dead_server) ||

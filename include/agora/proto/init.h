@@ -27,7 +27,7 @@
  *   CAP_PM_NAMES_MINT  only for the module named "pm": the names endpoint unbadged (write,
  *                      grant, copy), from which pm badges its processes' identities
  *                      (include/agora/proto/pm.h). Empty for everyone else.
- *   CAP_PM_CMDLINE     only for "pm": one page, read only, holding the kernel command line
+ *   CAP_CMDLINE        for "pm" and "ext2": one page, read only, holding the kernel command line
  *                      (NUL-terminated), where pm finds posix_init=PATH.
  *   For the module named "pci" (drivers/pci), the bus driver that hands PCI devices to
  *   their drivers: CAP_DEVICE_IOPORTS is 0xCF8-0xCFF (configuration mechanism #1), no
@@ -50,7 +50,7 @@
 #define CAP_DEVICE_IRQ     7
 #define CAP_VFS_ROOTFS     8
 #define CAP_PM_NAMES_MINT  10
-#define CAP_PM_CMDLINE     11
+#define CAP_CMDLINE        11
 #define CAP_PCI_IOSPACE    12
 #define CAP_PCI_IRQ_CONTROL 13
 #define CAP_PCI_MACHINE    14

@@ -33,6 +33,11 @@
  *   CAP_PM (9)                                pm, send-only, badged with its identity
  *   slot 3 (a pool) stays empty: memory comes from pm (PM_BRK), charged to the process's
  *   quota. Everything else the runtime looks up again after fork (vfs: names LOOKUP).
+ *   The one exception: a program exec'd from PM_VMM_PATH (the VMM, vmm-server/README.md)
+ *   gets in slot CAP_PM_VMM_POOL (3) a pool of PM_VMM_POOL_PAGES of its own, for its VM,
+ *   vCPU, threads and guest RAM (SYS_VM_CREATE and SYS_VCPU_CREATE need a pool). Only that
+ *   path gets it: the right to run VMs is the right to run that program. fork does not
+ *   copy it; it goes back to pm's pool when the task dies.
  * Its thread's faults go to pm too (the same badged endpoint): pm is its pager. A write to a
  * copy-on-write page (see FORK) is served and the thread resumes; any other fault kills the
  * process with SIGSEGV (page fault), SIGFPE (divide error, vector 0) or SIGILL (others), and
@@ -147,6 +152,10 @@
 #define PM_BADGE_SELF   (1ull << 32)
 #define PM_BADGE_BASE   (1ull << 32)
 #define PM_START_MAGIC  0x504d5f415247560aull   /* "\nVGRA_MP" */
+
+#define PM_VMM_PATH        "/bin/vmm-server"
+#define CAP_PM_VMM_POOL    3
+#define PM_VMM_POOL_PAGES  8192                 /* 32 MiB per VMM */
 
 #define PM_MAX_PROCS    16
 #define PM_PROC_PAGES   2048                    /* 8 MiB per process */

@@ -213,8 +213,9 @@ struct vfs_dirent {
  */
 /*
  * Appended: mounts (servers/vfs/README.md). A file-system server (proto/fs.h) is mounted
- * on a directory of vfs's own tree; paths then cross into it both ways (".." of its root
- * is the covered directory's parent).
+ * on a directory of vfs's own tree, "/" included (the root disk: vfs then shows its own
+ * /dev at the new root's /dev, a "devfs" entry in MOUNTS); paths cross into it both ways
+ * (".." of its root is the covered directory's parent).
  * MOUNT(flags VFS_MOUNT_*, type, path) with one capability: the server's endpoint, badged
  *   FS_BADGE_VFS (proto/fs.h) and with the write right. Only boot modules may mount (a
  *   caller whose badge is below PM_BADGE_BASE: init's children, not pm's processes):
@@ -222,7 +223,7 @@ struct vfs_dirent {
  *   be receiving on another thread than the one that calls (servers/tmpfs does). type is
  *   a name for the listing ("tmpfs", "ext2"). -E_RANGE (not exactly one capability),
  *   -E_TYPE (not an endpoint), -E_NOTDIR, -E_NOENT, -E_BUSY (path is already a mount
- *   point, or the root), -E_INVAL (path inside a mounted file system: only vfs's own
+ *   point), -E_INVAL (path inside a mounted file system: only vfs's own
  *   directories are covered; bad flags or type), -E_NOMEM (mount table full:
  *   VFS_MOUNT_MAX), or the server's FS_MOUNT error (-E_DEAD if it died).
  * UNMOUNT(path): the mount whose root path names goes (FS_UNMOUNT, then vfs forgets it).
@@ -230,8 +231,11 @@ struct vfs_dirent {
  *   working directory lies in it).
  * MOUNTS(index) -> total, and the mount at position index (0 ...): its type, path and
  *   flags; -E_NOENT past the end. Anyone may ask.
- * SYNC(): sync(2): every mount's server is sent FS_SYNC in turn (ext2 writes everything
- *   back); the first error, else 0. Anyone may ask.
+ * SYNC(flags): sync(2): every mount's server is sent FS_SYNC in turn (ext2 writes
+ *   everything back); the first error, else 0. Anyone may ask. With VFS_SYNC_UNMOUNT
+ *   (pm only, as it powers off): FS_UNMOUNT to every server instead, busy or not (ext2
+ *   syncs and marks the file system clean), and every later request to them answers
+ *   -E_DEAD. -E_INVAL unknown flags, -E_PERM UNMOUNT from anyone but pm.
  * Across mounts RENAME answers -E_XDEV. Requests that reach a dead server answer -E_DEAD.
  */
 #define VFS_FSTYPE_CAP    16
@@ -239,6 +243,7 @@ typedef PROTO_STR(VFS_FSTYPE_CAP) vfs_fstype_t;
 #define VFS_MOUNT_RDONLY  0x1
 #define VFS_MOUNT_MAX     8
 #define VFS_MOUNT_CAPS    1
+#define VFS_SYNC_UNMOUNT  0x1
 
 #define VFS_POLL_MAX      63              /* entries per POLL: the count word and 63 fill a message */
 #define VFS_POLL_REVENTS  64              /* VFS_POLL_MAX rounded up to whole words of uint16_t */
@@ -305,7 +310,7 @@ struct vfs_pollfd {
     X(VFS_UNMOUNT,   vfs_unmount,  35, (F(vfs_path_t, path)), ())                              \
     X(VFS_MOUNTS,    vfs_mounts,   36, (F(uint64_t, index)),                                   \
       (F(uint64_t, total) F(uint64_t, flags) F(vfs_fstype_t, type) F(vfs_path_t, path)))       \
-    X(VFS_SYNC,      vfs_sync,     37, (), ())
+    X(VFS_SYNC,      vfs_sync,     37, (F(uint64_t, flags)), ())
 
 enum vfs_msg {
 #define VFS_MSG_ENUM(label, prefix, num, req, rep) label = PROTO_LABEL(PROTO_ID_VFS, num),
