@@ -153,7 +153,10 @@ $(UBUILD)/$(1).elf: $(CRT0) $$(USER_OBJ_$(1)) $(LIBAGORA) $(USER_LD) $(ELFCHECK)
 	$$(Q)$(ELFCHECK) $$@
 endef
 
-$(eval $(call USER_PROGRAM,init,servers/init))
+# init reads the supervisor's boot table with the supervisor's parser (servers/init/supervisor.c).
+$(eval $(call USER_PROGRAM,init,servers/init,servers/supervisor/table.c))
+$(eval $(call USER_PROGRAM,supervisor,servers/supervisor))
+$(eval $(call USER_PROGRAM,svc-dummy,tests/svc-dummy))
 $(eval $(call USER_PROGRAM,names,servers/names))
 $(eval $(call USER_PROGRAM,ktest,tests/ktest))
 $(eval $(call USER_PROGRAM,ktest-child,tests/ktest/child))
@@ -195,6 +198,10 @@ $(eval $(call POSIX_PROGRAM,posix-ext2-workload,tests/posix-ext2-workload))
 $(eval $(call POSIX_PROGRAM,poweroff,userland/poweroff))
 $(eval $(call POSIX_PROGRAM,ps,userland/ps))
 $(eval $(call POSIX_PROGRAM,mount,userland/mount))
+$(eval $(call POSIX_PROGRAM,svc,userland/svc))
+$(eval $(call POSIX_PROGRAM,svc-demo,userland/svc-demo))
+$(eval $(call POSIX_PROGRAM,svc-stress,tests/svc-stress))
+$(eval $(call POSIX_PROGRAM,svc-bench,tests/svc-bench))
 $(eval $(call POSIX_PROGRAM,posix-bench,tests/posix-bench))
 $(eval $(call POSIX_PROGRAM,posix-bench-true,tests/posix-bench/true))
 
@@ -293,7 +300,8 @@ user: $(ROOTFS_CPIO)
 
 # The root image for the process tests: images/rootfs plus POSIX programs in /bin, which pm
 # loads through vfs (tests/system/cases/posix-proc.test boots it as rootfs.cpio).
-POSIX_ROOTFS_BIN  := posix-proc posix-proc-exec posix-signal posix-pipe posix-pipe-echo posix-poll posix-mount posix-ext2
+POSIX_ROOTFS_BIN  := posix-proc posix-proc-exec posix-signal posix-pipe posix-pipe-echo posix-poll posix-mount posix-ext2 \
+	svc-bench
 POSIX_ROOTFS_BIN  += posix-ext2-workload
 POSIX_ROOTFS_CPIO := $(UBUILD)/posix-rootfs.cpio
 $(POSIX_ROOTFS_CPIO): $(shell find images/rootfs) $(POSIX_ROOTFS_BIN:%=$(UBUILD)/%.elf) Makefile
@@ -323,7 +331,7 @@ user: $(BENCH_ROOTFS_CPIO)
 # /bin/sh when it could be built, busybox with its applets as hard links, and our POSIX
 # programs in /bin. tools/mkrootfs.sh rewrites it only when its bytes change, so the disk
 # (build/disk.img, below) is remade only when what goes into it changed.
-SYSTEM_ROOTFS_BIN  := poweroff ps mount posix-hello vm vmm-server
+SYSTEM_ROOTFS_BIN  := poweroff ps mount posix-hello vm vmm-server svc svc-demo svc-stress
 SYSTEM_ROOTFS_CPIO := $(UBUILD)/system-rootfs.cpio
 $(SYSTEM_ROOTFS_CPIO): $(shell find images/rootfs images/system images/root) \
 		$(SYSTEM_ROOTFS_BIN:%=$(UBUILD)/%.elf) $(GUEST_ELVES) tools/mkrootfs.sh Makefile dash-optional busybox-optional
@@ -346,6 +354,20 @@ $(VM_ROOTFS_CPIO): $(shell find images/rootfs images/system) $(VM_ROOTFS_BIN:%=$
 		$(foreach g,$(GUEST_ELVES),$(g)=guests/$(notdir $(g))) \
 		'?$(UBUILD)/busybox.elf=bin/busybox' applets:$(UBUILD)/busybox.applets
 user: $(VM_ROOTFS_CPIO)
+
+# The root image of the supervisor's tests (tests/system/cases/svc-*.test), booted as vfs's
+# own tree (so busybox's applets are one-line scripts, not hard links): images/rootfs,
+# images/system, the normal root's programs in /bin, and /sbin/svc-dummy, a driver for
+# `svc load` to add.
+SVC_ROOTFS_CPIO := $(UBUILD)/svc-rootfs.cpio
+$(SVC_ROOTFS_CPIO): $(shell find images/rootfs images/system) \
+		$(SYSTEM_ROOTFS_BIN:%=$(UBUILD)/%.elf) $(UBUILD)/svc-dummy.elf tools/mkrootfs.sh Makefile \
+		dash-optional busybox-optional
+	@echo "  CPIO    $@"
+	$(Q)tools/mkrootfs.sh $@ images/rootfs images/system '?$(UBUILD)/dash.elf=bin/sh' \
+		$(foreach p,$(SYSTEM_ROOTFS_BIN),$(UBUILD)/$(p).elf=bin/$(p)) $(UBUILD)/svc-dummy.elf=sbin/svc-dummy \
+		'?$(UBUILD)/busybox.elf=bin/busybox' applets:$(UBUILD)/busybox.applets
+user: $(SVC_ROOTFS_CPIO)
 
 user: $(USER_ELVES)
 
@@ -398,7 +420,7 @@ fresh-disk:
 # login shell (posix_login=1: it reads /etc/profile). Without dash (its source could not be
 # fetched) the image is init alone, with init's console (q halts). The system tests
 # shell-*.test boot this ISO (their `iso:` line) with a copy of build/disk.img.
-SYSTEM_MODULES := init names rtc serial tty vfs tmpfs pm pci virtio-blk ext2
+SYSTEM_MODULES := init names supervisor rtc serial tty vfs tmpfs pm pci virtio-blk ext2
 SYSTEM_CMDLINE := posix_init=/bin/sh posix_login=1 root=ext2
 $(ISO): $(KERNEL_ELF) $(SYSTEM_MODULES:%=$(UBUILD)/%.elf) images/grub.cfg tools/mkiso.sh Makefile dash-optional
 	$(Q)if [ -f $(UBUILD)/dash.elf ]; then \
@@ -429,7 +451,7 @@ bench: deps $(KERNEL_ELF) $(UBUILD)/kbench.elf $(UBUILD)/kbench-peer.elf $(ISO) 
 		$(BENCH_ROOTFS_CPIO) $(UBUILD)/init.elf $(UBUILD)/names.elf $(UBUILD)/vfs.elf $(UBUILD)/tmpfs.elf \
 		$(UBUILD)/pm.elf $(UBUILD)/pci.elf $(UBUILD)/virtio-blk.elf $(UBUILD)/blk-bench.elf $(DISKPATTERN) \
 		$(UBUILD)/ext2.elf $(POSIX_ROOTFS_CPIO) $(EXT2_BENCH_IMG) $(VM_ROOTFS_CPIO) $(UBUILD)/serial.elf \
-		$(UBUILD)/tty.elf
+		$(UBUILD)/tty.elf $(UBUILD)/supervisor.elf
 	tools/bench.sh $(KERNEL_ELF)
 
 clean:

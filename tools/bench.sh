@@ -39,6 +39,8 @@
 #   vm_run_to_first_line_wall: from typing `vm run /guests/test.elf` at dash's prompt to the
 #   guest's first console line (fork, exec of vmm-server, loading, the guest's first out),
 #   host wall time, the median of BENCH_WALL_RUNS. Both on build/user/vm-rootfs.cpio.
+# - svc_*: the driver supervisor (tools/bench-svc.sh): a dead disk driver's replacement
+#   serving again, and a file workload's slowdown while faults are injected.
 # Messages other than figures go to stderr.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -348,4 +350,6 @@ else
     echo "bench.sh: no dash or no vm image: the VMM figures are skipped" >&2
 fi
 
+# ---- the driver supervisor: restart time, slowdown under faults (tools/bench-svc.sh) ----
+"$top/tools/bench-svc.sh" "$kernel" || failed=1
 exit "$failed"

@@ -11,7 +11,10 @@
 #include <libagora/string.h>
 #include <libagora/sys.h>
 
+#include <libagora/svcdriver.h>
+
 #include "bus.h"
+
 #include "serve.h"
 
 #define PCI_NAME "pci"
@@ -131,5 +134,6 @@ int main(uint64_t arg)
     if ((r = names_register(PCI_NAME, (uint64_t)ep)) < 0)
         return fail("cannot register with names", r);
     agora_printf("pci: serving\n");
+    svcdriver_ready((uint64_t)ep);       /* when the supervisor started it; no PING (heartbeat=0) */
     return fail("receiving", serve((uint64_t)ep));
 }

@@ -8,6 +8,7 @@
 #include <libagora/runtime.h>
 #include <libagora/string.h>
 #include <libagora/sys.h>
+#include <agora/proto/svc.h>
 
 static long attach(struct blkdev *d)
 {
@@ -58,18 +59,38 @@ out_slot:
     return r;
 }
 
-long blkdev_reconnect(struct blkdev *d)
+bool blkdev_retryable(long r)
 {
-    long r;
+    return r == -E_DEAD || r == -E_NOCAP || SVC_STATUS_IS_GARBAGE(r);
+}
 
+static void drop_ep(struct blkdev *d)
+{
     if (d->ep) {
         sys_cap_delete(d->ep);
         agora_slot_free(d->ep);
         d->ep = 0;
     }
-    if ((r = names_lookup(d->name, &d->ep)) < 0)
-        return r;
-    return attach(d);
+}
+
+/*
+ * The driver is being restarted (by the supervisor): its name comes back once the new one
+ * registers. Until then names says -E_NOCAP; the new one may die too (-E_DEAD) or answer
+ * garbage: all of these are waited out, up to BLKDEV_WAIT_US.
+ */
+long blkdev_reconnect(struct blkdev *d)
+{
+    long r = -E_NOCAP, start = sys_clock();
+
+    do {
+        drop_ep(d);
+        if ((r = names_lookup(d->name, &d->ep)) == 0 && (r = attach(d)) == 0)
+            return 0;
+        if (r == -E_NOCAP && d->ep == 0)
+            sys_sleep(BLKDEV_WAIT_STEP_US);
+    } while (blkdev_retryable(r) && sys_clock() - start < BLKDEV_WAIT_US);
+    drop_ep(d);
+    return r;
 }
 
 static long transfer(const struct blkdev *d, uint32_t label, unsigned words, uint64_t a, uint64_t b, uint64_t c)

@@ -10,6 +10,7 @@
 #include <libagora/runtime.h>
 #include <libagora/spawn.h>
 #include <libagora/string.h>
+#include <libagora/svcdriver.h>
 #include <libagora/sys.h>
 
 #define PAGE_SIZE 4096
@@ -489,6 +490,14 @@ static bool handle(struct blkdriver *d, struct agora_msg *m, struct request *req
         *m = (struct agora_msg){ .info = IPC_INFO(0, 0, 0, 0) };
         return true;
     }
+    if (svcdriver_is_control(m)) {
+        svcdriver_control(m);
+        return true;
+    }
+    if (svcdriver_fault()) {
+        proto_reply_pack(m, b, svcdriver_garbage_status(), 0, 0, 0);
+        return true;
+    }
     req->badge = m->badge;
     req->ncaps = IPC_CAPS(m->info) < BLK_ATTACH_CAPS ? IPC_CAPS(m->info) : BLK_ATTACH_CAPS;
     for (unsigned i = 0; i < BLK_ATTACH_CAPS; i++)
@@ -515,6 +524,8 @@ long blkdriver_serve(struct blkdriver *d)
         agora_printf("%s: cannot register with names: %s\n", d->name, agora_error_name(r));
         return r;
     }
+    if ((r = svcdriver_ready(d->ep)) < 0 && r != -E_NOCAP)
+        agora_printf("%s: the supervisor refused READY: %s\n", d->name, agora_error_name(r));
     arm(agora_ipc_buffer());
     agora_printf("%s: serving\n", d->name);
     r = sys_recv(d->ep, &m);

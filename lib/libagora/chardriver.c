@@ -10,6 +10,7 @@
 #include <libagora/runtime.h>
 #include <libagora/spawn.h>
 #include <libagora/string.h>
+#include <libagora/svcdriver.h>
 #include <libagora/sys.h>
 
 #define PAGE_SIZE 4096
@@ -269,6 +270,14 @@ static bool handle(struct chardriver *d, struct agora_msg *m)
         interrupt(d, m);
         return true;
     }
+    if (svcdriver_is_control(m)) {
+        svcdriver_control(m);
+        return true;
+    }
+    if (svcdriver_fault()) {
+        proto_reply_pack(m, b, svcdriver_garbage_status(), 0, 0, 0);
+        return true;
+    }
     memset(out, 0, sizeof(out));
     in_bytes = proto_unpack_any(m, b, in);
     status = char_dispatch(&handlers, &req, IPC_LABEL(m->info), in, in_bytes, out, &out_bytes);
@@ -292,6 +301,8 @@ long chardriver_serve(struct chardriver *d)
         return r;
     }
     agora_printf("%s: serving\n", d->name);
+    if ((r = svcdriver_ready(d->ep)) < 0 && r != -E_NOCAP)
+        agora_printf("%s: the supervisor refused READY: %s\n", d->name, agora_error_name(r));
     r = sys_recv(d->ep, &m);
     for (;;) {
         if (r < 0) {

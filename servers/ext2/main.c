@@ -43,6 +43,8 @@
 #define BLK_SECTOR 512u
 /* Where vfs's bulk buffer is mapped (fs.h: BULK_ATTACH). */
 #define BULK_WINDOW 0x0000300000000000ull
+/* Restarts of the driver (or garbage answers) one request may sit out. */
+#define BLK_RETRIES 1000
 /* Waiting for names' entries: virtio-blk (pci probes first) and vfs. */
 #define WAIT_TRIES 500
 #define WAIT_US    10000
@@ -72,12 +74,23 @@ static long heap_grow(uintptr_t at, size_t bytes)
 
 /* ---- the block device: file-system blocks as sectors through the shared buffer ---- */
 
+/*
+ * The driver died or answered garbage: wait for its restart (blkdev_reconnect) and repeat
+ * the request, which is idempotent (a write of the same sectors with the same bytes), as
+ * often as it takes, up to BLK_RETRIES.
+ */
 static long transfer(bool write, uint64_t sector, uint64_t count)
 {
     long r = write ? blkdev_write(&disk, sector, count, 0) : blkdev_read(&disk, sector, count, 0);
 
-    if (r == -E_DEAD && blkdev_reconnect(&disk) == 0)      /* the driver restarted: once more */
-        r = write ? blkdev_write(&disk, sector, count, 0) : blkdev_read(&disk, sector, count, 0);
+    for (unsigned i = 0; blkdev_retryable(r) && i < BLK_RETRIES; i++) {
+        if (r == -E_DEAD || r == -E_NOCAP)
+            r = blkdev_reconnect(&disk);
+        else
+            r = 0;                      /* garbage: the driver lives, ask again */
+        if (r == 0)
+            r = write ? blkdev_write(&disk, sector, count, 0) : blkdev_read(&disk, sector, count, 0);
+    }
     return r < 0 ? -E_IO : 0;
 }
 
@@ -137,8 +150,11 @@ static int dev_flush(void *ctx)
 
     (void)ctx;
     r = blkdev_flush(&disk);
-    if (r == -E_DEAD && blkdev_reconnect(&disk) == 0)
-        r = blkdev_flush(&disk);
+    for (unsigned i = 0; blkdev_retryable(r) && i < BLK_RETRIES; i++) {
+        r = r == -E_DEAD || r == -E_NOCAP ? blkdev_reconnect(&disk) : 0;
+        if (r == 0)
+            r = blkdev_flush(&disk);
+    }
     return r < 0 ? -E_IO : 0;
 }
 

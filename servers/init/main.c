@@ -13,6 +13,7 @@
 #include "data.h"
 #include "devices.h"
 #include "pm.h"
+#include "supervisor.h"
 
 /* The boot module that is started first and receives on the name service's endpoint. */
 #define NAMES_MODULE "names"
@@ -107,7 +108,7 @@ static bool start_module(uint64_t i, uint64_t names_recv)
 {
     const struct agora_boot_module *m = &boot->modules[i];
     uint64_t names_cap = names_recv != CAP_NULL ? names_recv : badged_names_endpoint(i);
-    struct agora_spawn_cap caps[3 + DEVICES_MAX_CAPS + DATA_MAX_CAPS + PM_MAX_CAPS] = {
+    struct agora_spawn_cap caps[3 + DEVICES_MAX_CAPS + DATA_MAX_CAPS + PM_MAX_CAPS + SUPERVISOR_MAX_CAPS] = {
         { CAP_INIT_POOL, CAP_CHILD_POOL, RIGHTS_ALL },
     };
     unsigned ncaps = 1;
@@ -116,8 +117,11 @@ static bool start_module(uint64_t i, uint64_t names_recv)
         caps[ncaps++] = (struct agora_spawn_cap){ names_cap, CAP_NAMES,
                                                   names_recv != CAP_NULL ? RIGHTS_ALL
                                                                          : RIGHT_WRITE | RIGHT_GRANT | RIGHT_COPY };
+    unsigned nsup = supervisor_caps_for(boot, m->name, sizeof(m->name), names_ep, &caps[ncaps]);
+
+    ncaps += nsup;
     /* The machine: every child in test mode; pm always (it powers off: PM_REBOOT, pid 1's end). */
-    if (test_mode || strncmp(m->name, PM_MODULE, sizeof(m->name)) == 0)
+    if (nsup == 0 && (test_mode || strncmp(m->name, PM_MODULE, sizeof(m->name)) == 0))
         caps[ncaps++] = (struct agora_spawn_cap){ CAP_INIT_MACHINE, CAP_CHILD_MACHINE, RIGHTS_ALL };
     /* A driver's device (devices.c); init's copies go once the child has its own. */
     uint64_t device_slots[DEVICES_MAX_CAPS];
@@ -279,8 +283,16 @@ int main(uint64_t arg)
     test_mode = cmdline_has("test");
     /* Module 0 is init itself; names comes first, so that the others can be given its endpoint. */
     uint64_t names = start_names();
+    /* With a supervisor, the drivers of its boot table are its to start: it comes next. */
+    bool supervised = supervisor_init(boot);
+    uint64_t sup = 0;
+
+    for (uint64_t i = 1; supervised && i < nmodules(); i++)
+        if (strncmp(boot->modules[i].name, SUPERVISOR_MODULE, sizeof(boot->modules[i].name)) == 0 && i != names)
+            start_module(sup = i, CAP_NULL);
     for (uint64_t i = 1; i < nmodules(); i++)
-        if (i != names && !data_module(boot->modules[i].name, sizeof(boot->modules[i].name)))
+        if (i != names && i != sup && !data_module(boot->modules[i].name, sizeof(boot->modules[i].name)) &&
+            !supervisor_owns(boot->modules[i].name, sizeof(boot->modules[i].name)))
             start_module(i, CAP_NULL);
     if (nmodules() <= 1)
         agora_printf("init: no other boot modules to start\n");

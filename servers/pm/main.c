@@ -18,6 +18,7 @@
 #include "image.h"
 #include "proc.h"
 #include "server.h"
+#include "svc.h"
 
 #define PAGE 4096ull
 /* Where pm maps the command-line page and an ELF file it reads. */
@@ -657,6 +658,8 @@ static long do_kill(void *ctx, const struct pm_kill_req *rq, struct pm_kill_rep 
     (void)rp;
     if (rq->sig < 0 || rq->sig >= PM_NSIG)
         return -E_INVAL;
+    if (pm_svc_pid(rq->pid))
+        return pm_svc_kill(rq->pid, rq->sig);     /* a driver the supervisor started */
     if (rq->pid > 0) {
         struct pm_proc *target = pm_proc_by_pid(&table, rq->pid);
 

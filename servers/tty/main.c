@@ -4,6 +4,7 @@
 #include <agora/proto/char.h>
 #include <agora/proto/init.h>
 #include <agora/proto/pm.h>
+#include <agora/proto/svc.h>
 #include <agora/proto/tty.h>
 #include <libagora/chardev.h>
 #include <libagora/names.h>
@@ -25,6 +26,11 @@
 /* The input thread's messages: a badge names never mints (its badges are module indexes). */
 #define INPUT_BADGE   (1ull << 48)
 #define INPUT_LABEL   PROTO_LABEL(PROTO_ID_TTY, 0)
+/* The input thread's READ failed (the driver died): mr0 = the device_gen it read with. */
+#define RECONNECT_LABEL PROTO_LABEL(PROTO_ID_TTY, 0xFFFF)
+/* Waiting for the supervisor to restart the driver: names is asked this often, this long. */
+#define RECONNECT_US      5000
+#define RECONNECT_WAIT_US 30000000
 /* The input thread's IPC buffer (one page), then its stack. */
 #define THREAD_AREA   0x0000000020000000ull
 #define THREAD_PAGES  3
@@ -40,7 +46,9 @@ struct reader {
 };
 
 static struct ldisc ld;
-static uint64_t device;      /* send capability to the serial driver */
+static uint64_t device;      /* send capability to the serial driver (the main thread's) */
+static uint64_t device_gen;  /* how many times device was looked up again */
+static uint64_t in_device;   /* the input thread's copy, renewed by the main thread */
 static uint64_t endpoint;    /* ours, all rights */
 static uint64_t input_ep;    /* the input thread's copy, badged INPUT_BADGE */
 static struct reader readers[MAX_READERS];    /* waiting READs, FIFO */
@@ -56,9 +64,70 @@ struct request {
 
 /* ---- output to the device ---- */
 
+/*
+ * The driver died (the supervisor restarts it): look "serial" up again, waiting for the
+ * new one to register. 0, or the error when it did not come back in time.
+ */
+static long device_reconnect(void)
+{
+    long r = -E_NOCAP, start = sys_clock();
+
+    sys_cap_delete(device);
+    agora_slot_free(device);
+    device = 0;
+    while ((r = names_lookup(DEVICE_NAME, &device)) == -E_NOCAP && sys_clock() - start < RECONNECT_WAIT_US)
+        sys_sleep(RECONNECT_US);
+    if (r < 0) {
+        device = 0;
+        return r;
+    }
+    device_gen++;
+    return 0;
+}
+
+/*
+ * Writes to the driver, CHAR_IO_MAX bytes per message. When it dies, the message it died on
+ * is sent again to its successor: output is repeated rather than lost (at most one message).
+ */
 static long device_write(const uint8_t *bytes, size_t n)
 {
-    return n ? chardev_write(device, bytes, n) : 0;
+    size_t done = 0;
+
+    while (done < n) {
+        struct char_write_req rq;
+        struct char_write_rep rp;
+        size_t k = n - done < CHAR_IO_MAX ? n - done : CHAR_IO_MAX;
+        long r;
+
+        rq.len = k;
+        memcpy(rq.bytes, bytes + done, k);
+        memset(rq.bytes + k, 0, CHAR_IO_MAX - k);
+        r = device ? char_write_call(device, &rq, &rp, 0) : -E_DEAD;
+        if (r == -E_DEAD || SVC_STATUS_IS_GARBAGE(r)) {
+            if (r == -E_DEAD && device_reconnect() < 0)
+                return -E_DEAD;
+            continue;
+        }
+        if (r < 0)
+            return r;
+        if (rp.count == 0 || rp.count > k)
+            return -E_RANGE;
+        done += rp.count;
+    }
+    return (long)n;
+}
+
+/* The input thread's driver died: give it a capability to the new one (reconnecting if it is still ours). */
+static long input_reconnect(uint64_t gen)
+{
+    long r;
+
+    if (gen == device_gen && (r = device_reconnect()) < 0)
+        return r;
+    sys_cap_delete(in_device);
+    if ((r = sys_cap_copy(device, in_device, RIGHT_WRITE | RIGHT_GRANT, 0)) < 0)
+        return r;
+    return (long)device_gen;
 }
 
 static void flush_echo(void)
@@ -163,7 +232,7 @@ static long do_status(void *ctx, const struct char_status_req *rq, struct char_s
 
     (void)ctx;
     (void)rq;
-    if (chardev_status(device, &dev) < 0)
+    if (!device || chardev_status(device, &dev) < 0)
         memset(&dev, 0, sizeof(dev));
     rp->readable = ldisc_available(&ld);
     rp->readers = nreaders;
@@ -223,7 +292,8 @@ static void input(const struct char_read_rep *in)
  * The input thread: reads the driver (blocking, through its own IPC buffer) and hands
  * each batch to the main thread as a call on our endpoint, so all state stays on one
  * thread (as libagora's chardriver forwards IRQs). It prints nothing (agora_printf is not
- * thread-safe). If the driver dies, it ends: input stops, output goes on failing.
+ * thread-safe). If the driver dies, it asks the main thread (RECONNECT_LABEL) for a
+ * capability to the restarted one, and reads on.
  */
 static noreturn void input_thread(uint64_t arg)
 {
@@ -231,14 +301,22 @@ static noreturn void input_thread(uint64_t arg)
     struct char_read_req rq = { .max = CHAR_IO_MAX };
     struct char_read_rep rep;
     struct agora_msg m;
+    uint64_t gen = arg;
 
-    (void)arg;
     for (;;) {
         uint64_t sigs;
 
         proto_pack(&m, b, CHAR_READ, &rq, sizeof(rq), 0);
-        if (sys_call(device, &m) < 0)
-            break;
+        if (sys_call(in_device, &m) < 0) {
+            m = (struct agora_msg){ .info = IPC_INFO(RECONNECT_LABEL, 1, 0, 0), .mr = { gen } };
+            if (sys_call(input_ep, &m) < 0)
+                break;
+            if (PROTO_LABEL_STATUS(IPC_LABEL(m.info)) < 0)
+                sys_sleep(RECONNECT_WAIT_US / 30);      /* no driver yet: try again later */
+            else
+                gen = m.mr[0];
+            continue;
+        }
         if (PROTO_LABEL_STATUS(IPC_LABEL(m.info)) != 0 || proto_unpack(&m, b, &rep, sizeof(rep)) < 0) {
             sys_sleep(10000);           /* a refusal (-E_NOMEM: too many readers): try again */
             continue;
@@ -264,7 +342,7 @@ static noreturn void input_thread(uint64_t arg)
 
 static long start_input_thread(void)
 {
-    return agora_thread_spawn(THREAD_AREA, THREAD_PAGES, input_thread, 0, 0);
+    return agora_thread_spawn(THREAD_AREA, THREAD_PAGES, input_thread, device_gen, 0);
 }
 
 /* ---- the receive loop ---- */
@@ -280,6 +358,13 @@ static bool handle(struct agora_msg *m)
     long status;
 
     memset(out, 0, sizeof(out));
+    if (m->badge == INPUT_BADGE && label == RECONNECT_LABEL) {
+        long r = input_reconnect(m->mr[0]);
+
+        *m = (struct agora_msg){ .info = IPC_INFO(PROTO_STATUS_LABEL(r < 0 ? r : 0), 1, 0, 0),
+                                 .mr = { r < 0 ? 0 : (uint64_t)r } };
+        return true;
+    }
     in_bytes = proto_unpack_any(m, b, in);
     if (m->badge == INPUT_BADGE && label == INPUT_LABEL) {
         batch_signals = 0;
@@ -320,6 +405,11 @@ static long start(void)
         return slot;
     input_ep = (uint64_t)slot;
     if ((r = sys_cap_copy(endpoint, input_ep, RIGHT_WRITE, INPUT_BADGE)) < 0)
+        return r;
+    if ((slot = agora_slot_alloc()) < 0)
+        return slot;
+    in_device = (uint64_t)slot;
+    if ((r = sys_cap_copy(device, in_device, RIGHT_WRITE | RIGHT_GRANT, 0)) < 0)
         return r;
     if ((r = start_input_thread()) < 0)
         return r;

@@ -17,6 +17,7 @@
 #include <agora/proto/names.h>
 #include <agora/proto/pci.h>
 #include <agora/proto/pm.h>
+#include <agora/proto/svc.h>
 #include <agora/proto/tty.h>
 #include <agora/proto/vfs.h>
 #include <libagora/names.h>
@@ -52,6 +53,7 @@ static const struct msgdef pm_msgs[] = { PM_MSG_LIST(MSGDEF, PROTO_FIELD_DECL) }
 static const struct msgdef fs_msgs[] = { FS_MSG_LIST(MSGDEF, PROTO_FIELD_DECL) };
 static const struct msgdef pci_msgs[] = { PCI_MSG_LIST(MSGDEF, PROTO_FIELD_DECL) };
 static const struct msgdef blk_msgs[] = { BLK_MSG_LIST(MSGDEF, PROTO_FIELD_DECL) };
+static const struct msgdef svc_msgs[] = { SVC_MSG_LIST(MSGDEF, PROTO_FIELD_DECL) };
 #undef MSGDEF
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -69,11 +71,12 @@ static const struct proto protos[] = {
     { fs_msgs, N(fs_msgs), PROTO_ID_FS },
     { pci_msgs, N(pci_msgs), PROTO_ID_PCI },
     { blk_msgs, N(blk_msgs), PROTO_ID_BLK },
+    { svc_msgs, N(svc_msgs), PROTO_ID_SVC },
 };
 
 /* ---- the servers ---- */
 
-enum srv { S_NAMES, S_VFS, S_PM, S_SERIAL, S_TTY, S_TMPFS, S_PCI, S_VBLK, S_EXT2, S_COUNT };
+enum srv { S_NAMES, S_VFS, S_PM, S_SERIAL, S_TTY, S_TMPFS, S_PCI, S_VBLK, S_EXT2, S_SVC, S_COUNT };
 
 struct server {
     const char *name;
@@ -92,6 +95,7 @@ static struct server servers[S_COUNT] = {
     [S_PCI] = { "pci", 0, 1u << PROTO_ID_PCI },
     [S_VBLK] = { "virtio-blk", 0, 1u << PROTO_ID_BLK },
     [S_EXT2] = { "ext2", 0, 1u << PROTO_ID_FS, true },
+    [S_SVC] = { "supervisor", 0, 1u << PROTO_ID_SVC, true },
 };
 
 static int passed, failed;
@@ -197,6 +201,97 @@ static void expect_error_req(struct server *s, const char *what, uint32_t label,
     expect_error(s, what, &q);
 }
 
+/* The supervisor: names it does not have, bad strings, kinds, pids and signals, READY from a stranger. */
+static void fuzz_svc(struct server *s)
+{
+    struct svc_fault_req fq;
+    struct svc_kill_pid_req kq;
+    struct svc_info_req iq = { .index = 1000 };
+    struct raw q;
+    long r;
+
+    memset(&fq, 0, sizeof(fq));
+    expect_error_req(s, "FAULT with an empty name", SVC_FAULT, &fq, sizeof(fq));
+    PROTO_STR_SET(fq.name, "no-such-driver");
+    fq.kind = SVC_FAULT_CRASH;
+    fq.count = 1;
+    expect_error_req(s, "FAULT of an unknown service", SVC_FAULT, &fq, sizeof(fq));
+    PROTO_STR_SET(fq.name, "serial");
+    fq.kind = SVC_FAULT_KINDS;
+    expect_error_req(s, "FAULT of an unknown kind", SVC_FAULT, &fq, sizeof(fq));
+    fq.kind = ~0ull;
+    expect_error_req(s, "FAULT of kind 2^64-1", SVC_FAULT, &fq, sizeof(fq));
+    fq.name.len = sizeof(fq.name.bytes);
+    expect_error_req(s, "FAULT with a length past the field", SVC_FAULT, &fq, sizeof(fq));
+    fq.name.len = 3;                 /* "ser" but bytes[3] is 'i': not NUL-terminated there */
+    expect_error_req(s, "FAULT with a length before the NUL", SVC_FAULT, &fq, sizeof(fq));
+    expect_error_req(s, "RESTART of a bad string", SVC_RESTART, &fq, sizeof(struct svc_restart_req));
+    expect_error_req(s, "KILL of a bad string", SVC_KILL, &fq, sizeof(struct svc_kill_req));
+    expect_error_req(s, "INFO past the last", SVC_INFO, &iq, sizeof(iq));
+    iq.index = ~0ull;
+    expect_error_req(s, "INFO of 2^64-1", SVC_INFO, &iq, sizeof(iq));
+    kq = (struct svc_kill_pid_req){ .pid = SVC_PID_BASE - 1, .sig = 9 };
+    expect_error_req(s, "KILL_PID of a pid below the range", SVC_KILL_PID, &kq, sizeof(kq));
+    kq = (struct svc_kill_pid_req){ .pid = SVC_PID_LIMIT, .sig = 9 };
+    expect_error_req(s, "KILL_PID of a pid above the range", SVC_KILL_PID, &kq, sizeof(kq));
+    kq = (struct svc_kill_pid_req){ .pid = SVC_PID_BASE, .sig = -1 };
+    expect_error_req(s, "KILL_PID with signal -1", SVC_KILL_PID, &kq, sizeof(kq));
+    kq.sig = 64;
+    expect_error_req(s, "KILL_PID with signal 64", SVC_KILL_PID, &kq, sizeof(kq));
+    /* READY is for the supervisor's children: a stranger gets -E_PERM, with or without a capability. */
+    raw_init(&q, SVC_READY, 0);
+    r = raw_send(s, &q);
+    result(r == -E_PERM, "READY from a stranger", s, r);
+    raw_init(&q, SVC_READY, 0);
+    q.ncaps = 1;
+    q.caps[0] = my_ep;
+    q.rights[0] = RIGHT_WRITE;
+    r = raw_send(s, &q);
+    result(r == -E_PERM, "READY from a stranger with an endpoint", s, r);
+    /* IMAGE without an ADD of ours; ADD of a known name, of a bad line, of too big an image. */
+    {
+        struct svc_image_req mq;
+        struct svc_add_req aq;
+
+        memset(&mq, 0, sizeof(mq));
+        mq.len = 16;
+        expect_error_req(s, "IMAGE without ADD", SVC_IMAGE, &mq, sizeof(mq));
+        memset(&aq, 0, sizeof(aq));
+        PROTO_STR_SET(aq.line, "serial");
+        expect_error_req(s, "ADD of a known service", SVC_ADD, &aq, sizeof(aq));
+        PROTO_STR_SET(aq.line, "fuzzed ports=1+0");
+        expect_error_req(s, "ADD of a bad line", SVC_ADD, &aq, sizeof(aq));
+        PROTO_STR_SET(aq.line, "fuzzed image=no-such-module");
+        expect_error_req(s, "ADD of an unknown boot module", SVC_ADD, &aq, sizeof(aq));
+        aq.image_bytes = SVC_IMAGE_MAX + 1;
+        expect_error_req(s, "ADD of too big an image", SVC_ADD, &aq, sizeof(aq));
+        PROTO_STR_SET(aq.line, "a\nb");
+        aq.image_bytes = 0;
+        expect_error_req(s, "ADD of two lines", SVC_ADD, &aq, sizeof(aq));
+    }
+    /* PING and INJECT are the drivers' to answer, not the supervisor's. */
+    raw_init(&q, SVC_PING, 0);
+    expect_error(s, "PING to the supervisor", &q);
+    raw_init(&q, SVC_INJECT, 2);
+    q.w[0] = SVC_FAULT_CRASH, q.w[1] = 1;
+    expect_error(s, "INJECT to the supervisor", &q);
+}
+
+/* A driver takes PING and INJECT only from the supervisor's control badge: from us, -E_PERM. */
+static void fuzz_control(struct server *s)
+{
+    struct raw q;
+    long r;
+
+    raw_init(&q, SVC_INJECT, 2);
+    q.w[0] = SVC_FAULT_CRASH, q.w[1] = 1000;
+    r = raw_send(s, &q);
+    result(r == -E_PERM, "INJECT from a stranger", s, r);
+    raw_init(&q, SVC_PING, 0);
+    r = raw_send(s, &q);
+    result(r == -E_PERM, "PING from a stranger", s, r);
+}
+
 /* ---- is it still there? ---- */
 
 static void check_alive(struct server *s, const char *after)
@@ -269,6 +364,15 @@ static void check_alive(struct server *s, const char *after)
 
         r = proto_call(s->ep, BLK_INFO, 0, 0, &rp, sizeof(rp), 0);
         ok = r == 0 && rp.sector_size == 512 && rp.sectors > 0;
+        break;
+    }
+    case S_SVC: {
+        struct svc_info_req rq = { .index = 0 };
+        struct svc_info_rep rp;
+
+        /* The boot table's first service, running all along: fuzzing its drivers killed nobody. */
+        r = proto_call(s->ep, SVC_INFO, &rq, sizeof(rq), &rp, sizeof(rp), 0);
+        ok = r == 0 && PROTO_STR_CHECK(rp.name) == 0 && rp.state == SVC_RUNNING && rp.restarts == 0;
         break;
     }
     }
@@ -1214,6 +1318,8 @@ int main(uint64_t arg)
         check_alive(s, "lookup");
         fuzz_sizes(s);
         fuzz_labels(s);
+        if (i == S_SERIAL || i == S_VBLK)
+            fuzz_control(s);
         switch (i) {
         case S_NAMES: fuzz_names(s); break;
         case S_VFS: fuzz_vfs(s); break;
@@ -1222,6 +1328,7 @@ int main(uint64_t arg)
         case S_EXT2: fuzz_tmpfs(s); break;
         case S_PCI: fuzz_pci(s); break;
         case S_VBLK: fuzz_blk(s); break;
+        case S_SVC: fuzz_svc(s); check_alive(s, "svc nonsense"); break;
         default: fuzz_char(s); break;
         }
         if (i == S_TTY) {

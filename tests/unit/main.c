@@ -36,6 +36,7 @@ static int (*const suite_registrations[])(void) = {
     test_vmm_image_register,
     test_rtc_register,
     test_vmm_core_register,
+    test_svc_register,
 };
 
 static bool register_all(void)

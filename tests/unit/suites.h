@@ -33,5 +33,6 @@ int test_vmm_paging_register(void);
 int test_vmm_image_register(void);
 int test_rtc_register(void);
 int test_vmm_core_register(void);
+int test_svc_register(void);
 
 #endif

@@ -37,6 +37,9 @@
  *   CAP_PCI_MACHINE    the machine with manage, read and copy: device memory for memory
  *                      BARs, and the DMA right (read alone) it gives each claimant.
  *   Empty for everyone else. Drivers of PCI devices get theirs from pci (proto/pci.h).
+ * The module named "supervisor" gets other capabilities at 5-8 and 10-15 instead
+ * (include/agora/proto/svc.h CAP_SVC_*), and the drivers it starts get, besides the slots
+ * above, CAP_SVC (15): the supervisor's endpoint, badged for their READY.
  * Slot 9 stays empty in every module: pm's processes have pm's endpoint there (CAP_PM), and
  * the POSIX runtime takes a filled slot 9 to mean it runs under pm.
  */

@@ -52,6 +52,7 @@
     X(PROTO_ID_BLK, 7, "blk: block devices (virtio-blk, ...)") \
     X(PROTO_ID_FS, 8, "fs: file-system servers as vfs asks them (inodes; proto/fs.h)") \
     X(PROTO_ID_VMM, 9, "vmm: a running guest's vmm-server (the vm command; proto/vmm.h)") \
+    X(PROTO_ID_SVC, 10, "svc: the driver supervisor (proto/svc.h)") \
     X(PROTO_ID_RTC, 11, "rtc: the wall-clock time (drivers/rtc)")
 
 enum proto_id {

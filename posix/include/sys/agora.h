@@ -32,4 +32,42 @@ int agora_mount_at(int index, struct agora_mount *out);
  */
 int agora_bulk_io(int on);
 
+/* One service of the driver supervisor (include/agora/proto/svc.h INFO). */
+struct agora_svc {
+    char name[24];
+    int state;                  /* AGORA_SVC_STOPPED, _STARTING, _RUNNING, _BACKOFF */
+    pid_t pid;                  /* its current pid (kill(2) takes it); 0 while not running */
+    unsigned long restarts;
+    unsigned long uptime_ms;    /* since its current start */
+    unsigned long faults;       /* injected faults still to come */
+};
+
+#define AGORA_SVC_STOPPED  0
+#define AGORA_SVC_STARTING 1
+#define AGORA_SVC_RUNNING  2
+#define AGORA_SVC_BACKOFF  3
+
+/* The service at position index: 0, or -1 with errno ENOENT past the last (ENOSYS: no supervisor). */
+int agora_svc_info(int index, struct agora_svc *out);
+
+/* What agora_svc_control does; kind and count only for AGORA_SVC_FAULT. */
+#define AGORA_SVC_RESTART 1
+#define AGORA_SVC_KILL    2
+#define AGORA_SVC_FAULT   3
+/* Fault kinds (proto/svc.h enum svc_fault): 0 cancels. */
+#define AGORA_SVC_FAULT_CRASH   1
+#define AGORA_SVC_FAULT_WILD    2
+#define AGORA_SVC_FAULT_HANG    3
+#define AGORA_SVC_FAULT_GARBAGE 4
+
+/* Restart, kill, or arm count faults of kind in the service name: 0, or -1 with errno (ENOENT: no such service). */
+int agora_svc_control(const char *name, int op, int kind, unsigned long count);
+
+/*
+ * A new service from one line of the service-table format (servers/supervisor/README.md),
+ * with its ELF image (bytes of it; NULL: the boot module the line's image= names), started
+ * at once: 0, or -1 with errno (EEXIST: a service of that name is known).
+ */
+int agora_svc_add(const char *line, const void *image, size_t bytes);
+
 #endif

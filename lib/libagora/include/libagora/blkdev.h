@@ -2,6 +2,7 @@
 #ifndef LIBAGORA_BLKDEV_H
 #define LIBAGORA_BLKDEV_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <agora/proto/blk.h>
@@ -24,8 +25,13 @@ PROTO_STUBS(BLK_MSG_LIST)
  * call, so the driver has several requests in flight). When the driver died (-E_DEAD) they
  * return -E_DEAD; blkdev_reconnect then looks the name up again and attaches the same
  * buffer (call it from one thread), after which the failed requests may simply be repeated
- * (they are idempotent).
+ * (they are idempotent). blkdev_retryable(r) says which results call for that: -E_DEAD,
+ * -E_NOCAP (after a failed reconnect) and a garbage status (proto/svc.h: a faulty driver).
+ * blkdev_reconnect waits for the supervisor's restart: it asks names again every
+ * BLKDEV_WAIT_STEP_US, for up to BLKDEV_WAIT_US, and retries a new driver that dies too.
  */
+#define BLKDEV_WAIT_US      30000000
+#define BLKDEV_WAIT_STEP_US 2000
 struct blkdev {
     const char *name;
     uint64_t ep;                     /* send capability to the driver; 0 after a failed reconnect */
@@ -37,6 +43,7 @@ struct blkdev {
 
 long blkdev_open(struct blkdev *d, const char *name, uint64_t pages, uint64_t vaddr);
 long blkdev_reconnect(struct blkdev *d);
+bool blkdev_retryable(long r);
 long blkdev_read(const struct blkdev *d, uint64_t sector, uint64_t count, uint64_t offset);
 long blkdev_write(const struct blkdev *d, uint64_t sector, uint64_t count, uint64_t offset);
 long blkdev_flush(const struct blkdev *d);
