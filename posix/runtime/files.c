@@ -747,43 +747,37 @@ int fstat(int fd, struct stat *st)
     return 0;
 }
 
-int stat(const char *restrict path, struct stat *restrict st)
+/* STAT (follow) or LSTAT of path: the two requests and replies have one layout. */
+static int stat_path(const char *path, struct stat *st, bool follow)
 {
     struct vfs_stat_req rq;
     struct vfs_stat_rep rp;
     int err;
     long r;
 
+    _Static_assert(sizeof(struct vfs_stat_req) == sizeof(struct vfs_lstat_req) &&
+                   sizeof(struct vfs_stat_rep) == sizeof(struct vfs_lstat_rep), "STAT and LSTAT alike");
     if (!vfs_ep)
         return posix_fail_errno(ENOSYS);
     if ((err = posix_put_path(&rq.path, path)))
         return posix_fail_errno(err);
     if (!st)
         return posix_fail_errno(EFAULT);
-    if ((r = vfs_stat_call(vfs_ep, &rq, &rp, 0)) < 0)
+    if ((r = proto_call(vfs_ep, follow ? VFS_STAT : VFS_LSTAT, &rq, sizeof(rq), &rp, sizeof(rp), 0)) < 0)
         return posix_fail(r);
     to_stat(&rp.st, st);
     return 0;
 }
 
+int stat(const char *restrict path, struct stat *restrict st)
+{
+    return stat_path(path, st, true);
+}
+
 /* The link itself, not what it names. */
 int lstat(const char *restrict path, struct stat *restrict st)
 {
-    struct vfs_lstat_req rq;
-    struct vfs_lstat_rep rp;
-    int err;
-    long r;
-
-    if (!vfs_ep)
-        return posix_fail_errno(ENOSYS);
-    if ((err = posix_put_path(&rq.path, path)))
-        return posix_fail_errno(err);
-    if (!st)
-        return posix_fail_errno(EFAULT);
-    if ((r = vfs_lstat_call(vfs_ep, &rq, &rp, 0)) < 0)
-        return posix_fail(r);
-    to_stat(&rp.st, st);
-    return 0;
+    return stat_path(path, st, false);
 }
 
 /* ---- the name space ---- */

@@ -457,19 +457,26 @@ long vn_getattr(struct vfs_node *n)
     return 0;
 }
 
-long vn_setattr(struct vfs_node *n, uint64_t which, uint64_t mode, uint64_t size)
+/* One SETATTR of n (mode and size, or times); the reply's attributes are n's when sane. */
+static long setattr(struct vfs_node *n, const struct fs_setattr_req *rq)
 {
-    struct fs_setattr_req rq = { .ino = n->ino, .which = which, .mode = mode, .size = size };
     struct fs_setattr_rep rp;
     long r;
 
     if (n->mnt->flags & VFS_MOUNT_RDONLY)
         return -E_PERM;
-    if ((r = fs_call(n->mnt, FS_SETATTR, &rq, sizeof(rq), &rp, sizeof(rp))) < 0)
+    if ((r = fs_call(n->mnt, FS_SETATTR, rq, sizeof(*rq), &rp, sizeof(rp))) < 0)
         return r;
     if (rp.attr.ino == n->ino && attr_sane(&rp.attr))
         apply_attr(n, &rp.attr);
     return 0;
+}
+
+long vn_setattr(struct vfs_node *n, uint64_t which, uint64_t mode, uint64_t size)
+{
+    struct fs_setattr_req rq = { .ino = n->ino, .which = which, .mode = mode, .size = size };
+
+    return setattr(n, &rq);
 }
 
 /* A READ of more than FS_IO_MAX bytes through the mount's buffer. */
@@ -743,14 +750,6 @@ long vn_fsync(struct vfs_node *n)
 long vn_settimes(struct vfs_node *n, uint64_t which, uint64_t atime, uint64_t mtime)
 {
     struct fs_setattr_req rq = { .ino = n->ino, .which = which, .atime = atime, .mtime = mtime };
-    struct fs_setattr_rep rp;
-    long r;
 
-    if (n->mnt->flags & VFS_MOUNT_RDONLY)
-        return -E_PERM;
-    if ((r = fs_call(n->mnt, FS_SETATTR, &rq, sizeof(rq), &rp, sizeof(rp))) < 0)
-        return r;
-    if (rp.attr.ino == n->ino && attr_sane(&rp.attr))
-        apply_attr(n, &rp.attr);
-    return 0;
+    return setattr(n, &rq);
 }
